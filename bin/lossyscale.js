@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point of the `lossyscale` CLI. The library is TypeScript; tsx (esbuild) loads
+// it directly so the CLI is always the source you are reading, with no stale build.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

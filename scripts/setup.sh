@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sets up lossyscale on a fresh Debian/Ubuntu machine: Node packages, and the Debian
+# packages the project reads or drives. Idempotent: a second run only checks.
+#   scripts/setup.sh          what the main job needs (Node deps, Fashion-MNIST)
+#   scripts/setup.sh --test   also what the test suite needs (Chromium, PyTorch for the worker)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js >= 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# Node packages: npm ci only when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || ! cmp -s <(node -p 'JSON.stringify(require("./package-lock.json").packages)' ) <(node -p 'JSON.stringify(require("./node_modules/.package-lock.json").packages)' 2>/dev/null); then
+  echo "setup: installing Node packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+debs=(dataset-fashion-mnist)
+if [ "$want_test" = 1 ]; then
+  debs+=(chromium python3-torch python3-numpy)
+fi
+missing=()
+for d in "${debs[@]}"; do
+  dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: ready"

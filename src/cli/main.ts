@@ -1,0 +1,80 @@
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InterruptedError, isUserError } from '../errors.js';
+
+/**
+ * The `lossyscale` CLI: a thin dispatcher. Each subcommand lives in
+ * `src/cli/commands/<name>.ts` and exports `summary` (one line for help) and
+ * `run(argv): Promise<number>` (parse, validate, call the library, print).
+ * Exit status: 0 success, 1 unexpected failure, 2 invalid input, 130 interrupted.
+ */
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ext = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
+
+function commandNames(): string[] {
+  return readdirSync(join(here, 'commands'))
+    .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`) && !f.startsWith('_'))
+    .map((f) => f.slice(0, -ext.length))
+    .sort();
+}
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || !commandNames().includes(name)) return undefined;
+  return (await import(join(here, 'commands', name + ext))) as Command;
+}
+
+async function help(): Promise<string> {
+  const lines = ['usage: lossyscale <command> [options]   (lossyscale <command> --help for its options)', '', 'commands:'];
+  for (const name of commandNames()) {
+    const cmd = await loadCommand(name);
+    lines.push(`  ${name.padEnd(12)} ${cmd?.summary ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(await help());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    const { toolVersion } = await import('../provenance.js');
+    console.log(toolVersion());
+    return 0;
+  }
+  const cmd = await loadCommand(name);
+  if (!cmd) {
+    process.stderr.write(`lossyscale: unknown command ${JSON.stringify(name)} (valid: ${commandNames().join(', ')})\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+/** One line on stderr; a stack trace only with LOSSYSCALE_DEBUG=1. */
+export function reportError(e: unknown): number {
+  const debug = process.env.LOSSYSCALE_DEBUG === '1';
+  if (e instanceof InterruptedError) {
+    process.stderr.write(`lossyscale: ${e.message}\n`);
+    return 130;
+  }
+  if (isUserError(e)) {
+    process.stderr.write(`lossyscale: ${e.message}\n`);
+    if (debug) process.stderr.write(`${e.stack}\n`);
+    return 2;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`lossyscale: unexpected error: ${msg.split('\n')[0]} (rerun with LOSSYSCALE_DEBUG=1 for details)\n`);
+  if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return 1;
+}

@@ -1,0 +1,38 @@
+/**
+ * Errors a user can act on. An InputError names the parameter, the value given and the
+ * valid range; the CLI prints its message as one line on stderr and exits with status 2.
+ */
+export class InputError extends Error {
+  readonly param: string;
+  readonly value: unknown;
+  readonly valid: string;
+
+  constructor(param: string, value: unknown, valid: string, detail?: string) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    super(`invalid ${param}: ${shown} (valid: ${valid})${detail ? `; ${detail}` : ''}`);
+    this.name = 'InputError';
+    this.param = param;
+    this.value = value;
+    this.valid = valid;
+  }
+}
+
+/** A file or resource the user pointed at cannot be used (missing dataset, unreadable image, malformed config). */
+export class ResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResourceError';
+  }
+}
+
+/** Thrown when a long job is interrupted (SIGINT); finished work is already saved. */
+export class InterruptedError extends Error {
+  constructor(message = 'interrupted; finished work is saved, run the same command again to resume') {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
+export function isUserError(e: unknown): e is InputError | ResourceError {
+  return e instanceof InputError || e instanceof ResourceError;
+}
