@@ -8,7 +8,7 @@ export class InputError extends Error {
   readonly valid: string;
 
   constructor(param: string, value: unknown, valid: string, detail?: string) {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    const shown = value === undefined ? 'missing' : typeof value === 'string' ? JSON.stringify(value) : String(value);
     super(`invalid ${param}: ${shown} (valid: ${valid})${detail ? `; ${detail}` : ''}`);
     this.name = 'InputError';
     this.param = param;

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { InputError, ResourceError } from '../errors.js';
+
+/**
+ * A small typed schema for JSON configs: one schema per config file, parsed once at the
+ * CLI boundary. Errors name the config path of the bad field (`simulation.reps`), its value
+ * and the valid range. (A general validator such as zod would do the same; this keeps the
+ * dependency list to the chosen set and the messages in the project's one format.)
+ */
+export interface Schema<T> {
+  parse(value: unknown, path: string): T;
+  /** Human description of valid values, used in messages. */
+  describe: string;
+}
+
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+export function num(opts: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean; integer?: boolean } = {}): Schema<number> {
+  const parts: string[] = [opts.integer ? 'an integer' : 'a number'];
+  if (opts.min !== undefined) parts.push(`${opts.minOpen ? '>' : '>='} ${opts.min}`);
+  if (opts.max !== undefined) parts.push(`${opts.maxOpen ? '<' : '<='} ${opts.max}`);
+  const describe = parts.join(' ');
+  return {
+    describe,
+    parse(v, path) {
+      const ok =
+        typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) &&
+        (opts.min === undefined || (opts.minOpen ? v > opts.min : v >= opts.min)) &&
+        (opts.max === undefined || (opts.maxOpen ? v < opts.max : v <= opts.max));
+      if (!ok) throw new InputError(path, v, describe);
+      return v as number;
+    },
+  };
+}
+
+export function str(opts: { nonEmpty?: boolean } = {}): Schema<string> {
+  return {
+    describe: 'a string',
+    parse(v, path) {
+      if (typeof v !== 'string' || (opts.nonEmpty && v === '')) throw new InputError(path, v, opts.nonEmpty ? 'a non-empty string' : 'a string');
+      return v;
+    },
+  };
+}
+
+export function bool(): Schema<boolean> {
+  return {
+    describe: 'true or false',
+    parse(v, path) {
+      if (typeof v !== 'boolean') throw new InputError(path, v, 'true or false');
+      return v;
+    },
+  };
+}
+
+export function oneOf<const T extends readonly (string | number)[]>(options: T): Schema<T[number]> {
+  const describe = `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
+  return {
+    describe,
+    parse(v, path) {
+      if (!(options as readonly unknown[]).includes(v)) throw new InputError(path, v, describe);
+      return v as T[number];
+    },
+  };
+}
+
+export function arr<T>(of: Schema<T>, opts: { minLength?: number; maxLength?: number; increasing?: boolean } = {}): Schema<T[]> {
+  const describe = `a list${opts.minLength ? ` of at least ${opts.minLength}` : ''} of ${of.describe}${opts.increasing ? ', strictly increasing' : ''}`;
+  return {
+    describe,
+    parse(v, path) {
+      if (!Array.isArray(v)) throw new InputError(path, summarize(v), describe);
+      if (opts.minLength !== undefined && v.length < opts.minLength) throw new InputError(path, `${v.length} items`, describe);
+      if (opts.maxLength !== undefined && v.length > opts.maxLength) throw new InputError(path, `${v.length} items`, `at most ${opts.maxLength} items`);
+      const out = v.map((x, i) => of.parse(x, `${path}[${i}]`));
+      if (opts.increasing) {
+        for (let i = 1; i < out.length; i++) {
+          if (!((out[i] as unknown as number) > (out[i - 1] as unknown as number))) throw new InputError(`${path}[${i}]`, out[i], `> ${path}[${i - 1}] = ${out[i - 1]} (strictly increasing)`);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+type Fields = Record<string, Schema<unknown>>;
+type OptionalKeys<F extends Fields> = { [K in keyof F]: F[K] extends OptionalSchema<unknown> ? K : never }[keyof F];
+export type ObjectOf<F extends Fields> = { [K in Exclude<keyof F, OptionalKeys<F>>]: Infer<F[K]> } & { [K in OptionalKeys<F>]?: Infer<F[K]> };
+
+export interface OptionalSchema<T> extends Schema<T | undefined> {
+  optional: true;
+}
+
+/** A field that may be absent; with a default it is filled in (and then never undefined). */
+export function optional<T>(s: Schema<T>): OptionalSchema<T>;
+export function optional<T>(s: Schema<T>, dflt: T): Schema<T>;
+export function optional<T>(s: Schema<T>, dflt?: T): Schema<T | undefined> {
+  if (dflt !== undefined) {
+    return { describe: s.describe, parse: (v, path) => (v === undefined ? dflt : s.parse(v, path)) };
+  }
+  return { describe: s.describe, optional: true, parse: (v, path) => (v === undefined ? undefined : s.parse(v, path)) } as OptionalSchema<T>;
+}
+
+/** An object with known fields; unknown fields are errors (they are usually typos). */
+export function obj<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
+  const describe = `an object with fields ${Object.keys(fields).join(', ')}`;
+  return {
+    describe,
+    parse(v, path) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), describe);
+      const rec = v as Record<string, unknown>;
+      for (const k of Object.keys(rec)) {
+        if (!(k in fields)) throw new InputError(`${path}.${k}`, summarize(rec[k]), `a known field of ${path} (${Object.keys(fields).join(', ')})`, 'unknown field');
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, s] of Object.entries(fields)) {
+        const val = s.parse(rec[k], `${path}.${k}`);
+        if (val !== undefined) out[k] = val;
+      }
+      return out as ObjectOf<F>;
+    },
+  };
+}
+
+/** Require a field to be present (the default for obj fields unless wrapped in optional). */
+function summarize(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? 'missing' : s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** Read and validate a JSON config file; the root path in messages is `config`. */
+export function loadConfig<T>(file: string, schema: Schema<T>): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ResourceError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ResourceError(`malformed config ${file}: ${(e as Error).message}`);
+  }
+  return schema.parse(json, 'config');
+}

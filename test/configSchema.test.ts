@@ -1,0 +1,32 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { arr, loadConfig, num, obj, oneOf, optional, str } from '../src/config/schema.js';
+
+const schema = obj({
+  name: str({ nonEmpty: true }),
+  reps: num({ integer: true, min: 1 }),
+  kind: optional(oneOf(['a', 'b'] as const), 'a'),
+  grid: arr(num({ min: 0, minOpen: true }), { minLength: 1, increasing: true }),
+  note: optional(str()),
+});
+
+describe('config schema', () => {
+  it('parses, fills defaults and keeps optional fields absent', () => {
+    const c = schema.parse({ name: 'x', reps: 3, grid: [1, 2] }, 'config');
+    expect(c).toEqual({ name: 'x', reps: 3, kind: 'a', grid: [1, 2] });
+  });
+  it('names the bad field, its value and the valid range', () => {
+    expect(() => schema.parse({ name: 'x', reps: 0, grid: [1] }, 'config')).toThrow('invalid config.reps: 0 (valid: an integer >= 1)');
+    expect(() => schema.parse({ name: 'x', reps: 1, grid: [2, 1] }, 'config')).toThrow(/config.grid\[1\].*strictly increasing/);
+    expect(() => schema.parse({ name: 'x', reps: 1, grid: [1], extra: 1 }, 'config')).toThrow(/config.extra.*unknown field/);
+    expect(() => schema.parse({ reps: 1, grid: [1] }, 'config')).toThrow(/config.name: missing/);
+  });
+  it('reports malformed and missing files as resource errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'bad.json'), '{"name": ');
+    expect(() => loadConfig(join(dir, 'bad.json'), schema)).toThrow(/malformed config/);
+    expect(() => loadConfig(join(dir, 'none.json'), schema)).toThrow(/cannot read config .*ENOENT/);
+  });
+});
