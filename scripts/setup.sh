@@ -15,10 +15,12 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# Node packages: npm ci only when the lock file changed since the last install.
-if [ ! -f node_modules/.package-lock.json ] || ! cmp -s <(node -p 'JSON.stringify(require("./package-lock.json").packages)' ) <(node -p 'JSON.stringify(require("./node_modules/.package-lock.json").packages)' 2>/dev/null); then
+# Node packages: npm ci only when package-lock.json changed since the last install here.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.lossyscale-lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
   echo "setup: installing Node packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.lossyscale-lock-sha256
 fi
 
 debs=(dataset-fashion-mnist)
