@@ -1,0 +1,26 @@
+import { InputError } from '../errors.js';
+import { createRidgeTrainer, type RidgeTrainerOptions } from './ridgeClassifier.js';
+import type { Trainer } from './trainer.js';
+
+/**
+ * Which trainer a sweep uses is one config field (THEORY.md section 6; contract in
+ * CONTRACTS.md): `"trainer": "ridge"` (in-process CPU closed-form ridge classifier, the
+ * default) or `"trainer": "torch"` (the PyTorch worker, loaded lazily so the CPU path never
+ * needs it). Extra fields are the trainer's options.
+ */
+export type TrainerSpec = { trainer: 'ridge' } & RidgeTrainerOptions | ({ trainer: 'torch' } & Record<string, unknown>);
+
+export const TRAINER_NAMES = ['ridge', 'torch'] as const;
+
+/** Create the trainer a spec names (THEORY.md section 6). */
+export async function createTrainer(spec: { trainer: string; [option: string]: unknown }): Promise<Trainer> {
+  const { trainer, ...options } = spec;
+  if (trainer === 'ridge') return createRidgeTrainer(options as RidgeTrainerOptions);
+  if (trainer === 'torch') {
+    // A non-literal specifier keeps the type checker from requiring the optional module.
+    const torchModule = './torch/index.js';
+    const mod = (await import(torchModule)) as { createTorchTrainer(options: Record<string, unknown>): Trainer | Promise<Trainer> };
+    return await mod.createTorchTrainer(options);
+  }
+  throw new InputError('trainer', trainer, TRAINER_NAMES.join(' or '));
+}
