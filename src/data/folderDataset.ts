@@ -1,0 +1,134 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, ResourceError } from '../errors.js';
+import { decodeImage } from './decodeImage.js';
+import type { ImageSet } from './imageSet.js';
+import { resizeCenterCrop } from './resize.js';
+import { samplePerClass } from './split.js';
+
+/**
+ * A folder-per-class image dataset (THEORY.md section 6, "bring your own data"):
+ * `root/<class>/*.png|jpg|jpeg`, class names = folder names in sorted order. Food-101's
+ * layout (`food-101/images/<class>/*.jpg`) works as is: pass `food-101/images`, or
+ * `food-101` itself (a root whose class folders hold no images but which has an `images/`
+ * folder is read from there).
+ */
+export interface FolderDatasetOptions {
+  root: string;
+  /** Scale the shorter side to `size` and centre-crop to size x size; required when images differ in size. */
+  size?: number;
+  /** At most this many images per class (a seeded stratified sample, chosen before decoding). */
+  maxPerClass?: number;
+  seed?: number;
+  /** Called with each skipped file (corrupt, unreadable, not an image). */
+  onSkip?: (path: string, reason: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface FolderDataset {
+  images: ImageSet;
+  /** Path of each image in `images`. */
+  paths: string[];
+  /** Files that could not be used, with why. */
+  skipped: { path: string; reason: string }[];
+  /** The folder the classes were read from. */
+  root: string;
+}
+
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/** List `root/<class>/<file>` image files; THEORY.md section 6. */
+export function listFolderDataset(root: string): { root: string; classNames: string[]; files: string[]; labels: number[] } {
+  if (!existsSync(root)) throw new ResourceError(`image folder not found: ${root}`);
+  if (!statSync(root).isDirectory()) throw new ResourceError(`not a folder: ${root} (expected root/<class>/*.png|jpg)`);
+  const scan = (dir: string): { classNames: string[]; files: string[]; labels: number[] } => {
+    const classDirs = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name)
+      .sort();
+    const classNames: string[] = [];
+    const files: string[] = [];
+    const labels: number[] = [];
+    for (const name of classDirs) {
+      const imgs = readdirSync(join(dir, name), { withFileTypes: true })
+        .filter((f) => f.isFile() && IMAGE_EXT.test(f.name) && !f.name.startsWith('.'))
+        .map((f) => f.name)
+        .sort();
+      if (imgs.length === 0) continue;
+      const label = classNames.length;
+      classNames.push(name);
+      for (const f of imgs) {
+        files.push(join(dir, name, f));
+        labels.push(label);
+      }
+    }
+    return { classNames, files, labels };
+  };
+  let found = scan(root);
+  if (found.files.length === 0 && existsSync(join(root, 'images')) && statSync(join(root, 'images')).isDirectory()) {
+    root = join(root, 'images');
+    found = scan(root);
+  }
+  if (found.files.length === 0) throw new ResourceError(`no images found under ${root} (expected root/<class>/*.png|jpg|jpeg)`);
+  return { root, ...found };
+}
+
+/** Read a folder-per-class dataset into one ImageSet; corrupt files are reported and skipped. THEORY.md section 6. */
+export function loadFolderDataset(opts: FolderDatasetOptions): FolderDataset {
+  if (opts.size !== undefined && !(Number.isInteger(opts.size) && opts.size >= 1 && opts.size <= 4096)) {
+    throw new InputError('size', opts.size, 'an integer 1..4096 (pixels)');
+  }
+  const seed = opts.seed ?? 0;
+  const listed = listFolderDataset(opts.root);
+  let pick = Array.from({ length: listed.files.length }, (_, i) => i);
+  if (opts.maxPerClass !== undefined) pick = Array.from(samplePerClass(listed.labels, opts.maxPerClass, seed));
+
+  const skipped: { path: string; reason: string }[] = [];
+  const kept: { path: string; label: number; width: number; height: number; rgb: Uint8Array; gray: boolean }[] = [];
+  pick.forEach((fi, k) => {
+    const path = listed.files[fi];
+    try {
+      const img = decodeImage(readFileSync(path));
+      if (opts.size !== undefined) {
+        kept.push({ path, label: listed.labels[fi], width: opts.size, height: opts.size, rgb: resizeCenterCrop(img.rgb, img.width, img.height, 3, opts.size), gray: img.gray });
+      } else {
+        kept.push({ path, label: listed.labels[fi], ...img });
+      }
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      skipped.push({ path, reason });
+      opts.onSkip?.(path, reason);
+    }
+    opts.onProgress?.(k + 1, pick.length);
+  });
+  if (kept.length === 0) throw new ResourceError(`no readable images under ${listed.root} (${skipped.length} skipped; first: ${skipped[0]?.path}: ${skipped[0]?.reason})`);
+  const { width, height } = kept[0];
+  const other = kept.find((k) => k.width !== width || k.height !== height);
+  if (other) {
+    throw new InputError('size', undefined, 'an integer number of pixels', `images differ in size (${width}x${height} in ${kept[0].path}, ${other.width}x${other.height} in ${other.path}); pass a size to resize and centre-crop`);
+  }
+  const gray = kept.every((k) => k.gray);
+  const channels = gray ? 1 : 3;
+  const per = width * height * channels;
+  const pixels = new Uint8Array(kept.length * per);
+  kept.forEach((k, i) => {
+    if (gray) for (let p = 0; p < width * height; p++) pixels[i * per + p] = k.rgb[3 * p];
+    else pixels.set(k.rgb, i * per);
+  });
+  // Classes whose every image was skipped keep their index (labels stay folder-aligned).
+  return {
+    images: {
+      width,
+      height,
+      channels,
+      count: kept.length,
+      pixels,
+      labels: Int32Array.from(kept.map((k) => k.label)),
+      classNames: listed.classNames,
+      ids: kept.map((k) => k.path.slice(listed.root.length + 1)),
+    },
+    paths: kept.map((k) => k.path),
+    skipped,
+    root: listed.root,
+  };
+}
