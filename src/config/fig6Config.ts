@@ -36,6 +36,10 @@ export const stylizedConfigSchema = obj({
     testSize: num({ integer: true, min: 1 }),
     scoring: optional(oneOf(['exact', 'sampled'] as const), 'exact'),
     lambdaSelection: optional(oneOf(['validation', 'oracle'] as const), 'validation'),
+    /** How levels beyond m_max enter y: every coordinate drawn (faithful) or one draw per level sum (src/model/sample.ts). */
+    tail: optional(oneOf(['coordinates', 'levelSums'] as const), 'coordinates'),
+    /** Samples per block of the Monte Carlo Gram update (results depend on it only through rounding). */
+    blockRows: optional(num({ integer: true, min: 4, max: 4096 }), 128),
   }),
   seed: num({ integer: true, min: 0 }),
   /** Output directory for results and figures, relative to the repo root. */

@@ -1,0 +1,136 @@
+import { join, resolve } from 'node:path';
+import { loadStylizedConfig } from '../../config/fig6Config.js';
+import { InputError } from '../../errors.js';
+import { validateModel, validateLevels } from '../../model/params.js';
+import { repoRoot } from '../../provenance.js';
+import { validatePlan, type SimulationPlan } from '../../simulate/plan.js';
+import { meanStdErr } from '../../simulate/aggregate.js';
+import { runRepetitions, simulateStylized } from '../../simulate/simulateStylized.js';
+import { analyzeRun } from '../../simulate/analyzeRun.js';
+import { oneOf, parseNumber } from '../../util/validate.js';
+import { maybeHelp, parseFlags, str } from '../args.js';
+
+export const summary = 'Monte Carlo ridge regression in the stylized model (Figure 6, or one (n, m, lambda) point)';
+
+const usage = `
+usage:
+  lossyscale simulate --config sims/fig6.json [--reps N] [--workers K] [--out DIR] [--figures DIR] [--quiet] [--json]
+      Full protocol of THEORY.md section 5: writes DIR/run.json, DIR/results.jsonl (one row per
+      repetition; rerun the same command to resume), DIR/summary.json|csv (mean and standard
+      error per (n, m)), DIR/law.json (fitted a n^-alpha + b L^-beta), DIR/tables/, and the
+      figures (default: figures/ for the config's own out dir, else DIR/figures).
+  lossyscale simulate --p 2.01 --q 2 --r 0.99 --tau 1 --n 1000 --m 5 --lambda 50 --reps 40 --seed 1 [--extra 5]
+                      [--features uniform|gaussian] [--tail coordinates|levelSums] [--workers K] [--json]
+      One point, fixed lambda, exact-risk scoring: prints meanRisk, stdErr, reps. The generating
+      model has m + extra levels; the risk uses that model's tail (see docs/monte-carlo.md).
+`;
+
+const flags = {
+  config: { type: 'string' },
+  reps: { type: 'string' },
+  workers: { type: 'string' },
+  out: { type: 'string' },
+  figures: { type: 'string' },
+  quiet: { type: 'boolean' },
+  json: { type: 'boolean' },
+  p: { type: 'string' },
+  q: { type: 'string' },
+  r: { type: 'string' },
+  tau: { type: 'string' },
+  n: { type: 'string' },
+  m: { type: 'string' },
+  lambda: { type: 'string' },
+  seed: { type: 'string' },
+  extra: { type: 'string' },
+  features: { type: 'string' },
+  tail: { type: 'string' },
+} as const;
+
+function intFlag(values: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const text = str(values as never, name);
+  if (text === undefined) return undefined;
+  const v = parseNumber(`--${name}`, text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name}`, text, `an integer ${min}..${max}`);
+  return v;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, flags);
+  if (maybeHelp(values, usage)) return 0;
+  const workers = intFlag(values, 'workers', 1, 256);
+  const reps = intFlag(values, 'reps', 1, 1_000_000);
+  const pointFlags = ['p', 'q', 'r', 'tau', 'n', 'm', 'lambda', 'seed', 'extra', 'features', 'tail'].filter((k) => values[k] !== undefined);
+  const configPath = str(values, 'config');
+  if (configPath !== undefined) {
+    if (pointFlags.length) throw new InputError(`--${pointFlags[0]}`, str(values, pointFlags[0]), 'not with --config (use the config file, or the single-point flags alone)');
+    return runConfig(configPath, { reps, workers, out: str(values, 'out'), figures: str(values, 'figures'), quiet: Boolean(values.quiet), json: Boolean(values.json) });
+  }
+  if (!pointFlags.length) throw new InputError('--config', undefined, 'a config file such as sims/fig6.json, or the single-point flags --p --q --r --tau --n --m --lambda');
+  for (const k of ['out', 'figures'] as const) if (values[k] !== undefined) throw new InputError(`--${k}`, str(values, k), 'only with --config');
+  return runPoint(values, { reps, workers, json: Boolean(values.json), quiet: Boolean(values.quiet) });
+}
+
+async function runConfig(path: string, o: { reps?: number; workers?: number; out?: string; figures?: string; quiet: boolean; json: boolean }): Promise<number> {
+  const config = loadStylizedConfig(path);
+  const outDir = o.out ?? config.out;
+  const figuresDir = o.figures ?? (o.out === undefined || resolve(o.out) === resolve(config.out) ? join(repoRoot, 'figures') : join(outDir, 'figures'));
+  const res = await simulateStylized(config, { reps: o.reps, workers: o.workers, outDir, quiet: o.quiet });
+  const analysis = await analyzeRun(outDir, { figuresDir, config });
+  if (o.json) {
+    console.log(JSON.stringify({ runDir: outDir, seconds: res.seconds, computed: res.computed, summary: res.summary.cells.map(({ curve: _c, ...c }) => c), law: analysis.law, exponents: analysis.exponents, figures: analysis.figures }, null, 1));
+    return 0;
+  }
+  console.log(`simulate: ${res.summary.reps} repetitions in ${outDir} (${res.computed} computed now in ${res.seconds.toFixed(1)} s)`);
+  console.log(analysis.text);
+  return 0;
+}
+
+async function runPoint(values: Record<string, unknown>, o: { reps?: number; workers?: number; json: boolean; quiet: boolean }): Promise<number> {
+  const get = (k: string): string | undefined => str(values as never, k);
+  const req = (k: string): number => {
+    const t = get(k);
+    if (t === undefined) throw new InputError(`--${k}`, undefined, `a number (single-point mode needs --p --q --r --tau --n --m --lambda)`);
+    return parseNumber(`--${k}`, t);
+  };
+  let params;
+  try {
+    params = validateModel({ p: req('p'), q: req('q'), r: req('r'), tau: req('tau') });
+  } catch (e) {
+    if (e instanceof InputError && !e.param.startsWith('--')) throw new InputError(`--${e.param}`, e.value, e.valid);
+    throw e;
+  }
+  const n = req('n');
+  if (!Number.isInteger(n) || n < 1 || n > 1e7) throw new InputError('--n', get('n'), 'an integer 1..1e7');
+  const m = validateLevels(req('m'), '--m');
+  const lambda = req('lambda');
+  if (!(lambda >= 0)) throw new InputError('--lambda', get('lambda'), 'lambda >= 0 (lambda = 0 needs n > L(m))');
+  const seed = intFlag(values, 'seed', 0) ?? 1;
+  const extra = intFlag(values, 'extra', 0, 20) ?? 5;
+  const features = oneOf('--features', get('features') ?? 'uniform', ['uniform', 'gaussian'] as const);
+  const tail = oneOf('--tail', get('tail') ?? 'coordinates', ['coordinates', 'levelSums'] as const);
+  const plan: SimulationPlan = validatePlan({
+    params,
+    levels: [m],
+    n: [n],
+    lambda0: [lambda],
+    schedule: 'constant',
+    lambdas: [[lambda]],
+    extraLevels: extra,
+    features,
+    tail,
+    validationSize: 0,
+    testSize: 0,
+    scoring: 'exact',
+    lambdaSelection: 'oracle',
+    seed,
+    reps: o.reps ?? 20,
+    blockRows: 128,
+  });
+  const results = await runRepetitions(plan, Array.from({ length: plan.reps }, (_, i) => i), { workers: o.workers, quiet: o.quiet || o.json, label: 'simulate point' });
+  const risks = results.map((r) => params.tau ** 2 + r.cells[0].excess[0]);
+  const { mean, stdErr } = meanStdErr(risks);
+  const out = { meanRisk: mean, stdErr, reps: plan.reps, n, m, lambda, seed, levelsGenerated: m + extra, features, tail, scoring: 'exact' };
+  if (o.json) console.log(JSON.stringify(out));
+  else console.log(`meanRisk ${mean.toPrecision(8)}  stdErr ${stdErr.toPrecision(3)}  reps ${plan.reps}  (n = ${n}, m = ${m}, lambda = ${lambda}, levels generated ${m + extra})`);
+  return 0;
+}

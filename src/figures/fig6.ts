@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { loadStylizedConfig, type StylizedConfig } from '../config/fig6Config.js';
+import { ResourceError } from '../errors.js';
+import { predictError } from '../fit/lawForms.js';
+import type { LawFit } from '../fit/fitLaw.js';
+import { describeSource, writeFigure, type WrittenFigure } from '../plot/render.js';
+import { provenance, repoRoot, type Provenance } from '../provenance.js';
+import type { RunSummary } from '../simulate/aggregate.js';
+import { theoryCurves, theoryViewVsL } from '../theory/theoryCurves.js';
+import type { FigureSet } from './figureSet.js';
+
+/**
+ * Figure 6 of the paper (THEORY.md sections 5 and 7): Monte Carlo excess error (points, error
+ * bars = +-1 standard error over repetitions) over the deterministic-risk lines (minimised
+ * over the same lambda0 grid), against n per L and against L per n, with the law
+ * a n^-alpha + b L^-beta fitted to the points (dotted).
+ */
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right', 'triangle-left', 'wedge', 'arrow'];
+
+interface LoadedRun {
+  config: StylizedConfig;
+  summary: RunSummary;
+  law?: LawFit;
+  runProvenance: Provenance;
+  sources: string[];
+}
+
+function loadRun(runDir: string, config?: StylizedConfig): LoadedRun {
+  const summaryPath = join(runDir, 'summary.json');
+  const runPath = join(runDir, 'run.json');
+  if (!existsSync(summaryPath) || !existsSync(runPath)) throw new ResourceError(`no finished simulation in ${runDir} (run: lossyscale simulate --config sims/fig6.json)`);
+  const run = JSON.parse(readFileSync(runPath, 'utf8')) as Provenance & { config: StylizedConfig };
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
+  const lawPath = join(runDir, 'law.json');
+  const law = existsSync(lawPath) ? (JSON.parse(readFileSync(lawPath, 'utf8')) as LawFit) : undefined;
+  const sources = [summaryPath, runPath, ...(law ? [lawPath] : [])];
+  return { config: config ?? run.config, summary, law, runProvenance: run, sources };
+}
+
+const fmtN = (n: number): string => String(n);
+
+/** Write fig6-sim-vs-n and fig6-sim-vs-L from a finished run directory (THEORY.md section 5). */
+export async function writeFig6Figures(runDir: string, outDir: string, opts: { config?: StylizedConfig; prefix?: string } = {}): Promise<WrittenFigure[]> {
+  const run = loadRun(runDir, opts.config);
+  const { config, summary, law } = run;
+  const prefix = opts.prefix ?? 'fig6';
+  const theory = theoryCurves(config);
+  const simNs = [...new Set(summary.cells.map((c) => c.n))].sort((a, b) => a - b);
+  const Ls = [...new Set(summary.cells.map((c) => c.L))].sort((a, b) => a - b);
+  const scoreName = summary.scoring === 'sampled' ? 'test error - tau^2 (10,000 fresh samples)' : 'exact excess risk R(w) - tau^2';
+  const selName = summary.lambdaSelection === 'validation' ? 'lambda0 chosen on the validation set' : 'lambda0 chosen by exact risk (oracle)';
+  const points = summary.cells.map((c) => ({
+    n: c.n,
+    L: c.L,
+    m: c.m,
+    nLabel: `n = ${fmtN(c.n)}`,
+    excess: c.score,
+    lo: c.score - c.scoreStdErr,
+    hi: c.score + c.scoreStdErr,
+    stdErr: c.scoreStdErr,
+    lambda0: c.lambda0Selected,
+    reps: c.reps,
+  }));
+  const meta = (caption: string) => ({
+    provenance: { ...provenance({ config, seed: config.seed, command: 'npm run figures (src/figures/fig6.ts)' }), simulation: { command: run.runProvenance.command, time: run.runProvenance.time, gitCommit: run.runProvenance.gitCommit } } as Provenance,
+    sources: run.sources.map(describeSource),
+    caption,
+  });
+  const fitText = law ? `Fitted law a n^-alpha + b L^-beta: alpha = ${law.params.alpha.toFixed(3)}, beta = ${law.params.beta.toFixed(3)}.` : '';
+  const common = `Stylized model p = ${config.model.p}, q = ${config.model.q}, r = ${config.model.r}, tau = ${config.model.tau}; ${summary.reps} repetitions, ${scoreName}, ${selName} (grid of ${logCount(config)} values, lambda = lambda0 n^((kappa+1)/(2kappa+1))); error bars +-1 standard error. Lines: deterministic risk (Lemma 1) minimised over the same grid. ${fitText}`;
+
+  // Panel 1: excess vs n, one series per L.
+  const theoryN = theory.map((t) => ({ n: t.n, L: t.L, excess: t.excess, curve: 'deterministic risk' }));
+  const nGrid = logSpace(simNs[0], simNs[simNs.length - 1], 40);
+  const lawN = law ? Ls.flatMap((L) => nGrid.map((n) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
+  const lDomain = Ls;
+  const colorL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, scheme: 'viridis' }, legend: { symbolType: 'stroke' } } as const;
+  const shapeL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, range: SHAPES.slice(0, lDomain.length) } } as const;
+  const dashCurve = { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: ['deterministic risk', 'fitted law'], range: [[1, 0], [2, 3]] } } as const;
+  const yEnc = { field: 'excess', type: 'quantitative', title: 'excess error Err - tau^2', scale: { type: 'log' } } as const;
+  const tooltip = [
+    { field: 'n', type: 'quantitative', title: 'n' },
+    { field: 'L', type: 'quantitative', title: 'L' },
+    { field: 'excess', type: 'quantitative', title: 'excess error', format: '.4g' },
+    { field: 'stdErr', type: 'quantitative', title: 'standard error', format: '.2g' },
+    { field: 'lambda0', type: 'quantitative', title: 'selected lambda0 (geo. mean)', format: '.3g' },
+    { field: 'reps', type: 'quantitative', title: 'repetitions' },
+  ];
+  const specN: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Figure 6 (left): excess error vs number of samples n, one line per L', subtitle: `Monte Carlo (points, +-1 s.e.) over the deterministic risk (solid); fitted law dotted` },
+    width: 460,
+    height: 340,
+    layer: [
+      { data: { values: [...theoryN, ...lawN] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'n', type: 'quantitative', title: 'number of training samples n', scale: { type: 'log' } }, y: yEnc, color: colorL, strokeDash: dashCurve, detail: { field: 'curve' } } },
+      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorL } },
+      { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'n', type: 'quantitative' }, y: yEnc, color: colorL, shape: shapeL, tooltip } },
+    ],
+    resolve: { scale: { color: 'shared', shape: 'shared' } },
+    config: { legend: { orient: 'right' } },
+  } as unknown as TopLevelSpec;
+
+  // Panel 2: excess vs L, one series per n.
+  const theoryL = theoryViewVsL(theory, config).map((t) => ({ n: nearest(simNs, t.n), L: t.L, excess: t.excess, curve: 'deterministic risk' }));
+  const LGrid = logSpace(Ls[0], Ls[Ls.length - 1], 40);
+  const lawL = law ? simNs.flatMap((n) => LGrid.map((L) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
+  const colorN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, scheme: 'plasma' }, legend: { symbolType: 'stroke' } } as const;
+  const shapeN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, range: SHAPES.slice(0, simNs.length) } } as const;
+  const specL: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Figure 6 (right): excess error vs bits per sample L, one line per n', subtitle: 'Monte Carlo (points, +-1 s.e.) over the deterministic risk (solid); fitted law dotted' },
+    width: 460,
+    height: 340,
+    layer: [
+      { data: { values: [...theoryL, ...lawL] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'L', type: 'quantitative', title: 'bits per sample L = (q^m - 1)/(q - 1) (kept coordinates)', scale: { type: 'log' } }, y: yEnc, color: colorN, strokeDash: dashCurve, detail: { field: 'curve' } } },
+      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'L', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorN } },
+      { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'L', type: 'quantitative' }, y: yEnc, color: colorN, shape: shapeN, tooltip } },
+    ],
+    resolve: { scale: { color: 'shared', shape: 'shared' } },
+  } as unknown as TopLevelSpec;
+  return [
+    await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-n`, spec: specN, meta: meta(`Excess error against n for each L. ${common}`) }),
+    await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-L`, spec: specL, meta: meta(`Excess error against L for each n. ${common}`) }),
+  ];
+}
+
+function logCount(config: StylizedConfig): number {
+  return config.lambda.lambda0.count;
+}
+
+function nearest(values: number[], x: number): number {
+  let best = values[0];
+  for (const v of values) if (Math.abs(Math.log(v / x)) < Math.abs(Math.log(best / x))) best = v;
+  return best;
+}
+
+function logSpace(a: number, b: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => a * (b / a) ** (i / (k - 1)));
+}
+
+/** The committed Figure-6 run and its figures (THEORY.md section 7, figure 6). */
+export const figureSet: FigureSet = {
+  name: 'fig6',
+  description: 'Figure 6: stylized-model Monte Carlo (sims/results/fig6) over the deterministic risk, vs n and vs L, with the fitted law',
+  async regenerate(outDir: string): Promise<WrittenFigure[]> {
+    const runDir = join(repoRoot, 'sims', 'results', 'fig6');
+    return writeFig6Figures(runDir, outDir, { config: loadStylizedConfig(join(repoRoot, 'sims', 'fig6.json')) });
+  },
+};

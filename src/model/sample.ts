@@ -1,0 +1,236 @@
+import { InputError } from '../errors.js';
+import { createRng } from '../util/rng.js';
+import { levelCoefficient, levelSize, levelVariance, bitsPerSample, type ModelParams } from './params.js';
+
+/**
+ * Seeded sampler of the stylized multiscale model (THEORY.md section 2).
+ *
+ * Each sample has coordinates x_{l,j} for levels l < levelsGenerated, independent, mean 0,
+ * variance p^-l: uniform on [-a_l, a_l], a_l = sqrt(3 p^-l) (the paper's choice, default) or
+ * Gaussian. The response is y = <x, theta> + eps with theta_{l,j} = sqrt(r^l/q^l) and
+ * eps ~ N(0, tau^2). Only the first `keptLevels` levels are returned as features; the levels
+ * keptLevels..levelsGenerated-1 enter y only (they are what compression throws away, and the
+ * learner never sees them).
+ *
+ * Tail modes (how the levels beyond keptLevels enter y):
+ * - 'coordinates' (default, faithful): every tail coordinate is drawn like a kept one and
+ *   summed; for uniform features this is exactly the paper's generator.
+ * - 'levelSums': one draw per tail level of its y-contribution theta_l sum_j x_{l,j}, as
+ *   N(0, r^l p^-l). Exact in distribution for Gaussian features. For uniform features it
+ *   replaces a sum of q^l uniforms by a Gaussian of the same variance: the ridge fit is
+ *   linear in y and the risk quadratic in the fit, so the mean risk at a fixed lambda depends
+ *   on the tail only through its variance and is unchanged; only fourth-moment effects
+ *   (excess kurtosis -1.2/q^l, below 0.3% for q^l >= 512) differ.
+ *
+ * Randomness: one xoshiro128** stream per (seed, ...streamIds) from createRng, inlined in the
+ * inner loop (the recurrence of src/util/rng.ts, seeded by four of its draws) because the
+ * paper's scale needs 1.6e9 coordinates per repetition. Uniform coordinates use one 32-bit
+ * draw each: x = a_l ((k + 1/2) 2^-31 - 1), k uniform on 0..2^32-1 (symmetric, mean exactly 0,
+ * variance a_l^2 (1 - 2^-64)/3; the 2^-32 grid is far below any statistic we estimate).
+ */
+export type FeatureDistribution = 'uniform' | 'gaussian';
+export type TailMode = 'coordinates' | 'levelSums';
+
+export interface SamplerOptions {
+  /** Levels stored as features (the simulation's m_max). */
+  keptLevels: number;
+  /** Levels present in y (m_max + extraLevels); >= keptLevels. */
+  levelsGenerated: number;
+  features?: FeatureDistribution;
+  tail?: TailMode;
+}
+
+export interface StylizedSampler {
+  readonly params: ModelParams;
+  /** Number of features per sample, L(keptLevels). */
+  readonly dim: number;
+  readonly keptLevels: number;
+  readonly levelsGenerated: number;
+  /**
+   * Draw `rows` samples: feature j of sample i goes to xt[j * ldx + i] (feature-major), its
+   * response to y[i]. Consecutive calls continue the stream, so a run of blocks equals one
+   * big block (training prefixes are nested).
+   */
+  fill(rows: number, xt: Float64Array, ldx: number, y: Float64Array): void;
+}
+
+const TWO_M31 = 2 ** -31;
+const TWO_M32 = 2 ** -32;
+const TWO_M53 = 2 ** -53;
+
+/** Validate sampler options against the model (THEORY.md section 2). */
+export function validateSamplerOptions(opts: SamplerOptions): Required<SamplerOptions> {
+  const { keptLevels, levelsGenerated } = opts;
+  if (!Number.isInteger(keptLevels) || keptLevels < 1 || keptLevels > 24) throw new InputError('keptLevels', keptLevels, 'an integer 1..24');
+  if (!Number.isInteger(levelsGenerated) || levelsGenerated < keptLevels || levelsGenerated > 40) {
+    throw new InputError('levelsGenerated', levelsGenerated, `an integer keptLevels = ${keptLevels} .. 40`);
+  }
+  const features = opts.features ?? 'uniform';
+  if (features !== 'uniform' && features !== 'gaussian') throw new InputError('features', features, 'uniform or gaussian');
+  const tail = opts.tail ?? 'coordinates';
+  if (tail !== 'coordinates' && tail !== 'levelSums') throw new InputError('tail', tail, 'coordinates or levelSums');
+  return { keptLevels, levelsGenerated, features, tail };
+}
+
+/** A sampler for the stream (seed, ...streamIds) of the stylized model (THEORY.md section 2). */
+export function createSampler(params: ModelParams, options: SamplerOptions, seed: number, ...streamIds: number[]): StylizedSampler {
+  const opts = validateSamplerOptions(options);
+  const { q, p, r, tau } = params;
+  const { keptLevels, levelsGenerated, features, tail } = opts;
+  const dim = bitsPerSample(q, keptLevels);
+  const seeder = createRng(seed, ...streamIds);
+  const st = new Int32Array(4);
+  for (let i = 0; i < 4; i++) st[i] = seeder.uint32() | 0;
+  if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
+
+  const size: number[] = [];
+  const scale: number[] = []; // a_l (uniform half-width) or sd_l (gaussian)
+  const coef: number[] = [];
+  for (let l = 0; l < levelsGenerated; l++) {
+    size.push(levelSize(q, l));
+    const variance = levelVariance(p, l);
+    scale.push(features === 'uniform' ? Math.sqrt(3 * variance) : Math.sqrt(variance));
+    coef.push(levelCoefficient(r, q, l));
+  }
+  // Standard deviation of a tail level's whole y-contribution: sqrt(q^l theta_l^2 p^-l) = sqrt((r/p)^l).
+  const levelSumSd = size.map((_, l) => Math.sqrt((r / p) ** l));
+  const gauss = { hasSpare: false, spare: 0 };
+
+  const fill = (rows: number, xt: Float64Array, ldx: number, y: Float64Array): void => {
+    for (let i = 0; i < rows; i++) {
+      let yi = 0;
+      let feat = 0;
+      for (let l = 0; l < keptLevels; l++) {
+        const cnt = size[l];
+        const a = scale[l];
+        let sx = 0;
+        if (features === 'uniform') {
+          sx = fillUniform(st, cnt, a, xt, feat * ldx + i, ldx);
+        } else {
+          for (let j = 0; j < cnt; j++) {
+            const x = a * nextNormal(st, gauss);
+            xt[(feat + j) * ldx + i] = x;
+            sx += x;
+          }
+        }
+        yi += coef[l] * sx;
+        feat += cnt;
+      }
+      for (let l = keptLevels; l < levelsGenerated; l++) {
+        if (tail === 'levelSums') {
+          yi += levelSumSd[l] * nextNormal(st, gauss);
+          continue;
+        }
+        const cnt = size[l];
+        if (features === 'uniform') {
+          // Sum of the 32-bit integers is exact in a double (cnt * 2^32 < 2^53 for cnt < 2^21).
+          const sk = sumUint32(st, cnt);
+          yi += coef[l] * scale[l] * (sk * TWO_M31 + cnt * (TWO_M32 - 1));
+        } else {
+          let sx = 0;
+          for (let j = 0; j < cnt; j++) sx += nextNormal(st, gauss);
+          yi += coef[l] * scale[l] * sx;
+        }
+      }
+      if (tau > 0) yi += tau * nextNormal(st, gauss);
+      y[i] = yi;
+    }
+  };
+  return { params, dim, keptLevels, levelsGenerated, fill };
+}
+
+/** Convenience for tests and small jobs: `rows` samples as row arrays x[i] (length L(keptLevels)) and y. */
+export function sampleRows(params: ModelParams, options: SamplerOptions, rows: number, seed: number, ...streamIds: number[]): { x: Float64Array[]; y: Float64Array } {
+  const s = createSampler(params, options, seed, ...streamIds);
+  const xt = new Float64Array(s.dim * rows);
+  const y = new Float64Array(rows);
+  s.fill(rows, xt, rows, y);
+  const x: Float64Array[] = [];
+  for (let i = 0; i < rows; i++) {
+    const row = new Float64Array(s.dim);
+    for (let j = 0; j < s.dim; j++) row[j] = xt[j * rows + i];
+    x.push(row);
+  }
+  return { x, y };
+}
+
+/** Sum of cnt consecutive uint32 draws of the xoshiro128** state st (inlined hot loop). */
+function sumUint32(st: Int32Array, cnt: number): number {
+  let a0 = st[0], a1 = st[1], a2 = st[2], a3 = st[3];
+  let sum = 0;
+  for (let j = 0; j < cnt; j++) {
+    const m5 = Math.imul(a1, 5);
+    sum += Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
+    const t = a1 << 9;
+    a2 ^= a0;
+    a3 ^= a1;
+    a1 ^= a2;
+    a0 ^= a3;
+    a2 ^= t;
+    a3 = (a3 << 11) | (a3 >>> 21);
+  }
+  st[0] = a0;
+  st[1] = a1;
+  st[2] = a2;
+  st[3] = a3;
+  return sum;
+}
+
+/** cnt uniform coordinates a((k + 1/2) 2^-31 - 1) written with stride ldx from offset; returns their sum. */
+function fillUniform(st: Int32Array, cnt: number, a: number, xt: Float64Array, offset: number, ldx: number): number {
+  let a0 = st[0], a1 = st[1], a2 = st[2], a3 = st[3];
+  let sum = 0;
+  let o = offset;
+  for (let j = 0; j < cnt; j++) {
+    const m5 = Math.imul(a1, 5);
+    const k = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
+    const t = a1 << 9;
+    a2 ^= a0;
+    a3 ^= a1;
+    a1 ^= a2;
+    a0 ^= a3;
+    a2 ^= t;
+    a3 = (a3 << 11) | (a3 >>> 21);
+    const x = a * ((k + 0.5) * TWO_M31 - 1);
+    xt[o] = x;
+    sum += x;
+    o += ldx;
+  }
+  st[0] = a0;
+  st[1] = a1;
+  st[2] = a2;
+  st[3] = a3;
+  return sum;
+}
+
+function nextUint32(st: Int32Array): number {
+  const a1 = st[1];
+  const m5 = Math.imul(a1, 5);
+  const res = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
+  const t = a1 << 9;
+  st[2] ^= st[0];
+  st[3] ^= st[1];
+  st[1] ^= st[2];
+  st[0] ^= st[3];
+  st[2] ^= t;
+  st[3] = (st[3] << 11) | (st[3] >>> 21);
+  return res;
+}
+
+/** Standard normal by the Marsaglia polar method on 53-bit uniforms, one value cached. */
+function nextNormal(st: Int32Array, cache: { hasSpare: boolean; spare: number }): number {
+  if (cache.hasSpare) {
+    cache.hasSpare = false;
+    return cache.spare;
+  }
+  let u: number, v: number, s: number;
+  do {
+    u = 2 * (((nextUint32(st) >>> 5) * 67108864 + (nextUint32(st) >>> 6)) * TWO_M53) - 1;
+    v = 2 * (((nextUint32(st) >>> 5) * 67108864 + (nextUint32(st) >>> 6)) * TWO_M53) - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s === 0);
+  const f = Math.sqrt((-2 * Math.log(s)) / s);
+  cache.spare = v * f;
+  cache.hasSpare = true;
+  return u * f;
+}

@@ -1,0 +1,159 @@
+import { bitsPerSample } from '../model/params.js';
+import { createSampler, type StylizedSampler } from '../model/sample.js';
+import { estimationError, tailEnergy } from '../model/populationRisk.js';
+import { applyQ, applyQt, gemvXty, quadFormUpper, solveShiftedTridiagonal, symmetricBlock, syrkUpper, tridiagonalize } from './kernels.js';
+import { levelsGenerated, type SimulationPlan } from './plan.js';
+
+/**
+ * One Monte Carlo repetition of the Figure-6 protocol (THEORY.md section 5), organised so no
+ * work is repeated:
+ * - one training set of size n_max, drawn block by block; the Gram X^T X and X^T y of the
+ *   m_max kept levels are accumulated incrementally, so every smaller n is a prefix that
+ *   costs nothing extra, and the Gram for m levels is the leading L(m) x L(m) block;
+ * - per (n, m) one Householder tridiagonalisation G = Q T Q^T serves every lambda:
+ *   w(lambda) = Q (T + lambda I)^{-1} Q^T X^T y (an O(L) tridiagonal solve and O(L^2)
+ *   reflections per lambda; equivalent to an eigendecomposition, cheaper by the QL sweep);
+ * - validation and sampled test errors from sufficient statistics: with G_v = X_v^T X_v,
+ *   c_v = X_v^T y_v, s_v = y_v^T y_v, the error of w is (s_v - 2 w.c_v + w^T G_v w)/n_v,
+ *   O(L^2) per lambda instead of a 10,000-row product;
+ * - the exact risk R(w) is O(L) per w.
+ *
+ * Random streams: training (seed, rep, 0), validation (seed, rep, 1), test (seed, rep, 2), so
+ * a repetition's result does not depend on which worker runs it.
+ */
+export interface CellResult {
+  n: number;
+  m: number;
+  /** Exact excess risk R(w) - tau^2 for every lambda on the grid, under the generating model (tail truncated at m_max + extra). */
+  excess: number[];
+  /** Validation mean squared error per lambda (absent without a validation set). */
+  val?: number[];
+  /** Sampled test mean squared error per lambda (scoring 'sampled' only). */
+  test?: number[];
+  /** Index of the selected lambda (validation argmin, or exact-risk argmin for 'oracle'). */
+  sel: number;
+  /** Index of the exact-risk argmin (oracle). */
+  oracle: number;
+}
+
+export interface RepetitionResult {
+  rep: number;
+  cells: CellResult[];
+  seconds: number;
+  /** Work counters, for the benchmark's arithmetic rates. */
+  timing: { sampleSeconds: number; gramSeconds: number; factorSeconds: number; solveSeconds: number };
+}
+
+interface Moments {
+  g: Float64Array;
+  c: Float64Array;
+  syy: number;
+  rows: number;
+}
+
+const now = (): number => performance.now() / 1000;
+
+function roundSig(x: number, digits: number): number {
+  return Number(x.toPrecision(digits));
+}
+
+/** Run repetition `rep` of the plan (THEORY.md section 5); pure function of (plan, rep). */
+export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResult {
+  const t0 = now();
+  const timing = { sampleSeconds: 0, gramSeconds: 0, factorSeconds: 0, solveSeconds: 0 };
+  const { params } = plan;
+  const mMax = plan.levels[plan.levels.length - 1];
+  const M = levelsGenerated(plan);
+  const Lmax = bitsPerSample(params.q, mMax);
+  const Lp = Math.ceil(Lmax / 4) * 4;
+  const B = plan.blockRows;
+  const samplerOpts = { keptLevels: mMax, levelsGenerated: M, features: plan.features, tail: plan.tail };
+  const xt = new Float64Array(Lp * B); // padding rows stay zero
+  const yb = new Float64Array(B);
+
+  const newMoments = (): Moments => ({ g: new Float64Array(Lp * Lp), c: new Float64Array(Lp), syy: 0, rows: 0 });
+  const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number): void => {
+    let left = rows;
+    while (left > 0) {
+      const k = Math.min(B, left);
+      const ta = now();
+      sampler.fill(k, xt, B, yb);
+      const tb = now();
+      syrkUpper(mom.g, Lp, xt, B, Lp, k);
+      gemvXty(mom.c, xt, B, Lmax, yb, k);
+      let s = 0;
+      for (let i = 0; i < k; i++) s += yb[i] * yb[i];
+      mom.syy += s;
+      timing.sampleSeconds += tb - ta;
+      timing.gramSeconds += now() - tb;
+      left -= k;
+      mom.rows += k;
+    }
+  };
+
+  const val = plan.lambdaSelection === 'validation' || plan.validationSize > 0 ? newMoments() : undefined;
+  if (val && plan.validationSize > 0) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 1), val, plan.validationSize);
+  const test = plan.scoring === 'sampled' ? newMoments() : undefined;
+  if (test) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 2), test, plan.testSize);
+
+  const train = newMoments();
+  const trainSampler = createSampler(params, samplerOpts, plan.seed, rep, 0);
+  const cells: CellResult[] = [];
+  const a = new Float64Array(Lmax * Lmax);
+  const work = { v: new Float64Array(Lmax), p: new Float64Array(Lmax) };
+  const u = new Float64Array(Lmax);
+  const w = new Float64Array(Lmax);
+  const piv = new Float64Array(Lmax);
+  const K = plan.levels.map((m) => tailEnergy(params, m, { tailLevels: M }));
+
+  for (let ni = 0; ni < plan.n.length; ni++) {
+    const n = plan.n[ni];
+    accumulate(trainSampler, train, n - train.rows);
+    const lambdas = plan.lambdas[ni];
+    for (let mi = 0; mi < plan.levels.length; mi++) {
+      const m = plan.levels[mi];
+      const L = bitsPerSample(params.q, m);
+      const tf = now();
+      const am = a.subarray(0, L * L);
+      symmetricBlock(train.g, Lp, L, am);
+      const tri = tridiagonalize(am, L, work);
+      const ut = u.subarray(0, L);
+      ut.set(train.c.subarray(0, L));
+      applyQt(tri, ut);
+      const ts = now();
+      timing.factorSeconds += ts - tf;
+      const wl = w.subarray(0, L);
+      const excess: number[] = [];
+      const valErr: number[] = [];
+      const testErr: number[] = [];
+      for (const lambda of lambdas) {
+        solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, wl, piv);
+        applyQ(tri, wl);
+        excess.push(K[mi] + estimationError(params, m, wl));
+        if (val && val.rows > 0) valErr.push(sampledError(val, Lp, wl, L));
+        if (test) testErr.push(sampledError(test, Lp, wl, L));
+      }
+      timing.solveSeconds += now() - ts;
+      const oracle = argmin(excess);
+      const sel = plan.lambdaSelection === 'validation' ? argmin(valErr) : oracle;
+      const cell: CellResult = { n, m, excess: excess.map((x) => roundSig(x, 8)), sel, oracle };
+      if (valErr.length) cell.val = valErr.map((x) => roundSig(x, 10));
+      if (testErr.length) cell.test = testErr.map((x) => roundSig(x, 10));
+      cells.push(cell);
+    }
+  }
+  return { rep, cells, seconds: now() - t0, timing };
+}
+
+/** Mean squared error of w on a sampled set from its sufficient statistics: (s - 2 w.c + w^T G w)/rows. */
+function sampledError(mom: Moments, ld: number, w: Float64Array, L: number): number {
+  let wc = 0;
+  for (let j = 0; j < L; j++) wc += w[j] * mom.c[j];
+  return (mom.syy - 2 * wc + quadFormUpper(mom.g, ld, w, L)) / mom.rows;
+}
+
+function argmin(xs: number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[best]) best = i;
+  return best;
+}
