@@ -1,0 +1,61 @@
+import { relative, resolve } from 'node:path';
+import { InputError } from '../../errors.js';
+import { loadStylizedConfig } from '../../config/fig6Config.js';
+import { runTheory } from '../../theory/theoryRun.js';
+import { maybeHelp, parseFlags, str } from '../args.js';
+import { formatTable } from './_table.js';
+
+export const summary = 'Figure-6 theory lines from a stylized config: CSV of R_det minimised over the lambda0 grid, and figures';
+
+const usage = `
+usage: lossyscale theory --config sims/fig6.json [--out DIR] [--figures DIR | --no-figures] [--json]
+
+For every kept level m of the config and every n of config.theory.n, the Lemma-1 deterministic
+risk minimised over the config's lambda0 grid (lambda = lambda0 n^((kappa+1)/(2kappa+1)) for the
+theorem1 schedule), THEORY.md section 5. Writes
+  DIR/theory.csv   columns n,m,L,lambda0,lambda,lambdaStar,bias,variance,compression,risk,excess
+  DIR/run.json     provenance (config, version, time, machine)
+  FIGURES/<name>-theory-vs-n.{vl.json,svg,png} and <name>-theory-vs-L.{...}
+  --out DIR        default: <config.out>-theory (sims/results/fig6-theory for sims/fig6.json)
+  --figures DIR    default: figures/
+  --json           print {csv, runJson, figures, rows} instead of a table
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    config: { type: 'string' },
+    out: { type: 'string' },
+    figures: { type: 'string' },
+    'no-figures': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (maybeHelp(values, usage)) return 0;
+  const configPath = str(values, 'config');
+  if (configPath === undefined) throw new InputError('--config', undefined, 'a stylized-model config file such as sims/fig6.json');
+  if (values['no-figures'] === true && str(values, 'figures') !== undefined) throw new InputError('--figures', str(values, 'figures'), 'not together with --no-figures');
+  const config = loadStylizedConfig(configPath);
+  const out = str(values, 'out');
+  const figs = str(values, 'figures');
+  const res = await runTheory(config, {
+    outDir: out === undefined ? undefined : resolve(out),
+    figuresDir: values['no-figures'] === true ? null : figs === undefined ? undefined : resolve(figs),
+  });
+  const rel = (p: string): string => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
+  const figurePaths = res.figures.flatMap((f) => [f.specPath, f.svgPath, ...(f.pngPath ? [f.pngPath] : [])]).map(rel);
+  if (values.json === true) {
+    console.log(JSON.stringify({ csv: rel(res.csvPath), runJson: rel(res.runJsonPath), figures: figurePaths, rows: res.points.length }));
+    return 0;
+  }
+  const ns = [...new Set(res.points.map((p) => p.n))];
+  const pick = [ns[0], ns[Math.floor(ns.length / 2)], ns[ns.length - 1]];
+  const header = ['m', 'L', ...pick.map((n) => `excess n=${Math.round(n)}`), `K_m`];
+  const rows = [...new Set(res.points.map((p) => p.m))].map((m) => {
+    const at = (n: number) => res.points.find((p) => p.m === m && p.n === n)!;
+    return [m, at(ns[0]).L, ...pick.map((n) => at(n).excess), at(ns[0]).compression];
+  });
+  console.log(`theory curves for ${config.name}: ${res.points.length} points (${new Set(res.points.map((p) => p.m)).size} levels x ${ns.length} n), R_det - tau^2 minimised over ${config.lambda.lambda0.count} lambda0 (${config.lambda.schedule} schedule)`);
+  console.log(formatTable(header, rows));
+  console.log(`wrote ${rel(res.csvPath)}, ${rel(res.runJsonPath)}`);
+  if (figurePaths.length) console.log(`figures: ${figurePaths.join(', ')}`);
+  return 0;
+}
