@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ResourceError } from '../errors.js';
+
+/**
+ * Open a built report in headless Chromium (Debian's /usr/bin/chromium driven by
+ * playwright-core), wait for every chart, and report what rendered (issue 6 item 3).
+ * Used by test/reportBrowser.test.ts and by `node --import tsx src/report/browserCheck.ts`
+ * (which refreshes docs/report-screenshot.png). playwright-core is a dev dependency.
+ */
+
+export const CHROMIUM_PATH = process.env.LOSSYSCALE_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface ChartCheck {
+  id: string;
+  name: string;
+  /** Number of SVG elements per Vega mark class (`mark-symbol`, `mark-line`, ...) with at least one item. */
+  marks: Record<string, number>;
+  hasSvg: boolean;
+}
+
+export interface BrowserCheck {
+  total: number;
+  rendered: number;
+  failed: { id: string; name: string; message: string }[];
+  consoleErrors: string[];
+  /** Requests to anything but file:/data:/blob: URLs (the report must not need the network). */
+  networkRequests: string[];
+  charts: ChartCheck[];
+  /** Whether a tooltip appeared when hovering the first chart's first symbol/line mark. */
+  tooltipShown: boolean | null;
+}
+
+/** Vega-Lite mark type to the Vega scenegraph mark class it renders as. */
+export function vegaMarkClass(vlMark: string): string {
+  const m: Record<string, string> = { point: 'symbol', circle: 'symbol', square: 'symbol', bar: 'rect', tick: 'rect', rect: 'rect', errorbar: 'rule', errorband: 'area', boxplot: 'rect' };
+  return `mark-${m[vlMark] ?? vlMark}`;
+}
+
+export async function checkReportInBrowser(htmlPath: string, opts: { screenshotPath?: string; fullPage?: boolean; width?: number; height?: number; timeoutMs?: number } = {}): Promise<BrowserCheck> {
+  if (!existsSync(CHROMIUM_PATH)) throw new ResourceError(`Chromium not found at ${CHROMIUM_PATH} (install it: sudo apt-get install chromium, or bash scripts/setup.sh --test)`);
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: opts.width ?? 1440, height: opts.height ?? 1000 }, deviceScaleFactor: 1 });
+    const consoleErrors: string[] = [];
+    const networkRequests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    page.on('request', (r) => {
+      if (!/^(file|data|blob|about):/.test(r.url())) networkRequests.push(r.url());
+    });
+    await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
+    // Browser-side code is passed as strings: this project compiles without the DOM lib.
+    await page.waitForFunction('window.__lossyscale && window.__lossyscale.done === true', undefined, { timeout: opts.timeoutMs ?? 20_000 });
+    const state = (await page.evaluate('window.__lossyscale')) as { total: number; rendered: { id: string; name: string }[]; failed: { id: string; name: string; message: string }[] };
+    const charts = (await page.evaluate(`(() => {
+      const out = [];
+      document.querySelectorAll('div.chart').forEach((el) => {
+        const marks = {};
+        // Data marks only (role-mark), not axes, legends or titles.
+        el.querySelectorAll('g.role-mark').forEach((g) => {
+          const cls = [...g.classList].find((c) => c.startsWith('mark-'));
+          if (!cls || cls === 'mark-group') return;
+          const items = g.querySelectorAll(':scope > path, :scope > line, :scope > rect, :scope > text, :scope > image').length;
+          if (items > 0) marks[cls] = (marks[cls] || 0) + items;
+        });
+        out.push({ id: el.id, name: el.getAttribute('data-figure') || '', marks, hasSvg: !!el.querySelector('svg') });
+      });
+      return out;
+    })()`)) as ChartCheck[];
+    let tooltipShown: boolean | null = null;
+    const target = (await page.$('div.chart g.mark-symbol.role-mark path')) ?? (await page.$('div.chart g.mark-rect.role-mark path'));
+    if (target) {
+      await target.scrollIntoViewIfNeeded();
+      await target.hover({ force: true });
+      tooltipShown = await page
+        .waitForFunction(`(() => { const t = document.querySelector('#vg-tooltip-element'); return !!t && t.classList.contains('visible') && (t.textContent || '').length > 0; })()`, undefined, { timeout: 3000 })
+        .then(() => true)
+        .catch(() => false);
+      await page.mouse.move(0, 0);
+      await page.evaluate('window.scrollTo(0, 0)');
+    }
+    if (opts.screenshotPath) await page.screenshot({ path: opts.screenshotPath, fullPage: opts.fullPage ?? false });
+    return { total: state.total, rendered: state.rendered.length, failed: state.failed, consoleErrors, networkRequests, charts, tooltipShown };
+  } finally {
+    await browser.close();
+  }
+}
+
+// `node --import tsx src/report/browserCheck.ts [REPORT.html] [SCREENSHOT.png] [--full]`
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [html = 'runs/report/index.html', shot = 'docs/report-screenshot.png'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const r = await checkReportInBrowser(html, { screenshotPath: shot, fullPage: process.argv.includes('--full') });
+  console.log(JSON.stringify({ ...r, charts: r.charts.map((c) => `${c.name}: ${Object.entries(c.marks).map(([k, v]) => `${k}=${v}`).join(' ')}`) }, null, 2));
+}

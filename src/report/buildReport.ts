@@ -1,0 +1,268 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { provenance, repoRoot, type Provenance } from '../provenance.js';
+import {
+  defaultRunDirs,
+  discoverFigures,
+  displayPath,
+  figureUsesDir,
+  readRun,
+  type FigureEntry,
+  type LawSummary,
+  type RunEntry,
+} from './discover.js';
+import { exponentComparison, storageExponent } from './exponentsTable.js';
+import { esc, fmt, renderReportHtml, type Block, type ReportModel, type Section } from './html.js';
+
+/**
+ * Assemble the report (issue 6): the law and the Theorem-1 exponents beside the fitted ones
+ * (THEORY.md sections 1 and 4), the stylized-model figures (section 5, Figure 6), the
+ * storage allocation, the real-data Figures 1-5 with their tables (section 6), then runs,
+ * provenance and any problems. Everything the report reads is discovered from files.
+ */
+
+export interface BuildReportOptions {
+  /** Run directories to report on; empty or absent: the repo's committed runs and figures. */
+  runs?: string[];
+  /** Output directory (index.html is written there). */
+  outDir: string;
+  /** Figure directory of the repo (default figures/). */
+  figuresDir?: string;
+  /** Command line recorded in the report's provenance. */
+  command?: string;
+}
+
+export interface BuiltReport {
+  htmlPath: string;
+  bytes: number;
+  figures: string[];
+  runs: string[];
+  problems: string[];
+  model: ReportModel;
+}
+
+/** Which narrative section a figure belongs to, from its file name (figure naming in CONTRACTS.md). */
+export function classifyFigure(name: string): { group: string; order: number } {
+  if (name.startsWith('fig6-theory')) return { group: 'theory', order: 0 };
+  if (name.startsWith('fig6')) return { group: 'fig6', order: 0 };
+  if (name.startsWith('fig2-') || name.startsWith('stylized-optimum')) return { group: 'storage', order: 0 };
+  const m = /^(.+?)-fig([1-5])(?=-|$)/.exec(name);
+  if (m) return { group: `real:${m[1]}`, order: Number(m[2]) };
+  return { group: 'other', order: 0 };
+}
+
+const REAL_FIGURES: Record<number, string> = {
+  1: 'Figure 1: scaling curves, error against n per L and against L per n, with the fitted law',
+  2: 'Figure 2: optimal n*(S) and L*(S) against storage, with the original-format line',
+  3: 'Figure 3: error against storage for scaling-optimal, original-format and randomized strategies',
+  4: 'Figure 4: scaling-optimal against naive fixed-level compression at equal storage',
+  5: 'Figure 5: accuracy matrix, training distance by test distance',
+};
+
+function isStylizedRun(run: RunEntry): { p: number; q: number; r: number } | null {
+  const model = (run.run?.config as { model?: Record<string, unknown> } | undefined)?.model;
+  if (model && typeof model.p === 'number' && typeof model.q === 'number' && typeof model.r === 'number') return { p: model.p, q: model.q, r: model.r };
+  return null;
+}
+
+function runLabel(run: RunEntry): string {
+  const name = (run.run?.config as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name ? `${name} (${run.displayPath})` : run.displayPath;
+}
+
+/** Model parameters of the committed Figure-6 config, for the theory table when no stylized run is given. */
+function defaultStylizedModel(problems: string[]): { p: number; q: number; r: number } | null {
+  const path = join(repoRoot, 'sims', 'fig6.json');
+  if (!existsSync(path)) return null;
+  try {
+    const m = (JSON.parse(readFileSync(path, 'utf8')) as { model?: { p: number; q: number; r: number } }).model;
+    if (m && [m.p, m.q, m.r].every((v) => typeof v === 'number')) return m;
+  } catch (e) {
+    problems.push(`sims/fig6.json: not valid JSON (${(e as Error).message.split('\n')[0]}); theory exponents not shown`);
+  }
+  return null;
+}
+
+function sortFigures(figs: FigureEntry[]): FigureEntry[] {
+  return [...figs].sort((a, b) => classifyFigure(a.name).order - classifyFigure(b.name).order || a.name.localeCompare(b.name));
+}
+
+/** Build the report model from discovered files (no HTML yet). */
+export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generated: Provenance): ReportModel {
+  const problems: string[] = [];
+  const explicitRuns = (opts.runs ?? []).length > 0;
+  const runDirs = explicitRuns ? (opts.runs ?? []).map((d) => resolve(d)) : defaultRunDirs();
+  for (const d of runDirs) {
+    if (!existsSync(d)) throw new InputError('--run', d, 'an existing run directory (with run.json, results.jsonl, law.json, tables/, figures/)');
+    if (!statSync(d).isDirectory()) throw new InputError('--run', d, 'a directory, not a file');
+  }
+  const runs = runDirs.map((d) => readRun(d, problems));
+
+  // Figures: each run's own figures/, plus the repo's figures/ (all of them by default; with
+  // --run only those computed from the given runs' files).
+  const byName = new Map<string, FigureEntry>();
+  for (const r of runs) for (const f of r.figures) byName.set(f.name, f);
+  const repoFigs = discoverFigures(opts.figuresDir ?? join(repoRoot, 'figures'), explicitRuns ? [] : problems);
+  for (const f of repoFigs) {
+    if (byName.has(f.name)) continue;
+    if (!explicitRuns || runs.some((r) => figureUsesDir(f, r.dir))) byName.set(f.name, f);
+  }
+  const figures = [...byName.values()];
+  const groups = new Map<string, FigureEntry[]>();
+  for (const f of figures) {
+    const g = classifyFigure(f.name).group;
+    groups.set(g, [...(groups.get(g) ?? []), f]);
+  }
+  const runOf = (f: FigureEntry): RunEntry | undefined => runs.find((r) => r.figures.includes(f) || figureUsesDir(f, r.dir));
+
+  const sections: Section[] = [];
+  const glance: ReportModel['glance'] = [];
+  const placedTables = new Set<RunEntry>();
+
+  // 1. The law and its exponents.
+  const stylizedRuns = runs.filter((r) => isStylizedRun(r));
+  const stylizedWithLaw = stylizedRuns.find((r) => r.law);
+  const model = stylizedWithLaw ? isStylizedRun(stylizedWithLaw) : stylizedRuns.length ? isStylizedRun(stylizedRuns[0]) : explicitRuns ? null : defaultStylizedModel(problems);
+  const lawBlocks: Block[] = [];
+  if (model) {
+    try {
+      const cmp = exponentComparison(model, stylizedWithLaw?.law ?? null);
+      lawBlocks.push({ kind: 'exponents', comparison: cmp, lawLabel: stylizedWithLaw ? runLabel(stylizedWithLaw) : null, lawPath: stylizedWithLaw?.law?.displayPath ?? null });
+      const alpha = cmp.rows.find((r) => r.key === 'alpha')!;
+      const beta = cmp.rows.find((r) => r.key === 'beta')!;
+      if (alpha.fitted) glance.push({ label: 'α, stylized model: fitted vs theory', value: `${fmt(alpha.fitted.value, 3)} <span style="font-size:14px;font-weight:400">vs ${fmt(alpha.optimal, 3)}</span>`, detail: `Theorem-1 schedule ${fmt(alpha.theorem, 3)}, optimal λ ${fmt(alpha.optimal, 3)}` });
+      else glance.push({ label: 'α, stylized model (Theorem 1)', value: `${fmt(alpha.theorem, 3)} – ${fmt(alpha.optimal, 3)}`, detail: 'Theorem-1 schedule – optimal λ' });
+      if (beta.fitted) glance.push({ label: 'β, stylized model: fitted vs theory', value: `${fmt(beta.fitted.value, 3)} <span style="font-size:14px;font-weight:400">vs ${fmt(beta.theorem, 3)}</span>`, detail: `β = ln(p/r)/ln q, regime ${cmp.theory.regime}` });
+      else glance.push({ label: 'β, stylized model (Theorem 1)', value: fmt(beta.theorem, 3), detail: `ln(p/r)/ln q, regime ${cmp.theory.regime}` });
+    } catch (e) {
+      problems.push(`theory exponents for p=${model.p}, q=${model.q}, r=${model.r}: ${(e as Error).message}`);
+    }
+  }
+  const laws = runs.filter((r) => r.law).map((r) => ({ label: runLabel(r), law: r.law as LawSummary }));
+  if (laws.length) lawBlocks.push({ kind: 'laws', laws });
+  for (const r of runs.filter((x) => x.law && !isStylizedRun(x))) {
+    const p = r.law!.params;
+    glance.push({ label: `fitted law, ${r.displayPath}`, value: `α ${fmt(p.alpha, 3)} · β ${fmt(p.beta, 3)}`, detail: `ν = ${fmt(storageExponent(p.alpha, p.beta), 3)}, E* = ${fmt(p.Estar, 3)}${r.law!.r2 !== null ? `, R² ${fmt(r.law!.r2, 3)}` : ''}` });
+  }
+  if (!lawBlocks.length) lawBlocks.push({ kind: 'note', tone: 'warn', html: 'No stylized-model config and no fitted law (law.json) found, so no exponents can be shown.' });
+  sections.push({
+    id: 'law',
+    title: 'The law and its exponents',
+    intro: `<p>Test error of a model trained on <var>n</var> samples stored at <var>L</var> bytes each follows Err(n, L) ≈ E* + A n<sup>−α</sup> + B L<sup>−β</sup>. Under a storage budget S = n·L the best split makes the excess error fall like S<sup>−ν</sup> with ν = αβ/(α+β), and the optimum keeps more, more compressed samples than the original format allows. In the stylized multiscale model, Theorem 1 predicts the exponents from the model's (p, q, r); the first table puts them beside the exponents fitted to the simulation, the second lists every fitted law.</p>`,
+    blocks: lawBlocks,
+  });
+
+  // 2-4. Stylized model.
+  const theory = groups.get('theory') ?? [];
+  if (theory.length)
+    sections.push({
+      id: 'theory',
+      title: 'Stylized model: what the theory predicts',
+      intro: '<p>Deterministic-risk curves of the stylized model (Lemma 1): the error ridge regression reaches in the limit, before any sampling. Their local log-log slopes converge to the Theorem-1 exponents above (slowly near β = 2κ).</p>',
+      blocks: [{ kind: 'figures', figures: sortFigures(theory) }],
+    });
+  const fig6 = groups.get('fig6') ?? [];
+  const fig6Blocks: Block[] = fig6.length ? [{ kind: 'figures', figures: sortFigures(fig6) }] : [];
+  if (!fig6.length && (theory.length || stylizedRuns.length)) fig6Blocks.push({ kind: 'note', tone: 'warn', html: 'No Figure-6 simulation figure (<code>fig6-sim-*.vl.json</code>) was found: run <code>lossyscale simulate --config sims/fig6.json</code> and <code>npm run figures</code>.' });
+  for (const r of stylizedRuns) {
+    for (const t of r.tables) fig6Blocks.push({ kind: 'table', table: t, caption: `${t.name.replace(/[-_]/g, ' ')}, ${r.displayPath}` });
+    placedTables.add(r);
+  }
+  if (fig6Blocks.length)
+    sections.push({
+      id: 'figure-6',
+      title: 'Figure 6: theory against simulation',
+      intro: '<p>The paper\'s Figure 6: simulated ridge regression on the stylized model (points: mean over repetitions of the excess error Err − τ²) against the deterministic risk (lines), as a function of n for each L and of L for each n. If the theory is right the points sit on the lines, and the fitted law\'s exponents match the table above.</p>',
+      blocks: fig6Blocks,
+    });
+  const storage = groups.get('storage') ?? [];
+  if (storage.length)
+    sections.push({
+      id: 'storage',
+      title: 'Spending a storage budget',
+      intro: '<p>Given the law, a budget S buys the split n*(S), L*(S) that minimises the predicted error (paper Figure 2 and Equation 3). Compare it with keeping every sample at original quality: the optimum keeps more samples at fewer bytes each.</p>',
+      blocks: [{ kind: 'figures', figures: sortFigures(storage) }],
+    });
+
+  // 5. Real data, one section per figure prefix (one per sweep).
+  const realGroups = [...groups.keys()].filter((g) => g.startsWith('real:')).sort();
+  for (const g of realGroups) {
+    const prefix = g.slice(5);
+    const figs = sortFigures(groups.get(g)!);
+    const run = figs.map(runOf).find((r) => r);
+    const blocks: Block[] = [{ kind: 'figures', figures: figs }];
+    const present = new Set(figs.map((f) => classifyFigure(f.name).order));
+    const missing = [1, 2, 3, 4, 5].filter((k) => !present.has(k));
+    if (missing.length)
+      blocks.push({ kind: 'note', tone: 'warn', html: `Not in this report (no <code>${esc(prefix)}-figK*.vl.json</code>): ${missing.map((k) => esc(REAL_FIGURES[k])).join('; ')}. The sweep may not have reached that phase yet; rerun the sweep to finish it, then <code>npm run figures</code>.` });
+    if (run && !placedTables.has(run)) {
+      for (const t of run.tables) blocks.push({ kind: 'table', table: t, caption: `${t.name.replace(/[-_]/g, ' ')}` });
+      placedTables.add(run);
+    }
+    sections.push({
+      id: `real-${prefix}`,
+      title: `Real data: ${prefix}${run ? ` (${run.displayPath})` : ''}`,
+      intro: `<p>The paper's Section 2 protocol on real images: train on n images compressed to L bytes each (JPEG XL at several Butteraugli distances), fit the law, then test what it predicts. In order: ${Object.values(REAL_FIGURES).map(esc).join('; ')}.</p>`,
+      blocks,
+    });
+  }
+
+  // Runs whose tables were not shown next to figures.
+  for (const r of runs) {
+    if (placedTables.has(r) || r.tables.length === 0) continue;
+    sections.push({
+      id: `tables-${r.displayPath.replace(/[^a-zA-Z0-9]+/g, '-')}`,
+      title: `Tables: ${r.displayPath}`,
+      intro: '',
+      blocks: r.tables.map((t) => ({ kind: 'table' as const, table: t, caption: t.name.replace(/[-_]/g, ' ') })),
+    });
+  }
+
+  const other = groups.get('other') ?? [];
+  if (other.length) sections.push({ id: 'other', title: 'Other figures', intro: '', blocks: [{ kind: 'figures', figures: sortFigures(other) }] });
+
+  if (figures.length === 0)
+    sections.push({
+      id: 'no-figures',
+      title: 'No figures yet',
+      intro: `<p>No figure specs (<code>*.vl.json</code>) were found in ${explicitRuns ? 'the given run directories' : '<code>figures/</code>'}. Produce them with <code>npm run figures</code> (from committed results) or by running a simulation or sweep.</p>`,
+      blocks: [],
+    });
+
+  sections.push({
+    id: 'runs',
+    title: 'Runs and provenance',
+    intro: '<p>Every result directory the report read: the command, seed, version and time that produced it (<code>run.json</code>), and its files. Each figure above carries its own provenance under it.</p>',
+    blocks: runs.length ? runs.map((r) => ({ kind: 'run' as const, run: r })) : [{ kind: 'note', tone: 'info', html: 'No run directories (with a run.json) were found under <code>results/</code> or <code>sims/results/</code>.' }],
+  });
+  sections.push({ id: 'problems', title: `Problems (${problems.length})`, intro: '', blocks: [{ kind: 'problems', problems }] });
+
+  glance.push({ label: 'figures · runs', value: `${figures.length} · ${runs.length}`, detail: problems.length ? `${problems.length} problem(s), see the end` : 'all inputs read cleanly' });
+  const names = runs.map((r) => r.displayPath);
+  return {
+    title: explicitRuns ? `The storage scaling law: ${names.join(', ')}` : 'The storage scaling law',
+    subtitle: 'Err(n, L) = E* + A n<sup>−α</sup> + B L<sup>−β</sup> &nbsp;·&nbsp; storage S = n·L &nbsp;⇒&nbsp; Err*(S) − E* ∝ S<sup>−ν</sup>, ν = αβ/(α+β)',
+    generated,
+    glance,
+    sections,
+    problems,
+  };
+}
+
+/** Build the report and write `<outDir>/index.html` (issue 6). */
+export function buildReport(opts: BuildReportOptions): BuiltReport {
+  const generated = provenance({ command: opts.command, config: { runs: opts.runs ?? [], outDir: opts.outDir } });
+  const model = assembleReport(opts, generated);
+  const html = renderReportHtml(model);
+  const out = resolve(opts.outDir);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new InputError('--out', opts.outDir, 'a directory (index.html is written inside it)');
+  mkdirSync(out, { recursive: true });
+  const htmlPath = join(out, 'index.html');
+  writeFileSync(htmlPath, html);
+  const figures: string[] = [];
+  for (const s of model.sections) for (const b of s.blocks) if (b.kind === 'figures') figures.push(...b.figures.map((f) => f.name));
+  const runs: string[] = [];
+  for (const s of model.sections) for (const b of s.blocks) if (b.kind === 'run') runs.push(b.run.displayPath);
+  return { htmlPath: displayPath(htmlPath), bytes: Buffer.byteLength(html), figures, runs, problems: model.problems, model };
+}
