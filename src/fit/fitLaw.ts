@@ -60,6 +60,9 @@ export interface StartSummary {
   converged: boolean;
   alpha: number;
   beta: number;
+  /** Internal coordinates on a bound at the end of this start. */
+  atBound: string[];
+  params: LawParams;
 }
 
 export interface FitDiagnostics {
@@ -77,6 +80,10 @@ export interface FitDiagnostics {
     worstConvergedObjectiveRatio: number;
     /** Range of the exponents over the starts that reached the best objective. */
     spreadAtBest: { alpha: [number, number]; beta: [number, number] };
+    /** Distinct end points of the starts (grouped by objective, best first, at most 8). */
+    optima: { objectiveRatio: number; starts: number; params: LawParams; atBound: string[]; degenerate: boolean }[];
+    /** Worse end points with a coordinate on a bound (a term switched off or an exponent at its limit). */
+    degenerateStarts: number;
   };
   curvature: {
     /** Condition number of the column-scaled curvature matrix. */
@@ -245,7 +252,8 @@ function runStarts(form: LawForm, data: Prepared, estimator: Estimator, huberDel
   const consider = (theta0: number[], alpha0: number, beta0: number): void => {
     const res = levenbergMarquardt(problem, theta0, opts);
     const e = exponentsOf(form, res.theta);
-    starts.push({ alpha0, beta0, objective: res.objective, converged: res.converged, alpha: e.alpha, beta: e.beta });
+    const names = formSpec(form).names;
+    starts.push({ alpha0, beta0, objective: res.objective, converged: res.converged, alpha: e.alpha, beta: e.beta, atBound: res.atBound.map((j) => names[j]), params: toNatural(form, res.theta) });
     if (!Number.isFinite(res.objective)) return;
     if (!best || res.objective < best.objective || (res.objective === best.objective && res.converged && !best.converged)) best = res;
   };
@@ -424,13 +432,37 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
   const tolBest = 1e-6 * Math.max(bestObj, 1e-300) + 1e-300;
   const atBest = starts.filter((s) => s.objective <= bestObj + tolBest);
   const convergedStarts = starts.filter((s) => s.converged);
-  const worse = convergedStarts.filter((s) => s.objective > bestObj + tolBest);
+  const worseAll = convergedStarts.filter((s) => s.objective > bestObj + tolBest);
+  // Worse end points on a bound are degenerate solutions (e.g. alpha -> 8 with A -> huge
+  // switches the n-term off), not competing interior optima: counted, not warned about.
+  const nMin = Math.min(...rows.map((r) => r.n));
+  const lMin = Math.min(...rows.map((r) => r.L));
+  const yMax = Math.max(...rows.map((r) => Math.abs(r.error)), 1e-300);
+  const isDegenerate = (st: StartSummary): boolean => {
+    if (st.atBound.some((b) => b !== 'Estar')) return true;
+    const nearBound = (x: number): boolean => x >= 0.99 * EXPONENT_BOUNDS[1] || x <= 1.01 * EXPONENT_BOUNDS[0];
+    if (nearBound(st.alpha) || nearBound(st.beta)) return true;
+    const p = st.params;
+    const termA = form === 'multiplicative' ? p.A * nMin ** -p.alpha * lMin ** -p.beta : p.A * nMin ** -p.alpha;
+    const termB = form === 'multiplicative' ? termA : p.B * lMin ** -p.beta;
+    return termA < 1e-6 * yMax || termB < 1e-6 * yMax;
+  };
+  const worse = worseAll.filter((st) => !isDegenerate(st));
+  const degenerate = worseAll.length - worse.length;
+  const optima: FitDiagnostics['multiStart']['optima'] = [];
+  for (const st of [...starts].filter((x) => Number.isFinite(x.objective)).sort((a, b) => a.objective - b.objective)) {
+    const last = optima[optima.length - 1];
+    const ratio = st.objective / Math.max(bestObj, 1e-300);
+    if (last && Math.abs(ratio - last.objectiveRatio) <= 1e-6 * Math.max(ratio, 1)) last.starts++;
+    else if (optima.length < 8) optima.push({ objectiveRatio: ratio, starts: 1, params: st.params, atBound: st.atBound, degenerate: ratio > 1 + 1e-6 && isDegenerate(st) });
+  }
   const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
   const spreadAtBest = { alpha: range(atBest.map((s) => s.alpha)), beta: range(atBest.map((s) => s.beta)) };
   const worstRatio = convergedStarts.length ? Math.max(...convergedStarts.map((s) => s.objective)) / Math.max(bestObj, 1e-300) : NaN;
   if (!best.converged) warnings.push(`the best start did not converge (${best.reason} after ${best.iterations} iterations); treat the estimates as approximate`);
   if (worse.length > 0) {
-    warnings.push(`${worse.length} of ${starts.length} starts converged to worse local optima (objective up to ${fmt(worstRatio)}x the best); the reported fit is the best of all starts`);
+    const worst = Math.max(...worse.map((s) => s.objective)) / Math.max(bestObj, 1e-300);
+    warnings.push(`${worse.length} of ${starts.length} starts converged to worse interior local optima (objective up to ${fmt(worst)}x the best); the reported fit is the best of all starts`);
   }
   for (const e of ['alpha', 'beta'] as const) {
     const [lo, hi] = spreadAtBest[e];
@@ -565,6 +597,8 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
         worseLocalMinima: worse.length,
         worstConvergedObjectiveRatio: Number.isFinite(worstRatio) ? worstRatio : 1,
         spreadAtBest,
+        optima,
+        degenerateStarts: degenerate,
       },
       curvature: { conditionNumber: curv.cond, flattestDirection: cleanFlat },
       bootstrap: bootDiag,

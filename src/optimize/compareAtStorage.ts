@@ -21,6 +21,8 @@ export interface CompareOptions {
   nAvailable?: number;
   minBytes?: number;
   maxBytes?: number;
+  /** Round the scaling-optimal n to an integer (default true); the other rows are always whole samples. */
+  integerN?: boolean;
 }
 
 export interface StrategyRow {
@@ -63,7 +65,7 @@ export function compareAtStorage(law: LawLike, storageBytes: number, opts: Compa
     if (!lv || typeof lv.name !== 'string') throw new InputError(`fixedLevels[${i}].name`, lv?.name, 'a string');
     if (!(lv.bytesPerImage > 0 && Number.isFinite(lv.bytesPerImage))) throw new InputError(`fixedLevels[${i}].bytesPerImage`, lv.bytesPerImage, 'a finite number > 0');
   });
-  const constraints: AllocationConstraints = { integerN: true };
+  const constraints: AllocationConstraints = { integerN: opts.integerN ?? true };
   if (opts.nAvailable !== undefined) constraints.nAvailable = opts.nAvailable;
   if (opts.minBytes !== undefined) constraints.minBytes = opts.minBytes;
   // The original size is the largest a sample can be stored at.

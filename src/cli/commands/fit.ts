@@ -1,0 +1,163 @@
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { InputError } from '../../errors.js';
+import { provenance } from '../../provenance.js';
+import { integerAtLeast, oneOf, parseNumber } from '../../util/validate.js';
+import { readObservationsCsv } from '../../fit/csv.js';
+import { ESTIMATORS, fitLaw, type Estimator, type LawFit } from '../../fit/fitLaw.js';
+import { LAW_FORMS, PARAM_NAMES, type LawForm } from '../../fit/lawForms.js';
+import { compareForms, type FormComparison } from '../../fit/compareForms.js';
+import { extrapolationCheck, type ExtrapolationCheck } from '../../fit/extrapolation.js';
+import { fitTable, sig } from '../../fit/tables.js';
+import { maybeHelp, parseFlags, str } from '../args.js';
+import { formatTable } from './_table.js';
+
+export const summary = 'fit the storage scaling law Err = E* + A n^-alpha + B L^-beta to a CSV of (n, L, error[, seed])';
+
+const usage = `
+usage: lossyscale fit --in FILE.csv [--in FILE2.csv ...] [--task NAME ...]
+                      [--form additive|excess|multiplicative] [--estimator lsq|huber-log]
+                      [--bootstrap N] [--seed S] [--huber-delta D]
+                      [--compare] [--extrapolate n|L] [--hold-out K]
+                      [--json | --format text|md|csv|json] [--out LAW.json]
+
+Fits the storage scaling law (THEORY.md section 1) to measured errors.
+  --in FILE.csv      columns n,L,error and optionally seed (header row; other columns ignored).
+                     Repeat --in for several tasks: one table row per file.
+  --task NAME        task name per --in (default: the file name).
+  --form             additive: E* + A n^-alpha + B L^-beta (default)
+                     excess: A n^-alpha + B L^-beta (no constant; for excess error)
+                     multiplicative: E* + A n^-alpha L^-beta (B unused, reported as 0)
+  --estimator        lsq: least squares on the error (the paper's fit; default)
+                     huber-log: Huber loss (delta 1e-3) on log-error (robust)
+  --bootstrap N      bootstrap replicates for the intervals (default 200; 0 = Wald intervals
+                     from the curvature). Resamples seeds when every row has one (>= 5 seeds).
+  --seed S           bootstrap / cross-validation seed (default 0)
+  --compare          also fit all three forms; AIC, BIC and 5-fold cross-validation by cell
+  --extrapolate n|L  fit without the largest n (or L) values, predict them, report the errors
+  --hold-out K       how many of the largest distinct values to hold out (default 1)
+  --json             print the fit as JSON (the object 'optimize --law' reads); with several
+                     --in, an array of { task, ...fit }
+  --format           text (default), md or csv: the paper's Table-1 layout; json = --json
+  --out LAW.json     also write the JSON (first task) to a file
+
+Exit status 2 on bad input (the message names the file, line and column).
+
+examples:
+  lossyscale fit --in errors.csv --json > law.json
+  lossyscale fit --in errors.csv --estimator huber-log --compare --extrapolate n
+  lossyscale fit --in food101.csv --in cityscapes.csv --format md
+`;
+
+interface TaskResult {
+  task: string;
+  file: string;
+  fit: LawFit;
+  comparison?: FormComparison;
+  extrapolation?: ExtrapolationCheck;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    in: { type: 'string', multiple: true },
+    task: { type: 'string', multiple: true },
+    form: { type: 'string' },
+    estimator: { type: 'string' },
+    bootstrap: { type: 'string' },
+    seed: { type: 'string' },
+    'huber-delta': { type: 'string' },
+    compare: { type: 'boolean' },
+    extrapolate: { type: 'string' },
+    'hold-out': { type: 'string' },
+    json: { type: 'boolean' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (maybeHelp(values, usage)) return 0;
+  const files = (values.in as string[] | undefined) ?? [];
+  if (files.length === 0) throw new InputError('--in', undefined, 'a CSV file with columns n,L,error[,seed]');
+  const tasks = (values.task as string[] | undefined) ?? [];
+  if (tasks.length > 0 && tasks.length !== files.length) throw new InputError('--task', tasks.join(','), `one name per --in (${files.length})`);
+  const form = oneOf<LawForm>('--form', str(values, 'form') ?? 'additive', LAW_FORMS);
+  const estimator = oneOf<Estimator>('--estimator', str(values, 'estimator') ?? 'lsq', ESTIMATORS);
+  const bootstrap = integerAtLeast('--bootstrap', parseNumber('--bootstrap', str(values, 'bootstrap') ?? '200'), 0);
+  const seed = integerAtLeast('--seed', parseNumber('--seed', str(values, 'seed') ?? '0'), 0);
+  const huberDeltaText = str(values, 'huber-delta');
+  const huberDelta = huberDeltaText === undefined ? undefined : parseNumber('--huber-delta', huberDeltaText);
+  if (huberDelta !== undefined && !(huberDelta > 0)) throw new InputError('--huber-delta', huberDelta, '> 0');
+  const extrapolateText = str(values, 'extrapolate');
+  const axis = extrapolateText === undefined ? undefined : oneOf<'n' | 'L'>('--extrapolate', extrapolateText, ['n', 'L']);
+  const holdOut = integerAtLeast('--hold-out', parseNumber('--hold-out', str(values, 'hold-out') ?? '1'), 1);
+  const format = values.json === true ? 'json' : oneOf('--format', str(values, 'format') ?? 'text', ['text', 'md', 'csv', 'json'] as const);
+
+  const results: TaskResult[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const rows = readObservationsCsv(files[i]);
+    const fit = fitLaw(rows, { form, estimator, bootstrap, seed, huberDelta });
+    const r: TaskResult = { task: tasks[i] ?? basename(files[i]).replace(/\.csv$/i, ''), file: files[i], fit };
+    if (values.compare === true) r.comparison = compareForms(rows, { estimator, seed });
+    if (axis) r.extrapolation = extrapolationCheck(rows, { form, estimator, huberDelta, axis, holdOut, fullFit: fit });
+    results.push(r);
+  }
+
+  const jsonOf = (r: TaskResult): Record<string, unknown> => ({
+    ...r.fit,
+    input: { file: r.file, task: r.task },
+    ...(r.comparison ? { comparison: { ...r.comparison, rows: r.comparison.rows.map(({ fit: _f, ...rest }) => rest) } } : {}),
+    ...(r.extrapolation ? { extrapolation: r.extrapolation } : {}),
+    provenance: provenance({ config: { form, estimator, bootstrap, huberDelta: huberDelta ?? null }, seed }),
+  });
+  const outPath = str(values, 'out');
+  if (outPath) writeFileSync(outPath, JSON.stringify(jsonOf(results[0]), null, 2) + '\n');
+
+  if (format === 'json') {
+    console.log(JSON.stringify(results.length === 1 ? jsonOf(results[0]) : results.map((r) => ({ task: r.task, ...jsonOf(r) })), null, 2));
+    return 0;
+  }
+  if (format === 'md' || format === 'csv') {
+    process.stdout.write(fitTable(results.map((r) => ({ task: r.task, fit: r.fit })), format));
+    return 0;
+  }
+  for (const r of results) printText(r);
+  return 0;
+}
+
+function printText(r: TaskResult): void {
+  const f = r.fit;
+  const d = f.diagnostics;
+  console.log(`${r.task}: ${f.form} law, ${f.estimator} fit to ${d.dataRange.rows} rows (n ${d.dataRange.n.join('..')}, L ${d.dataRange.L.join('..')})`);
+  const ci = `${Math.round(f.confidence * 100)}% interval (${f.intervalMethod})`;
+  console.log(
+    formatTable(
+      ['parameter', 'estimate', 'std. error', ci],
+      PARAM_NAMES.filter((p) => !(f.form === 'excess' && p === 'Estar') && !(f.form === 'multiplicative' && p === 'B')).map((p) => [
+        p,
+        sig(f.params[p], 5),
+        f.stdErr[p] === null ? 'not identified' : sig(f.stdErr[p], 3),
+        f.intervals[p] ? `[${sig(f.intervals[p]![0], 4)}, ${sig(f.intervals[p]![1], 4)}]` : 'n/a',
+      ]),
+    ),
+  );
+  console.log(`R^2 ${sig(f.r2, 5)}, RMSE ${sig(f.rmse, 4)}${d.r2Log !== null ? `, log-scale R^2 ${sig(d.r2Log, 5)}` : ''}${f.nu !== null ? `, storage exponent nu = alpha beta/(alpha+beta) = ${sig(f.nu, 4)}` : ''}`);
+  console.log(`starts: ${d.multiStart.reachedBest}/${d.multiStart.starts} reached the best objective, ${d.multiStart.worseLocalMinima} ended in worse local optima; converged: ${d.converged} (${d.reason})`);
+  for (const w of f.warnings) console.log(`warning: ${w}`);
+  if (r.comparison) {
+    console.log(`\nform comparison (${r.comparison.estimator}; ${r.comparison.folds}-fold CV over (n, L) cells):`);
+    console.log(
+      formatTable(
+        ['form', 'k', 'dAIC', 'dBIC', 'CV RMSE', 'CV RMSE(log)', 'R^2'],
+        r.comparison.rows.map((x) => [x.form, x.k, sig(x.deltaAic, 4), sig(x.deltaBic, 4), sig(x.cvRmse, 4), sig(x.cvRmseLog, 4), sig(x.r2, 5)]),
+      ),
+    );
+    console.log(`best by AIC: ${r.comparison.bestByAic}, by BIC: ${r.comparison.bestByBic}, by CV: ${r.comparison.bestByCv ?? 'n/a'}`);
+  }
+  if (r.extrapolation) {
+    const x = r.extrapolation;
+    console.log(`\nextrapolation check: fit on ${x.axis} in {${x.trainValues.join(', ')}}, predict ${x.axis} in {${x.heldOutValues.join(', ')}}`);
+    console.log(formatTable(['n', 'L', 'observed', 'predicted', 'rel. error'], x.cells.map((c) => [c.n, sig(c.L, 6), sig(c.observed, 5), sig(c.predicted, 5), c.relativeError === null ? 'n/a' : `${(100 * c.relativeError).toFixed(1)}%`])));
+    console.log(`mean |rel. error| ${x.meanAbsRelativeError === null ? 'n/a' : (100 * x.meanAbsRelativeError).toFixed(1) + '%'}, max ${x.maxAbsRelativeError === null ? 'n/a' : (100 * x.maxAbsRelativeError).toFixed(1) + '%'}, RMSE ${sig(x.rmse, 4)}`);
+    console.log(`alpha ${sig(x.trainParams.alpha, 4)} (all data ${sig(x.fullParams.alpha, 4)}), beta ${sig(x.trainParams.beta, 4)} (all data ${sig(x.fullParams.beta, 4)})`);
+    for (const w of x.trainWarnings) console.log(`warning (training part): ${w}`);
+  }
+  console.log('');
+}

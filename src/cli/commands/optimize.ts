@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { InputError, ResourceError } from '../../errors.js';
+import { parseNumber, parseNumberList } from '../../util/validate.js';
+import { toLaw, type LawLike } from '../../fit/lawForms.js';
+import { sig, grouped } from '../../fit/tables.js';
+import { compareAtStorage, type FixedLevel, type StorageComparison } from '../../optimize/compareAtStorage.js';
+import { allocationTable } from '../../optimize/tables.js';
+import { maybeHelp, parseFlags, str } from '../args.js';
+import { formatTable } from './_table.js';
+
+export const summary = 'storage-optimal n*, L* for budgets S from a fitted law, with original-format and fixed-level comparisons';
+
+const usage = `
+usage: lossyscale optimize --law LAW.json --storage S1,S2,...
+                           [--original-bytes B] [--available N] [--min-bytes a --max-bytes b]
+                           [--fixed NAME=BYTES,NAME=BYTES,...] [--continuous]
+                           [--json | --format text|md|csv|json]
+
+Minimises the fitted law's error subject to n L <= S (THEORY.md sections 1 and 6).
+  --law LAW.json       the JSON that 'lossyscale fit --json' prints (several tasks: an array)
+  --storage LIST       budgets in bytes, e.g. 4.848e7,9.696e7
+  --original-bytes B   bytes per image in the original (lossless) format: adds the
+                       'original format' row, n = min(floor(S/B), available), and caps L <= B
+                       unless --max-bytes is given
+  --available N        images available (n <= N)
+  --min-bytes a        smallest achievable bytes per image (strongest compression)
+  --max-bytes b        largest bytes per image
+  --fixed LIST         naive fixed levels NAME=BYTES (e.g. d1=2400,d15=310): the largest subset
+                       that fits at that size
+  --continuous         do not round n to an integer
+  --json               one object per budget: storage, n, L, error, activeConstraints,
+                       unconstrained (closed form), nu, CE, comparison rows
+  --format             text (default), md or csv: the paper's Table-2 layout (S, n*, L*)
+
+examples:
+  lossyscale fit --in errors.csv --json > law.json
+  lossyscale optimize --law law.json --storage 4.848e7,9.696e7,2.9088e8 --original-bytes 42804 --json
+  lossyscale optimize --law law.json --storage 1e6 --available 60000 --min-bytes 150 --max-bytes 900 --format md
+`;
+
+function readLaws(path: string): { task?: string; law: LawLike }[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ResourceError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`--law ${path}`, 'not JSON', "the JSON printed by 'lossyscale fit --json'", (e as Error).message);
+  }
+  const items = Array.isArray(json) ? json : [json];
+  if (items.length === 0) throw new InputError(`--law ${path}`, '[]', 'a law object or a non-empty array of them');
+  return items.map((item, i) => {
+    const where = Array.isArray(json) ? `--law ${path} [${i}]` : `--law ${path}`;
+    toLaw(item as LawLike, where);
+    const task = (item as { task?: unknown; input?: { task?: unknown } }).task ?? (item as { input?: { task?: unknown } }).input?.task;
+    return { task: typeof task === 'string' ? task : undefined, law: item as LawLike };
+  });
+}
+
+function parseFixed(text: string | undefined): FixedLevel[] {
+  if (text === undefined) return [];
+  return text.split(',').map((part) => {
+    const m = /^\s*([^=]+?)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!m) throw new InputError('--fixed', part, 'NAME=BYTES entries separated by commas, e.g. d1=2400,d15=310');
+    const bytes = parseNumber(`--fixed ${m[1]}`, m[2]);
+    if (!(bytes > 0)) throw new InputError(`--fixed ${m[1]}`, bytes, 'bytes > 0');
+    return { name: m[1], bytesPerImage: bytes };
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, {
+    law: { type: 'string' },
+    storage: { type: 'string' },
+    'original-bytes': { type: 'string' },
+    available: { type: 'string' },
+    'min-bytes': { type: 'string' },
+    'max-bytes': { type: 'string' },
+    fixed: { type: 'string' },
+    continuous: { type: 'boolean' },
+    json: { type: 'boolean' },
+    format: { type: 'string' },
+  });
+  if (maybeHelp(values, usage)) return 0;
+  const lawPath = str(values, 'law');
+  if (!lawPath) throw new InputError('--law', undefined, "a law JSON file (the output of 'lossyscale fit --json')");
+  const storages = parseNumberList('--storage', str(values, 'storage'));
+  storages.forEach((s) => {
+    if (!(s > 0)) throw new InputError('--storage', s, 'budgets in bytes > 0');
+  });
+  const optNum = (flag: string, check: (v: number) => boolean, valid: string): number | undefined => {
+    const t = str(values, flag);
+    if (t === undefined) return undefined;
+    const v = parseNumber(`--${flag}`, t);
+    if (!check(v)) throw new InputError(`--${flag}`, v, valid);
+    return v;
+  };
+  const originalBytes = optNum('original-bytes', (v) => v > 0, 'bytes per image > 0');
+  const nAvailable = optNum('available', (v) => v >= 1, 'a number of images >= 1');
+  const minBytes = optNum('min-bytes', (v) => v >= 0, 'bytes >= 0');
+  const maxBytes = optNum('max-bytes', (v) => v > 0 && (minBytes === undefined || v >= minBytes), `bytes > 0 and >= --min-bytes${minBytes !== undefined ? ` (${minBytes})` : ''}`);
+  const fixedLevels = parseFixed(str(values, 'fixed'));
+  const format = values.json === true ? 'json' : str(values, 'format') ?? 'text';
+  if (!['text', 'md', 'csv', 'json'].includes(format)) throw new InputError('--format', format, 'one of text, md, csv, json');
+  const laws = readLaws(lawPath);
+
+  const results: { task?: string; comparison: StorageComparison }[] = [];
+  for (const { task, law } of laws) {
+    for (const S of storages) {
+      const c = compareAtStorage(law, S, { originalBytes, fixedLevels, nAvailable, minBytes, maxBytes, integerN: values.continuous !== true });
+      results.push({ task, comparison: c });
+    }
+  }
+
+  if (format === 'json') {
+    const objs = results.map(({ task, comparison: c }) => ({
+      ...(task !== undefined && laws.length > 1 ? { task } : {}),
+      storage: c.storage,
+      n: c.optimum.n,
+      L: c.optimum.L,
+      error: c.optimum.error,
+      storageUsed: c.optimum.storageUsed,
+      activeConstraints: c.optimum.activeConstraints,
+      unconstrained: c.optimum.unconstrained,
+      nu: c.optimum.nu,
+      CE: c.optimum.CE,
+      notes: c.optimum.notes,
+      comparison: c.rows,
+    }));
+    console.log(JSON.stringify(objs, null, 2));
+    return 0;
+  }
+  if (format === 'md' || format === 'csv') {
+    process.stdout.write(allocationTable(laws.length > 1 ? results : results.map((r) => ({ comparison: r.comparison })), format));
+    return 0;
+  }
+  for (const { task, comparison: c } of results) {
+    const o = c.optimum;
+    console.log(`${task ? task + ': ' : ''}storage S = ${grouped(c.storage)} bytes -> n* = ${grouped(o.n)}, L* = ${sig(o.L, 6)} bytes, predicted error ${sig(o.error, 5)}${o.activeConstraints.length ? ` (active: ${o.activeConstraints.join(', ')})` : ''}`);
+    if (o.unconstrained && o.activeConstraints.some((a) => a !== 'integerN')) console.log(`  unconstrained optimum: n = ${sig(o.unconstrained.n, 6)}, L = ${sig(o.unconstrained.L, 6)}, error ${sig(o.unconstrained.error, 5)}`);
+    for (const note of o.notes) console.log(`  note: ${note}`);
+    console.log(
+      formatTable(
+        ['strategy', 'n', 'L (bytes)', 'storage used', 'predicted error', 'vs optimal', 'extrapolated'],
+        c.rows.map((r) => [r.name, grouped(r.n), sig(r.L, 6), grouped(r.storageUsed), r.error === null ? 'no whole image fits' : sig(r.error, 5), r.excessOverOptimal === null ? 'n/a' : `+${sig(r.excessOverOptimal, 3)}`, r.extrapolated ? 'yes' : 'no']),
+      ),
+    );
+    console.log('');
+  }
+  const nu = results[0]?.comparison.optimum.nu ?? null;
+  if (nu !== null) console.log(`storage exponent nu = alpha beta/(alpha+beta) = ${sig(nu, 4)}: Err*(S) = E* + C_E S^-nu`);
+  return 0;
+}
