@@ -51,12 +51,13 @@ export function galleryMarkdown(figuresDir: string, galleryPath: string): { mark
     lines.push(`## ${groupTitle(g).title}`, '');
     const sorted = [...list].sort((a, b) => classifyFigure(a.name).order - classifyFigure(b.name).order || a.name.localeCompare(b.name));
     for (const f of sorted) {
-      const title = f.subtitle ? `${f.title}: ${f.subtitle}` : f.title;
-      lines.push(`### ${title.replace(/\n/g, ' ')}`, '');
+      const title = f.title.replace(/\s+/g, ' ').trim();
+      lines.push(`### ${title}`, '');
+      if (f.subtitle) lines.push(`*${f.subtitle.replace(/\s+/g, ' ').trim()}*`, '');
       lines.push(`![${title.replace(/[[\]]/g, '')}](${rel(f.svgPath!)})`, '');
-      if (f.meta?.caption) lines.push(f.meta.caption.replace(/\n/g, ' '), '');
+      if (f.meta?.caption) lines.push(f.meta.caption.replace(/\s+/g, ' ').trim(), '');
       const src = (f.meta?.sources ?? []).map((s) => `\`${s.path}\``).join(', ');
-      lines.push(`<sub>\`${rel(f.specPath)}\`${src ? ` · data: ${src}` : ''}</sub>`, '');
+      lines.push(`<sub>\`${f.displayPath}\`${src ? ` · data: ${src}` : ''}</sub>`, '');
     }
   }
   return { markdown: lines.join('\n'), figures: figs, problems };
