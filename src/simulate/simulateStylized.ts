@@ -158,7 +158,8 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
   const results = store
     .rows()
     .filter((r) => r.rep < plan.reps)
-    .map(({ key: _key, ...r }) => r as RepetitionResult);
+    .map(({ key: _key, ...r }) => r as RepetitionResult)
+    .sort((a, b) => a.rep - b.rep);
   const summary = aggregate(plan, results);
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ provenance: provenance({ config, seed: config.seed }), ...summary }, null, 1) + '\n');
   writeFileSync(join(runDir, 'summary.csv'), summaryCsv(summary));

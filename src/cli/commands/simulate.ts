@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { loadStylizedConfig } from '../../config/fig6Config.js';
 import { InputError } from '../../errors.js';
 import { validateModel, validateLevels } from '../../model/params.js';
@@ -18,7 +18,7 @@ usage:
       Full protocol of THEORY.md section 5: writes DIR/run.json, DIR/results.jsonl (one row per
       repetition; rerun the same command to resume), DIR/summary.json|csv (mean and standard
       error per (n, m)), DIR/law.json (fitted a n^-alpha + b L^-beta), DIR/tables/, and the
-      figures (default: figures/ for the config's own out dir, else DIR/figures).
+      figures (default: the repo's figures/ when DIR is under sims/results/, else DIR/figures).
   lossyscale simulate --p 2.01 --q 2 --r 0.99 --tau 1 --n 1000 --m 5 --lambda 50 --reps 40 --seed 1 [--extra 5]
                       [--features uniform|gaussian] [--tail coordinates|levelSums] [--workers K] [--json]
       One point, fixed lambda, exact-risk scoring: prints meanRisk, stdErr, reps. The generating
@@ -73,7 +73,9 @@ export async function run(argv: string[]): Promise<number> {
 async function runConfig(path: string, o: { reps?: number; workers?: number; out?: string; figures?: string; quiet: boolean; json: boolean }): Promise<number> {
   const config = loadStylizedConfig(path);
   const outDir = o.out ?? config.out;
-  const figuresDir = o.figures ?? (o.out === undefined || resolve(o.out) === resolve(config.out) ? join(repoRoot, 'figures') : join(outDir, 'figures'));
+  // Runs committed under sims/results/ put their figures in the repo's figures/; any other run keeps them in DIR/figures.
+  const committed = resolve(outDir).startsWith(join(repoRoot, 'sims', 'results') + sep);
+  const figuresDir = o.figures ?? (committed ? join(repoRoot, 'figures') : join(outDir, 'figures'));
   const res = await simulateStylized(config, { reps: o.reps, workers: o.workers, outDir, quiet: o.quiet });
   const analysis = await analyzeRun(outDir, { figuresDir, config });
   if (o.json) {
