@@ -1,0 +1,160 @@
+import { resolve } from 'node:path';
+import { defaultCodecCacheDir } from '../../codec/cacheDir.js';
+import { compressImages, defaultWorkers, dropFailed } from '../../codec/compressImages.js';
+import { createEncodePool } from '../../codec/encodePool.js';
+import { DEFAULT_EFFORT, jxlCodecVersion } from '../../codec/jxlCodec.js';
+import { distanceForQuality, qualityForDistance, validateDistance } from '../../codec/jxlDistance.js';
+import { sizeStats, type SizeStats } from '../../codec/sizeStats.js';
+import { selectImages, type ImageSet } from '../../data/imageSet.js';
+import { loadDataset } from '../../data/loadDataset.js';
+import { InputError } from '../../errors.js';
+import { provenance } from '../../provenance.js';
+import { progress } from '../../util/progress.js';
+import { watchInterrupt } from '../../util/interrupt.js';
+import { oneOf, parseNumber, parseNumberList } from '../../util/validate.js';
+import { maybeHelp, parseFlags, str } from '../args.js';
+import { datasetFlags, datasetSpecFromFlags, datasetUsage } from './_datasetFlags.js';
+import { formatTable } from './_table.js';
+
+export const summary = 'JPEG XL by Butteraugli distance: per-distance compressed sizes of a dataset, distance <-> quality';
+
+const usage = `
+usage:
+  lossyscale codec sizes [--distances 0,1,2,4,7,10,15] [--part train|test|validation|all] [--limit N]
+                         [--effort E] [--workers K] [--cache DIR] [--quiet] [--json] [dataset options]
+      Encode the images at each distance (0 = lossless), decode them back, and print the
+      compressed size per image (mean, quantiles) per distance. Results are cached on disk
+      (default .cache/codec or $LOSSYSCALE_CACHE_DIR): a second run encodes nothing.
+      --limit N uses the first N images of the part.
+  lossyscale codec quality [--distances 0,1,2,4,7,10,15] [--json]
+      The encoder quality setting used for each Butteraugli distance (and back).
+${datasetUsage}
+`;
+
+const flags = {
+  ...datasetFlags,
+  distances: { type: 'string' },
+  part: { type: 'string' },
+  limit: { type: 'string' },
+  effort: { type: 'string' },
+  workers: { type: 'string' },
+  cache: { type: 'string' },
+  quiet: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+const DEFAULT_DISTANCES = '0,1,2,4,7,10,15';
+
+function intFlag(values: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const text = str(values as never, name);
+  if (text === undefined) return undefined;
+  const v = parseNumber(`--${name}`, text);
+  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name}`, text, `an integer ${min}..${max}`);
+  return v;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, flags, true);
+  if (maybeHelp(values, usage)) return 0;
+  const sub = oneOf('subcommand', positionals[0], ['sizes', 'quality'] as const);
+  if (positionals.length > 1) throw new InputError('arguments', positionals.slice(1).join(' '), 'one subcommand (sizes or quality)');
+  const distances = parseNumberList('--distances', str(values, 'distances') ?? DEFAULT_DISTANCES).map((d) => validateDistance(d, '--distances'));
+  if (sub === 'quality') return qualityTable(distances, values.json === true);
+
+  const spec = datasetSpecFromFlags(values);
+  const part = oneOf('--part', str(values, 'part') ?? 'train', ['train', 'test', 'validation', 'all'] as const);
+  const limit = intFlag(values, 'limit', 1, Number.MAX_SAFE_INTEGER);
+  const effort = intFlag(values, 'effort', 1, 9) ?? DEFAULT_EFFORT;
+  const workers = intFlag(values, 'workers', 0, 256) ?? defaultWorkers();
+  const cacheDir = str(values, 'cache') ? resolve(str(values, 'cache')!) : defaultCodecCacheDir();
+  const quiet = values.quiet === true || values.json === true;
+
+  const data = await loadDataset(spec, { onSkip: (p, why) => process.stderr.write(`lossyscale: skipped ${p}: ${why}\n`) });
+  let images: ImageSet = part === 'all' ? concatSets([data.train, data.validation, data.test]) : data[part];
+  if (images.count === 0) throw new InputError('--part', part, 'a part with images (validation is empty unless --validation-fraction > 0)');
+  if (limit !== undefined && limit < images.count) images = selectImages(images, Array.from({ length: limit }, (_, i) => i));
+
+  const rows: (SizeStats & { distance: number; quality: number; images: number; failed: number; encoded: number; cached: number; seconds: number; bitsPerPixel: number; rawBytes: number })[] = [];
+  const interrupt = watchInterrupt();
+  const pool = createEncodePool(workers);
+  try {
+    for (const distance of distances) {
+      const bar = progress(`codec d=${distance}`, images.count, { quiet });
+      let last = 0;
+      const t0 = performance.now();
+      const c = await compressImages(images, distance, {
+        cacheDir,
+        effort,
+        pool,
+        checkInterrupt: () => interrupt.check(),
+        onProgress: (done) => {
+          bar.tick(done - last);
+          last = done;
+        },
+      });
+      bar.done();
+      const seconds = (performance.now() - t0) / 1000;
+      for (const w of c.warnings) process.stderr.write(`lossyscale: ${w}\n`);
+      for (const f of c.failed.slice(0, 5)) process.stderr.write(`lossyscale: image ${images.ids?.[f.index] ?? f.index} not encoded: ${f.reason}\n`);
+      const ok = dropFailed(c);
+      if (ok.bytesPerImage.length === 0) throw new InputError('images', images.count, 'images the codec can encode', `every image failed at distance ${distance}`);
+      const stats = sizeStats(ok.bytesPerImage);
+      rows.push({
+        distance,
+        quality: qualityForDistance(distance),
+        images: images.count,
+        failed: c.failed.length,
+        ...stats,
+        bitsPerPixel: (8 * stats.mean) / (images.width * images.height),
+        rawBytes: images.width * images.height * images.channels,
+        encoded: c.encodedCount,
+        cached: c.cachedCount,
+        seconds,
+      });
+    }
+  } finally {
+    interrupt.dispose();
+    await pool.close();
+  }
+
+  if (values.json === true) {
+    console.log(JSON.stringify({ provenance: provenance({ config: { dataset: spec, part, limit, distances, effort, workers } }), codecVersion: jxlCodecVersion(), cacheDir, rows }, null, 2));
+    return 0;
+  }
+  console.log(`${data.source} (${part}${limit !== undefined ? `, first ${images.count}` : ''}): ${images.count} images ${images.width}x${images.height}x${images.channels} (${images.width * images.height * images.channels} raw bytes), JPEG XL effort ${effort}, ${jxlCodecVersion()}`);
+  console.log(
+    formatTable(
+      ['distance', 'quality', 'mean B', 'median', 'q05', 'q25', 'q75', 'q95', 'min', 'max', 'bits/px', 'failed', 'encoded', 'cached', 'seconds'],
+      rows.map((r) => [r.distance, round(r.quality, 3), round(r.mean, 1), r.median, r.q05, r.q25, r.q75, r.q95, r.min, r.max, round(r.bitsPerPixel, 3), r.failed, r.encoded, r.cached, round(r.seconds, 2)]),
+    ),
+  );
+  return 0;
+}
+
+function qualityTable(distances: number[], json: boolean): number {
+  const rows = distances.map((d) => {
+    const quality = qualityForDistance(d);
+    return { distance: d, quality, encoderDistance: distanceForQuality(quality) };
+  });
+  if (json) console.log(JSON.stringify(rows, null, 2));
+  else console.log(formatTable(['distance', 'quality', 'encoder distance (float32)'], rows.map((r) => [r.distance, round(r.quality, 6), round(r.encoderDistance, 7)])));
+  return 0;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function concatSets(sets: ImageSet[]): ImageSet {
+  const nonEmpty = sets.filter((s) => s.count > 0);
+  const first = nonEmpty[0];
+  const pixels = new Uint8Array(nonEmpty.reduce((a, s) => a + s.pixels.length, 0));
+  let o = 0;
+  for (const s of nonEmpty) {
+    pixels.set(s.pixels, o);
+    o += s.pixels.length;
+  }
+  const ids = nonEmpty.every((s) => s.ids) ? nonEmpty.flatMap((s) => s.ids!) : undefined;
+  return { ...first, count: nonEmpty.reduce((a, s) => a + s.count, 0), pixels, labels: Int32Array.from(nonEmpty.flatMap((s) => Array.from(s.labels))), ids };
+}
