@@ -123,3 +123,14 @@ describe('report on damaged inputs', () => {
     expect(out2.stderr).toMatch(/invalid --out/);
   });
 });
+
+describe('plotted data export', () => {
+  it('finds inline datasets in layers and writes them as CSV', async () => {
+    const { inlineDatasets, rowsToCsv } = await import('../src/report/html.js');
+    const spec = { data: { values: [{ n: 1, e: 0.5 }] }, layer: [{ mark: 'line' }, { data: { values: [{ n: 2, label: 'a,"b"' }] }, mark: 'point' }] };
+    const sets = inlineDatasets(spec);
+    expect(sets.map((s) => s.name)).toEqual(['data', 'layer2']);
+    expect(rowsToCsv(sets[1].rows)).toBe('n,label\n2,"a,""b"""\n');
+    expect(parseCsv(rowsToCsv([{ a: 1, b: null }, { b: 'x\ny', c: 3 }]))).toEqual([['a', 'b', 'c'], ['1', '', ''], ['', 'x\ny', '3']]);
+  });
+});

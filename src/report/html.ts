@@ -90,14 +90,59 @@ function provenanceHtml(fig: FigureEntry): string {
 <dt>version</dt><dd>lossyscale ${esc(p.version ?? '?')} · commit <code>${esc(commit)}</code></dd>
 <dt>date</dt><dd>${esc(time)}</dd>
 </dl>
-<details class="more"><summary>Config, data sources and machine</summary>
+<details class="more"><summary>Config, data (CSV), sources and machine</summary>
 <h4>Config</h4>${config}
 <h4>Source data (sha256 recorded in the figure vs. the file now)</h4>
 ${sources ? `<table class="sources"><thead><tr><th>file</th><th>sha256</th><th>state</th></tr></thead><tbody>${sources}</tbody></table>` : '<p class="muted">No sources recorded.</p>'}
 <h4>Machine</h4><p>${m ? esc(`${m.cpuModel}, ${m.cpuCount} CPUs, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}`) : 'unknown'}</p>
+${dataLinks(fig)}
 ${fig.compilerNotes.length ? `<h4>Vega-Lite compiler notes</h4><ul>${fig.compilerNotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <h4>Files</h4><p><code>${esc(fig.displayPath)}</code>${fig.svgPath ? ` · static <code>${esc(fig.displayPath.replace(/\.vl\.json$/, '.svg'))}</code>` : ''}</p>
 </details>`;
+}
+
+/** Inline datasets of a Vega-Lite spec (top-level, layers, named datasets) with their rows. */
+export function inlineDatasets(spec: unknown): { name: string; rows: Record<string, unknown>[] }[] {
+  const out: { name: string; rows: Record<string, unknown>[] }[] = [];
+  const seen = new Set<unknown>();
+  const add = (name: string, v: unknown): void => {
+    if (!Array.isArray(v) || seen.has(v) || v.length === 0 || typeof v[0] !== 'object') return;
+    seen.add(v);
+    out.push({ name, rows: v as Record<string, unknown>[] });
+  };
+  const walk = (s: unknown, path: string): void => {
+    if (!s || typeof s !== 'object') return;
+    const o = s as Record<string, unknown>;
+    const d = o.data as { values?: unknown } | undefined;
+    if (d && typeof d === 'object') add(path || 'data', d.values);
+    if (o.datasets && typeof o.datasets === 'object') for (const [k, v] of Object.entries(o.datasets as object)) add(k, v);
+    for (const k of ['layer', 'hconcat', 'vconcat', 'concat']) if (Array.isArray(o[k])) (o[k] as unknown[]).forEach((x, i) => walk(x, `${path ? path + '-' : ''}${k}${i + 1}`));
+    if (o.spec) walk(o.spec, path);
+  };
+  walk(spec, '');
+  return out;
+}
+
+/** Rows as CSV (RFC 4180 quoting), columns in first-seen order. */
+export function rowsToCsv(rows: Record<string, unknown>[]): string {
+  const cols: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  const cell = (v: unknown): string => {
+    const t = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  return [cols.map(cell).join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+}
+
+function dataLinks(fig: FigureEntry): string {
+  const sets = inlineDatasets(fig.spec);
+  if (!sets.length) return '';
+  const links = sets.map((d) => {
+    const csv = rowsToCsv(d.rows);
+    const file = `${fig.name}${sets.length > 1 ? '-' + d.name : ''}.csv`;
+    return `<a download="${esc(file)}" href="data:text/csv;base64,${Buffer.from(csv).toString('base64')}">${esc(file)}</a> <span class="muted">(${d.rows.length} rows)</span>`;
+  });
+  return `<h4>Plotted data</h4><p>${links.join(' · ')}</p>`;
 }
 
 function figureHtml(fig: FigureEntry, chartId: string): string {
