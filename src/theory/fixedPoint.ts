@@ -103,13 +103,15 @@ export interface FixedPointState {
   lx: number;
   S1: number;
   S3: number;
+  /** U = sum q^l u_l = L - S1 (summed directly: accurate when S1 is close to L). */
+  U: number;
   D: number;
   SB: number;
   iterations: number;
 }
 
 export function newFixedPointState(): FixedPointState {
-  return { x: NaN, y: NaN, lx: NaN, S1: NaN, S3: NaN, D: NaN, SB: NaN, iterations: 0 };
+  return { x: NaN, y: NaN, lx: NaN, S1: NaN, S3: NaN, U: NaN, D: NaN, SB: NaN, iterations: 0 };
 }
 
 /** Smallest positive normal double: below it x carries too few digits and y = ln x is used. */
@@ -148,31 +150,37 @@ function levelAU(k: LevelTerms, l: number, x: number, y: number): void {
   }
 }
 
-/** S1 and S3 at x (or y = ln x in the log-domain path); written into st. */
+/** S1, S3 and U = sum q^l u_l at x (or y = ln x in the log-domain path); written into st. */
 function newtonSums(k: LevelTerms, x: number, y: number, st: FixedPointState): void {
   const m = k.m;
   const qPow = k.qPow;
   let s1 = 0;
   let s3 = 0;
+  let su = 0;
   if (k.fast && x >= 1e-150 && x <= 1e150) {
     const pPow = k.pPow;
     for (let l = 0; l < m; l++) {
       const t = x * pPow[l];
       const a = 1 / (1 + t);
       const qa = qPow[l] * a;
+      const qu = qa * t;
       s1 += qa;
-      s3 += qa * t * a;
+      su += qu;
+      s3 += qu * a;
     }
   } else {
     for (let l = 0; l < m; l++) {
       levelAU(k, l, x, y);
-      const qa = qPow[l] * AU[0];
+      const q = qPow[l];
+      const qa = q * AU[0];
       s1 += qa;
+      su += q * AU[1];
       s3 += qa * AU[1];
     }
   }
   st.S1 = s1;
   st.S3 = s3;
+  st.U = su;
 }
 
 /** S3, D and SB at the solved x (see FixedPointState). */
@@ -239,6 +247,7 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
     st.lx = 0;
     st.S1 = L;
     st.S3 = 0;
+    st.U = 0;
     st.D = L;
     st.SB = 0;
     st.iterations = 0;
@@ -264,7 +273,10 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
   for (; it < 300; it++) {
     newtonSums(k, x, y, st);
     const lx = lambdaOverX(lambda, lnLambda, x, y);
-    const f = st.S1 + lx - n;
+    // F = S1 + lambda/x - n, or (L - n) - U + lambda/x when S1 > L/2: the second form avoids
+    // cancelling S1 ~ L against n near the interpolation threshold n ~ L (1e-16 instead of
+    // 1e-16 L/(n - D) relative accuracy in lambda_*).
+    const f = st.S1 <= 0.5 * L ? st.S1 + lx - n : L - n - st.U + lx;
     if (f === 0) break;
     if (f > 0) ylo = y;
     else yhi = y;
