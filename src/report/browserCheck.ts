@@ -29,6 +29,8 @@ export interface BrowserCheck {
   /** Requests to anything but file:/data:/blob: URLs (the report must not need the network). */
   networkRequests: string[];
   charts: ChartCheck[];
+  /** Whether the header's grayscale toggle is clickable and switches the page to grayscale. */
+  grayscaleToggle: boolean;
   /** Whether a tooltip appeared when hovering the first chart's first symbol/line mark. */
   tooltipShown: boolean | null;
 }
@@ -85,8 +87,17 @@ export async function checkReportInBrowser(htmlPath: string, opts: { screenshotP
       await page.mouse.move(0, 0);
       await page.evaluate('window.scrollTo(0, 0)');
     }
+    // The grayscale check must be clickable by a person (nothing on top of it) and toggle.
+    let grayscaleToggle = false;
+    try {
+      await page.click('#gray-toggle', { timeout: 3000 });
+      grayscaleToggle = (await page.evaluate("document.body.classList.contains('gray') && document.getElementById('gray-toggle').getAttribute('aria-pressed') === 'true'")) as boolean;
+      await page.click('#gray-toggle', { timeout: 3000 });
+    } catch {
+      grayscaleToggle = false;
+    }
     if (opts.screenshotPath) await page.screenshot({ path: opts.screenshotPath, fullPage: opts.fullPage ?? false });
-    return { total: state.total, rendered: state.rendered.length, failed: state.failed, consoleErrors, networkRequests, charts, tooltipShown };
+    return { total: state.total, rendered: state.rendered.length, failed: state.failed, consoleErrors, networkRequests, charts, tooltipShown, grayscaleToggle };
   } finally {
     await browser.close();
   }

@@ -226,7 +226,8 @@ header.top h1{margin:2px 0 6px;font-size:28px;font-weight:600}
 header.top .law{font-size:18px;margin:4px 0 10px}
 header.top .meta{font-size:12.5px;opacity:.8}
 header.top .meta code{color:#fff}
-header.top button{float:right;margin-left:8px;background:transparent;color:#fff;border:1px solid rgba(255,255,255,.5);border-radius:4px;padding:4px 10px;font:inherit;font-size:12.5px;cursor:pointer}
+header.top .toprow{display:flex;justify-content:space-between;align-items:center}
+header.top button{background:transparent;color:#fff;border:1px solid rgba(255,255,255,.5);border-radius:4px;padding:4px 10px;font:inherit;font-size:12.5px;cursor:pointer}
 .glance{display:flex;flex-wrap:wrap;gap:12px;margin-top:14px}
 .glance .kpi{background:rgba(255,255,255,.1);border:1px solid rgba(255,255,255,.25);border-radius:6px;padding:8px 14px;min-width:150px}
 .glance .kpi .v{font-size:22px;font-weight:600}
@@ -380,8 +381,7 @@ export function renderReportHtml(model: ReportModel): string {
 </head>
 <body>
 <header class="top">
-<button id="gray-toggle" type="button" aria-pressed="false" title="Show every chart in grayscale to check it reads without colour">Grayscale check</button>
-<div class="kicker">lossyscale report</div>
+<div class="toprow"><div class="kicker">lossyscale report</div><button id="gray-toggle" type="button" aria-pressed="false" title="Show every chart in grayscale to check it reads without colour">Grayscale check</button></div>
 <h1>${esc(model.title)}</h1>
 <div class="law">${model.subtitle}</div>
 <div class="meta">Generated ${esc(g.time.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))} by <code>${esc(g.command)}</code> · lossyscale ${esc(g.version)} · commit <code>${esc(g.gitCommit ? g.gitCommit.slice(0, 10) + (g.gitDirty ? ' (uncommitted changes)' : '') : 'not in git')}</code> · ${specs.length} interactive figure${specs.length === 1 ? '' : 's'}${problemsBanner}</div>
