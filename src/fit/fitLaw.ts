@@ -429,7 +429,11 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
 
   // Multi-start report.
   const bestObj = best.objective;
-  const tolBest = 1e-6 * Math.max(bestObj, 1e-300) + 1e-300;
+  // Same optimum: within 1e-6 of the best (relative), or below 1e-14 of the objective's scale
+  // (noise-free data: every start reaches ~0 up to rounding).
+  let objScale = 0;
+  for (const r of rows) objScale += 0.5 * (estimator === 'huber-log' ? Math.log(r.error) ** 2 : r.error ** 2);
+  const tolBest = Math.max(1e-6 * bestObj, 1e-14 * objScale, 1e-300);
   const atBest = starts.filter((s) => s.objective <= bestObj + tolBest);
   const convergedStarts = starts.filter((s) => s.converged);
   const worseAll = convergedStarts.filter((s) => s.objective > bestObj + tolBest);
@@ -452,9 +456,9 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
   const optima: FitDiagnostics['multiStart']['optima'] = [];
   for (const st of [...starts].filter((x) => Number.isFinite(x.objective)).sort((a, b) => a.objective - b.objective)) {
     const last = optima[optima.length - 1];
-    const ratio = st.objective / Math.max(bestObj, 1e-300);
-    if (last && Math.abs(ratio - last.objectiveRatio) <= 1e-6 * Math.max(ratio, 1)) last.starts++;
-    else if (optima.length < 8) optima.push({ objectiveRatio: ratio, starts: 1, params: st.params, atBound: st.atBound, degenerate: ratio > 1 + 1e-6 && isDegenerate(st) });
+    const ratio = st.objective <= bestObj + tolBest ? 1 : st.objective / Math.max(bestObj, 1e-300);
+    if (last && (ratio === last.objectiveRatio || Math.abs(ratio - last.objectiveRatio) <= 1e-6 * Math.max(ratio, 1))) last.starts++;
+    else if (optima.length < 8) optima.push({ objectiveRatio: ratio, starts: 1, params: st.params, atBound: st.atBound, degenerate: ratio > 1 && isDegenerate(st) });
   }
   const range = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
   const spreadAtBest = { alpha: range(atBest.map((s) => s.alpha)), beta: range(atBest.map((s) => s.beta)) };
@@ -469,6 +473,16 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
     if (hi - lo > 1e-3 * Math.max(1, Math.abs(params[e]))) {
       warnings.push(`flat direction: starts reaching the same objective disagree on ${e} (${fmt(lo)} to ${fmt(hi)}); ${e} is not identified by these data`);
     }
+  }
+
+  // A term that contributes next to nothing over the data is not identified (its coefficient
+  // and exponent trade off freely), whatever the curvature says.
+  const ySpread = Math.max(...rows.map((r) => r.error)) - Math.min(...rows.map((r) => r.error));
+  if (form !== 'multiplicative' && ySpread > 0) {
+    const termN = params.A * nMin ** -params.alpha - params.A * Math.max(...rows.map((r) => r.n)) ** -params.alpha;
+    const termL = params.B * lMin ** -params.beta - params.B * Math.max(...rows.map((r) => r.L)) ** -params.beta;
+    if (termN < 1e-3 * ySpread) warnings.push(`the A n^-alpha term changes the prediction by only ${fmt(termN)} over the data (error range ${fmt(ySpread)}): the data show no dependence on n, A and alpha are not identified`);
+    if (termL < 1e-3 * ySpread) warnings.push(`the B L^-beta term changes the prediction by only ${fmt(termL)} over the data (error range ${fmt(ySpread)}): the data show no dependence on L, B and beta are not identified`);
   }
 
   // Bounds.

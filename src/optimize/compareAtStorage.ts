@@ -91,7 +91,10 @@ export function compareAtStorage(law: LawLike, storageBytes: number, opts: Compa
     },
   ];
   const fixedRow = (strategy: 'original' | 'fixed', name: string, bytes: number): StrategyRow => {
-    const nFit = Math.floor(storageBytes / bytes + 1e-9);
+    // Largest whole number of samples with n * bytes <= S, exact despite rounding of S / bytes.
+    let nFit = Math.floor(storageBytes / bytes);
+    while (nFit > 0 && nFit * bytes > storageBytes) nFit--;
+    while ((nFit + 1) * bytes <= storageBytes) nFit++;
     const cap = opts.nAvailable !== undefined ? Math.floor(opts.nAvailable) : Infinity;
     const n = Math.min(nFit, cap);
     const active = n === cap && cap < nFit ? ['nAvailable'] : [];

@@ -165,30 +165,41 @@ export function optimalAllocation(law: LawLike, storageBytes: number, constraint
     n = nCont;
     L = slack ? c.maxBytes : S / n;
   } else {
-    const lo = Math.ceil(nLo - 1e-9);
+    // For whole n the best L is min(maxBytes, S/n) (error falls with L). For n <= S/maxBytes
+    // that is maxBytes and the error falls with n; beyond, it is the convex budget line. So
+    // the optimum is floor(S/maxBytes) or an integer neighbour of the continuous optimum.
     const hi = Math.floor(nHi + 1e-9);
-    if (slack || lo > hi) {
-      n = Math.max(1, hi);
-      L = Math.min(c.maxBytes, S / n);
-      if (L < c.minBytes * (1 - 1e-12)) {
-        throw new InputError('storage', S, `a budget holding at least one whole sample within minBytes = ${c.minBytes}, maxBytes = ${c.maxBytes}`);
-      }
-    } else {
-      const cands = [Math.floor(nCont), Math.ceil(nCont)].map((x) => Math.min(Math.max(x, lo), hi));
-      n = cands[0];
-      for (const x of cands) if (errOnLine(x) < errOnLine(n)) n = x;
-      L = S / n;
+    const cands = new Set<number>();
+    for (const x of [Math.floor(nLo), Math.ceil(nLo - 1e-9), Math.floor(nCont), Math.ceil(nCont), hi]) {
+      const v = Math.min(Math.max(x, 1), hi);
+      if (v >= 1 && Number.isFinite(v)) cands.add(v);
     }
+    let bestN = NaN;
+    let bestE = Infinity;
+    for (const x of cands) {
+      const Lx = Math.min(c.maxBytes, S / x);
+      if (Lx < c.minBytes * (1 - 1e-12)) continue;
+      const e = err(x, Lx);
+      if (e < bestE) {
+        bestE = e;
+        bestN = x;
+      }
+    }
+    if (!Number.isFinite(bestN)) {
+      throw new InputError('storage', S, `a budget holding at least one whole sample within minBytes = ${c.minBytes}, maxBytes = ${c.maxBytes}`);
+    }
+    n = bestN;
+    L = Math.min(c.maxBytes, S / n);
   }
   const error = err(n, L);
 
   const active: ConstraintName[] = [];
   const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1);
   const wantedN = unconstrained ? unconstrained.n : nCont;
-  if (Number.isFinite(c.nAvailable) && (near(n, c.nAvailable) || (c.integerN && n === Math.floor(c.nAvailable + 1e-9))) && wantedN >= n) active.push('nAvailable');
+  if (Number.isFinite(c.nAvailable) && (near(n, c.nAvailable) || (c.integerN && n === Math.floor(c.nAvailable + 1e-9))) && wantedN >= n * (1 - 1e-6)) active.push('nAvailable');
   if (Number.isFinite(c.maxBytes) && near(L, c.maxBytes)) active.push('maxBytes');
   if (c.minBytes > 0 && near(L, c.minBytes)) active.push('minBytes');
-  if (n === 1 && nLo === 1 && wantedN < 1) active.push('minSamples');
+  if (n === 1 && nLo === 1 && wantedN < 1 + 1e-6) active.push('minSamples');
   if (c.integerN && !near(n, nCont) && active.length === 0) active.push('integerN');
   const used = n * L;
   if (used < S * (1 - 1e-9)) notes.push(`budget not fully used: ${fmtBytes(used)} of ${fmtBytes(S)} bytes (n capped by nAvailable and L by maxBytes)`);
