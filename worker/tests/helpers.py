@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 
+
 def make_images(n, classes=4, size=8, seed=0):
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, classes, n).astype(np.int32)
@@ -52,3 +53,13 @@ def tiny_bundle(bundle, n_train=96, n_test=64, jobs=None, options=None):
     with open(os.path.join(bundle, "manifest.json"), "w") as f:
         json.dump(manifest, f)
     return arrays, out
+
+
+def tmp(case, cls=False):
+    """A temporary directory removed after the test (or the class)."""
+    import shutil
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix="lossyscale-worker-test-")
+    (case.addClassCleanup if cls else case.addCleanup)(shutil.rmtree, d, True)
+    return d

@@ -1,0 +1,261 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ImageSet } from '../../data/imageSet.js';
+import { InputError, InterruptedError } from '../../errors.js';
+import type { EvalMetrics, TrainJob, TrainMetrics, Trainer, TrainProgress } from '../trainer.js';
+import { writeImageArray } from './bundle.js';
+import type { ArrayDescriptor, ClassifyResult, DataRef, JobMessage, WireEval } from './protocol.js';
+import { findPython } from './python.js';
+import { WorkerDiedError, WorkerJobError, WorkerProcess } from './workerProcess.js';
+
+export { PROTOCOL_VERSION } from './protocol.js';
+export { findPython } from './python.js';
+export { WorkerDiedError, WorkerJobError, WorkerProcess } from './workerProcess.js';
+
+/** Directory holding the Python package lossyscale_worker (put on PYTHONPATH for local workers). */
+export const workerPackageDir = resolvePath(dirname(fileURLToPath(import.meta.url)), '../../../worker');
+
+/** Options of the torch trainer (config: `"trainer": "torch"` plus these fields). */
+export interface TorchTrainerOptions {
+  /** Python interpreter with torch (else LOSSYSCALE_PYTHON, /usr/bin/python3, python3). */
+  python?: string;
+  /**
+   * Command that starts a worker speaking protocol v1 on stdio, as an argv list or a
+   * whitespace-separated string (no shell quoting), e.g. "ssh gpu-host python3 -m lossyscale_worker serve".
+   * Placeholders: {python} (the located interpreter), {device}, {group}. Default:
+   * "{python} -m lossyscale_worker serve --device {device} --group {group}" with worker/ on PYTHONPATH.
+   */
+  command?: string | string[];
+  /** torch device for the default command: auto (CUDA if present), cpu, cuda, cuda:N. */
+  device?: string;
+  /** Jobs in flight at once; the worker trains compatible queued jobs together as one stacked network. */
+  group?: number;
+  /** Where job data is written (default: a fresh temporary directory, removed by close()). */
+  bundleDir?: string;
+  /** The same directory as the worker sees it (a shared file system mounted elsewhere on a remote host). */
+  remoteBundleDir?: string;
+  /** A job that has not finished after this many seconds fails (the worker is killed and restarted). */
+  jobTimeoutSeconds?: number;
+  /** Seconds to wait for the worker's hello. */
+  startTimeoutSeconds?: number;
+  /** How many times a job is re-sent to a fresh worker after its worker died. */
+  maxRetries?: number;
+  /** Training options every job gets (model, epochs, lr, batchSize, amp, width...); a job's own options win. */
+  training?: Record<string, unknown>;
+  /** Extra environment for the worker process. */
+  env?: Record<string, string>;
+  /** Receives the worker's stderr lines and the client's notes (retries, restarts). Default: dropped. */
+  log?: (line: string) => void;
+}
+
+/** A job that could not be completed: reason says why, attempts how often it was tried. */
+export class TorchJobError extends Error {
+  readonly jobId: string;
+  readonly reason: 'timeout' | 'worker-died' | 'input' | 'resource' | 'internal';
+  readonly attempts: number;
+  constructor(jobId: string, reason: TorchJobError['reason'], attempts: number, message: string) {
+    super(`torch job ${jobId} failed (${reason}, ${attempts} attempt${attempts === 1 ? '' : 's'}): ${message}`);
+    this.name = 'TorchJobError';
+    this.jobId = jobId;
+    this.reason = reason;
+    this.attempts = attempts;
+  }
+}
+
+class TimeoutError extends Error {}
+
+function toEval(w: WireEval): EvalMetrics {
+  const nan = (x: number | null): number => (x === null ? NaN : x);
+  return { accuracy: nan(w.accuracy), error: nan(w.error), perClassAccuracy: w.perClassAccuracy.map(nan), count: w.count };
+}
+
+/** TrainMetrics from a worker's classify result (null -> NaN; `test` is the headline set). */
+export function metricsFromResult(result: ClassifyResult, worker?: WorkerProcess['hello']): TrainMetrics {
+  const evaluations: Record<string, EvalMetrics> = {};
+  for (const [k, v] of Object.entries(result.evaluations)) evaluations[k] = toEval(v);
+  const head = evaluations.test ?? Object.values(evaluations)[0];
+  if (!head) throw new Error('torch worker returned a result without evaluations');
+  const details: Record<string, unknown> = { ...result.details };
+  if (worker) details.worker = { device: worker.device, deviceName: worker.deviceName, torch: worker.torch, cuda: worker.cuda, version: worker.version };
+  if (result.predictions) details.predictions = result.predictions;
+  return { evaluations, accuracy: head.accuracy, error: head.error, perClassAccuracy: head.perClassAccuracy, trainSeconds: result.trainSeconds, details };
+}
+
+function checkOptions(o: TorchTrainerOptions): void {
+  const pos = (name: keyof TorchTrainerOptions, integer: boolean, min: number): void => {
+    const v = o[name];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      throw new InputError(`torch.${name}`, v, `${integer ? 'an integer' : 'a number'} >= ${min}`);
+    }
+  };
+  pos('group', true, 1);
+  pos('jobTimeoutSeconds', false, 0.001);
+  pos('startTimeoutSeconds', false, 0.001);
+  pos('maxRetries', true, 0);
+  if (o.device !== undefined && !/^(auto|cpu|cuda(:\d+)?)$/.test(o.device)) throw new InputError('torch.device', o.device, 'auto, cpu, cuda or cuda:N');
+  if (o.remoteBundleDir !== undefined && o.bundleDir === undefined) throw new InputError('torch.remoteBundleDir', o.remoteBundleDir, 'only together with torch.bundleDir (the local path of the same directory)');
+}
+
+/**
+ * The PyTorch trainer (THEORY.md section 6): implements Trainer by sending each job to a
+ * worker process (local, or any command such as ssh), writing the job's images into a data
+ * bundle on disk first. Streams progress, enforces a per-job timeout, re-sends a job whose
+ * worker died (bounded by maxRetries) and otherwise fails with a TorchJobError: never hangs.
+ */
+export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer & { readonly worker: WorkerProcess | undefined } {
+  checkOptions(options);
+  const group = options.group ?? 1;
+  const timeoutMs = (options.jobTimeoutSeconds ?? 6 * 3600) * 1000;
+  const maxRetries = options.maxRetries ?? 2;
+  const log = options.log ?? (() => undefined);
+  const ownsDir = options.bundleDir === undefined;
+  let bundleDir: string | undefined = options.bundleDir;
+  const memo = new WeakMap<ImageSet, { name: string; desc: ArrayDescriptor }>();
+  let worker: WorkerProcess | undefined;
+  let starting: Promise<WorkerProcess> | undefined;
+  let closed = false;
+  // At most `group` jobs in flight, so a job's timeout starts when the worker can take it.
+  let slots = group;
+  const waiting: (() => void)[] = [];
+  const acquire = async (): Promise<void> => {
+    if (slots > 0) {
+      slots--;
+      return;
+    }
+    await new Promise<void>((r) => waiting.push(r));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else slots++;
+  };
+
+  const argv = (): string[] => {
+    const device = options.device ?? 'auto';
+    const template = options.command ?? ['{python}', '-m', 'lossyscale_worker', 'serve', '--device', '{device}', '--group', '{group}'];
+    const parts = Array.isArray(template) ? template : template.trim().split(/\s+/);
+    if (parts.length === 0 || parts[0] === '') throw new InputError('torch.command', options.command, 'a non-empty command line');
+    const needsPython = parts.some((p) => p.includes('{python}'));
+    const python = needsPython ? findPython({ python: options.python }).executable : '';
+    return parts.map((p) => p.replaceAll('{python}', python).replaceAll('{device}', device).replaceAll('{group}', String(group)));
+  };
+
+  const ensureWorker = async (): Promise<WorkerProcess> => {
+    if (worker?.alive) return worker;
+    if (!starting) {
+      const env = { ...process.env, ...options.env, PYTHONPATH: [workerPackageDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1' };
+      starting = WorkerProcess.start({ argv: argv(), env, startTimeoutSeconds: options.startTimeoutSeconds ?? 300, onStderr: log }).then(
+        (w) => {
+          worker = w;
+          starting = undefined;
+          log(`torch worker pid ${w.pid} ready: ${w.hello.device} (${w.hello.deviceName}), torch ${w.hello.torch}, cuda ${w.hello.cuda ?? 'none'}`);
+          return w;
+        },
+        (e) => {
+          starting = undefined;
+          throw e;
+        },
+      );
+    }
+    return starting;
+  };
+
+  const message = (job: TrainJob): JobMessage => {
+    if (!bundleDir) bundleDir = mkdtempSync(join(tmpdir(), 'lossyscale-torch-'));
+    const arrays: Record<string, ArrayDescriptor> = {};
+    const ref = (set: ImageSet): DataRef => {
+      const { name, desc } = writeImageArray(bundleDir!, set, {}, memo);
+      arrays[name] = desc;
+      return { array: name };
+    };
+    const evaluate: Record<string, DataRef> = {};
+    for (const [k, set] of Object.entries(job.evaluate)) evaluate[k] = ref(set);
+    if (!evaluate.test) throw new InputError(`job ${job.id}.evaluate`, Object.keys(job.evaluate).join(', '), 'an object with a "test" set');
+    const data: { train: DataRef; validation?: DataRef; evaluate: Record<string, DataRef> } = { train: ref(job.train), evaluate };
+    if (job.validation && job.validation.count > 0) data.validation = ref(job.validation);
+    const jobOptions = { ...options.training, ...job.options };
+    delete (jobOptions as Record<string, unknown>).trainer;
+    return { type: 'job', id: job.id, kind: 'classify', seed: job.seed, data, options: jobOptions, bundle: options.remoteBundleDir ?? bundleDir, arrays };
+  };
+
+  const runOnce = async (w: WorkerProcess, msg: JobMessage, hooks: Parameters<Trainer['train']>[1]): Promise<Record<string, unknown>> => {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      return await new Promise<Record<string, unknown>>((resolve, reject) => {
+        timer = setTimeout(() => reject(new TimeoutError(`no result after ${timeoutMs / 1000} s (torch.jobTimeoutSeconds)`)), timeoutMs);
+        if (hooks?.signal) {
+          if (hooks.signal.aborted) return reject(new InterruptedError());
+          onAbort = () => {
+            w.cancel(msg.id);
+            // A worker that ignores the cancel for 30 s is killed.
+            setTimeout(() => reject(new InterruptedError()), 30_000).unref();
+          };
+          hooks.signal.addEventListener('abort', onAbort, { once: true });
+        }
+        const onProgress = hooks?.onProgress ? (fraction: number, note?: string) => hooks.onProgress!({ jobId: msg.id, fraction, message: note } satisfies TrainProgress) : undefined;
+        w.run(msg, onProgress).then(resolve, reject);
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) hooks?.signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  return {
+    name: 'torch',
+    get worker() {
+      return worker;
+    },
+    async train(job, hooks) {
+      if (closed) throw new Error('torch trainer is closed');
+      const msg = message(job);
+      await acquire();
+      try {
+        for (let attempt = 1; ; attempt++) {
+          const w = await ensureWorker();
+          try {
+            const result = (await runOnce(w, msg, hooks)) as unknown as ClassifyResult;
+            const metrics = metricsFromResult(result, w.hello);
+            metrics.details = { ...metrics.details, attempts: attempt };
+            return metrics;
+          } catch (e) {
+            if (e instanceof WorkerDiedError) {
+              if (attempt <= maxRetries) {
+                log(`torch: ${e.message}; retrying job ${job.id} on a fresh worker (attempt ${attempt + 1} of ${maxRetries + 1})`);
+                continue;
+              }
+              throw new TorchJobError(job.id, 'worker-died', attempt, e.message);
+            }
+            if (e instanceof TimeoutError) {
+              log(`torch: job ${job.id}: ${e.message}; killing worker pid ${w.pid}`);
+              await w.kill();
+              throw new TorchJobError(job.id, 'timeout', attempt, e.message);
+            }
+            if (e instanceof InterruptedError) {
+              if (w.alive) await w.kill().catch(() => undefined);
+              throw e;
+            }
+            if (e instanceof WorkerJobError) {
+              if (e.kind === 'cancelled') throw new InterruptedError();
+              throw new TorchJobError(job.id, e.kind, attempt, e.message);
+            }
+            throw e;
+          }
+        }
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      closed = true;
+      const w = worker ?? (starting ? await starting.catch(() => undefined) : undefined);
+      if (w) await w.shutdown();
+      worker = undefined;
+      if (ownsDir && bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+    },
+  };
+}
