@@ -250,8 +250,8 @@ export function predictClasses(model: RidgeModel, set: ImageSet): Int32Array {
   return out;
 }
 
-/** Default lambda grid, relative to the mean eigenvalue trace(X_c^T X_c) / d: 10^-5 .. 10^0 in 11 steps. */
-export const DEFAULT_RELATIVE_LAMBDAS: readonly number[] = Array.from({ length: 11 }, (_, i) => 10 ** (-5 + i * 0.5));
+/** Default lambda grid, relative to the mean eigenvalue trace(X_c^T X_c) / d: 10^-4 .. 10^1 in 11 half-decade steps. */
+export const DEFAULT_RELATIVE_LAMBDAS: readonly number[] = Array.from({ length: 11 }, (_, i) => 10 ** (-4 + i * 0.5));
 
 export interface LambdaChoice {
   model: RidgeModel;

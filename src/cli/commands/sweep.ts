@@ -1,0 +1,71 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../../errors.js';
+import { watchInterrupt } from '../../util/interrupt.js';
+import { loadSweepConfig } from '../../sweep/config.js';
+import { runSweep } from '../../sweep/runSweep.js';
+import { maybeHelp, parseFlags, str } from '../args.js';
+
+export const summary = 'real-data sweep: encode, (n, d) grid, law fit, storage strategies, test-compression matrix, tables and figures';
+
+const usage = `
+usage: lossyscale sweep --config FILE [--run DIR] [--resume] [--quiet]
+       lossyscale sweep plan ...     (job bundles for another machine; see 'lossyscale sweep plan --help')
+       lossyscale sweep ingest ...   (record a bundle's results; see 'lossyscale sweep ingest --help')
+
+Runs the whole real-data chain of one config (THEORY.md sections 6-7): JPEG XL encoding of
+the training pool and test subsets at every grid distance (cached on disk), the (n, d) grid
+of training jobs, the law fit, the storage strategies at equal budgets (scaling-optimal,
+original format, randomized, naive fixed levels), the train x test distance matrix, then
+tables and Figures 1-5 in the run directory.
+
+  --config FILE   sweep config (JSON), e.g. sims/fashion-mnist-cpu.json
+  --run DIR       run directory (default: runs/<config name>/<UTC time>)
+  --resume        continue the run in DIR (default: the latest one of this config):
+                  finished jobs are skipped, nothing is lost or repeated
+  --quiet         no progress display
+
+Ctrl-C stops after the current job; run the same command with --resume to continue.
+
+examples:
+  lossyscale sweep --config sims/fashion-mnist-cpu.json
+  lossyscale sweep --config sims/fashion-mnist-cpu.json --resume
+  lossyscale sweep --config sims/fashion-mnist-paper.json --run runs/paper
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'plan' || argv[0] === 'ingest') {
+    // Job bundles for another machine are the GPU binding's part (src/cli/commands/_sweepBundle.ts).
+    const bundleModule = './_sweepBundle.js';
+    const bundle = (await import(bundleModule)) as { runPlan(a: string[]): Promise<number>; runIngest(a: string[]): Promise<number> };
+    return argv[0] === 'plan' ? bundle.runPlan(argv.slice(1)) : bundle.runIngest(argv.slice(1));
+  }
+  const { values } = parseFlags(argv, { config: { type: 'string' }, run: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' } });
+  if (maybeHelp(values, usage)) return 0;
+  const configPath = str(values, 'config');
+  if (!configPath) throw new InputError('--config', undefined, 'a sweep config file, e.g. sims/fashion-mnist-cpu.json');
+  const config = loadSweepConfig(configPath);
+  const resume = values.resume === true;
+  let runDir = str(values, 'run');
+  const base = join('runs', config.name);
+  if (!runDir) {
+    if (resume) {
+      const dirs = existsSync(base) ? readdirSync(base).filter((d) => existsSync(join(base, d, 'run.json'))).sort() : [];
+      if (!dirs.length) throw new InputError('--resume', true, `a run to resume: none found under ${base}/ (give --run DIR)`);
+      runDir = join(base, dirs[dirs.length - 1]);
+    } else {
+      runDir = join(base, new Date().toISOString().replace(/[:.]/g, '-'));
+    }
+  }
+  const flag = watchInterrupt();
+  const t0 = performance.now();
+  try {
+    const r = await runSweep(config, { runDir: resolve(runDir), resume, quiet: values.quiet === true, checkInterrupt: () => flag.check() });
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`sweep ${config.name}: ${r.jobsRun} jobs trained, ${r.jobsSkipped} already done, ${secs.toFixed(0)} s; results in ${runDir}`);
+    console.log(`phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    return 0;
+  } finally {
+    flag.dispose();
+  }
+}

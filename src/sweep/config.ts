@@ -1,0 +1,132 @@
+import { arr, bool, loadConfig, num, obj, oneOf, optional, str, type Infer, type Schema } from '../config/schema.js';
+import { InputError } from '../errors.js';
+import { isReachableDistance } from '../codec/jxlDistance.js';
+
+/**
+ * Schema of a real-data sweep config such as `sims/fashion-mnist-cpu.json` (THEORY.md
+ * section 6): dataset and splits, codec cache, the (n, d) grid, the law fit, the storage
+ * strategies at equal budgets, and the test-set compression matrix. One schema, parsed at
+ * the CLI boundary; errors name the config path of the bad field.
+ */
+const passthrough: Schema<Record<string, unknown>> = {
+  describe: 'an object',
+  parse(v, path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, JSON.stringify(v) ?? 'missing', 'an object');
+    return v as Record<string, unknown>;
+  },
+};
+
+const distance = (): Schema<number> => ({
+  describe: 'a JPEG XL Butteraugli distance: 0 (lossless), 0.1 < d <= 6.4 or 6.56 < d <= 45.4625',
+  parse(v, path) {
+    if (typeof v !== 'number' || !isReachableDistance(v)) throw new InputError(path, v, '0 (lossless), 0.1 < d <= 6.4 or 6.56 < d <= 45.4625');
+    return v;
+  },
+});
+
+export const sweepConfigSchema = obj({
+  name: str({ nonEmpty: true }),
+  description: optional(str()),
+  /** Passed to loadDataset: { kind: 'fashion-mnist', root? } or { kind: 'folder', root, testFraction?, seed?, maxPerClass?, size? }. */
+  dataset: passthrough,
+  /** 'ridge' (in-process CPU) or 'torch' (PyTorch worker). */
+  trainer: oneOf(['ridge', 'torch'] as const),
+  /** Options handed to the trainer (ridge: lambdaGrid relative to trace/d; torch: model, epochs...). */
+  trainerOptions: optional(passthrough, {}),
+  seed: num({ integer: true, min: 0 }),
+  split: obj({
+    /** Held-out uncompressed images from the training split used to choose lambda / early stopping. */
+    validationSize: num({ integer: true, min: 1 }),
+    /** Training pool (stratified subset of the rest of the training split); omit for all of it. */
+    poolSize: optional(num({ integer: true, min: 10 })),
+    /** Test images (stratified subset of the test split) for the uncompressed "test" evaluation; omit for all. */
+    testSize: optional(num({ integer: true, min: 10 })),
+  }),
+  codec: obj({
+    /** Codec cache directory (relative to the working directory). */
+    cacheDir: optional(str({ nonEmpty: true }), '.cache/codec'),
+    /** Encoder worker threads (default: the machine's cores). */
+    workers: optional(num({ integer: true, min: 0 })),
+    effort: optional(num({ integer: true, min: 1, max: 9 }), 7),
+  }),
+  grid: obj({
+    fractions: arr(num({ min: 0, minOpen: true, max: 1 }), { minLength: 1, increasing: true }),
+    distances: arr(distance(), { minLength: 1, increasing: true }),
+    seeds: num({ integer: true, min: 1 }),
+  }),
+  fit: obj({
+    form: optional(oneOf(['additive', 'excess', 'multiplicative'] as const), 'additive'),
+    estimator: optional(oneOf(['lsq', 'huber-log'] as const), 'lsq'),
+    bootstrap: optional(num({ integer: true, min: 0 }), 0),
+    /** Leave the lossless (d = 0) points out of the fit (they are the original-format baseline). */
+    excludeLossless: optional(bool(), true),
+  }),
+  strategies: optional(
+    obj({
+      /** Budgets as multiples of the pool's total lossless size (e.g. 0.3 = 30% of the pool stored losslessly). */
+      budgetsRelativeToLossless: optional(arr(num({ min: 0, minOpen: true }), { minLength: 1, increasing: true })),
+      /** Budgets in bytes (alternative to the relative form). */
+      storageBytes: optional(arr(num({ min: 1 }), { minLength: 1, increasing: true })),
+      seeds: num({ integer: true, min: 1 }),
+      /** Naive fixed-level baselines: every image at this distance, the largest subset that fits. */
+      fixedDistances: arr(distance(), { minLength: 0 }),
+      randomized: optional(
+        obj({
+          /** Smallest distance that still shrinks the original: 0 (lossless) for PNG/raw sources, 0.5 for JPEG. */
+          dMin: optional(num({ min: 0, max: 45 }), 0),
+          /** Cap of d_max (THEORY.md: 15). */
+          dMaxCap: optional(num({ min: 0.2, max: 45 }), 15),
+          /** Distances are rounded to this step so images share encoder calls. */
+          step: optional(num({ min: 0.01, max: 5 }), 0.25),
+        }),
+        { dMin: 0, dMaxCap: 15, step: 0.25 },
+      ),
+      /** Least/most compressed lossy distance the scaling-optimal search may use. */
+      searchRange: optional(arr(distance(), { minLength: 2, maxLength: 2, increasing: true }), [0.5, 25]),
+      /** Images (stratified, from the pool) used to probe mean size during the distance search. */
+      searchSampleSize: optional(num({ integer: true, min: 10 }), 500),
+    }),
+  ),
+  matrix: optional(
+    obj({
+      /** Test distances; models are the grid's full-pool models of the first seed at each grid distance. */
+      testDistances: arr(distance(), { minLength: 1, increasing: true }),
+      /** Test images compressed for the matrix (stratified subset of the test split). */
+      testSize: optional(num({ integer: true, min: 10 })),
+    }),
+  ),
+  figures: optional(
+    obj({
+      /** Prefix of figure file names, e.g. "fmnist-cpu-". */
+      prefix: optional(str(), ''),
+      png: optional(bool(), true),
+    }),
+    { prefix: '', png: true },
+  ),
+});
+
+export type SweepConfig = Infer<typeof sweepConfigSchema>;
+
+/** Validate a sweep config object; cross-field rules get the same error format (THEORY.md section 6). */
+export function parseSweepConfig(json: unknown): SweepConfig {
+  const c = sweepConfigSchema.parse(json, 'config');
+  const kind = c.dataset.kind;
+  if (kind !== 'fashion-mnist' && kind !== 'folder') throw new InputError('config.dataset.kind', kind, '"fashion-mnist" or "folder"');
+  if (kind === 'folder' && typeof c.dataset.root !== 'string') throw new InputError('config.dataset.root', c.dataset.root, 'the folder holding one subfolder per class');
+  if (c.strategies) {
+    const s = c.strategies;
+    if (!s.budgetsRelativeToLossless === !s.storageBytes) {
+      throw new InputError('config.strategies', 'budgets', 'exactly one of budgetsRelativeToLossless or storageBytes');
+    }
+    if (s.randomized!.dMin > s.randomized!.dMaxCap) throw new InputError('config.strategies.randomized.dMin', s.randomized!.dMin, `<= dMaxCap = ${s.randomized!.dMaxCap}`);
+    if (c.fit.excludeLossless && c.grid.distances.filter((d) => d > 0).length < 2) {
+      throw new InputError('config.grid.distances', JSON.stringify(c.grid.distances), 'at least two lossy distances (> 0) to fit the law');
+    }
+  }
+  return c;
+}
+
+/** Read and validate a sweep config file. */
+export function loadSweepConfig(file: string): SweepConfig {
+  return parseSweepConfig(loadConfig(file, { describe: 'a sweep config', parse: (v) => v }));
+}

@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { provenance, type Provenance } from '../provenance.js';
+
+/**
+ * The run directory layout shared by every long job (CONTRACTS.md): run.json (provenance:
+ * config, seed, code and codec versions, timings), results.jsonl (append-only store, one row
+ * per finished training job), summary.csv|json, law.json (the fitted law, as `fit --json`
+ * prints it), tables/*.md|csv, figures/.
+ */
+export function runPaths(runDir: string) {
+  return {
+    dir: runDir,
+    run: join(runDir, 'run.json'),
+    results: join(runDir, 'results.jsonl'),
+    summaryCsv: join(runDir, 'summary.csv'),
+    summaryJson: join(runDir, 'summary.json'),
+    law: join(runDir, 'law.json'),
+    sizes: join(runDir, 'sizes.json'),
+    tables: join(runDir, 'tables'),
+    figures: join(runDir, 'figures'),
+  };
+}
+
+export interface RunSession {
+  start: string;
+  end?: string;
+  /** Seconds per phase in this session. */
+  phases: Record<string, number>;
+  jobsRun: number;
+  status: 'running' | 'finished' | 'interrupted' | 'failed';
+}
+
+export interface RunRecord {
+  provenance: Provenance;
+  config: unknown;
+  seed: number;
+  codecVersion: string;
+  trainer: string;
+  sessions: RunSession[];
+}
+
+export function readRun(runDir: string): RunRecord | undefined {
+  const p = runPaths(runDir).run;
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as RunRecord) : undefined;
+}
+
+export function writeRun(runDir: string, rec: RunRecord): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(runPaths(runDir).run, JSON.stringify(rec, null, 2) + '\n');
+}
+
+/** A fresh run record for this process (provenance of the code that runs now). */
+export function newRunRecord(config: { seed: number; trainer: string }, codecVersion: string): RunRecord {
+  return { provenance: provenance({ config, seed: config.seed }), config, seed: config.seed, codecVersion, trainer: config.trainer, sessions: [] };
+}

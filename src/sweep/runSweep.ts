@@ -1,0 +1,177 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import { InputError, InterruptedError } from '../errors.js';
+import { createTrainer } from '../trainers/registry.js';
+import type { Trainer } from '../trainers/trainer.js';
+import { sizeStats } from '../codec/sizeStats.js';
+import { progress, type Progress } from '../util/progress.js';
+import { analyzeRun, fitRunLaw } from './analyze.js';
+import type { SweepConfig } from './config.js';
+import { openSweepContext, type SweepContext } from './context.js';
+import { materializeJob } from './materialize.js';
+import { planGridJobs, planStrategyJobs, type PlannedJob } from './plan.js';
+import { readResults, recordResult } from './results.js';
+import { newRunRecord, readRun, runPaths, writeRun, type RunRecord, type RunSession } from './runDir.js';
+
+/**
+ * The whole real-data chain over one config (THEORY.md sections 6-7): encode the pool and
+ * test subsets at the grid distances, train the (n, d) grid, fit the law, plan and train the
+ * storage strategies at equal budgets, then tables and Figures 1-5. Each finished job is one
+ * row of the run's append-only store: a run killed at any moment and started again skips the
+ * finished jobs (no lost rows, no duplicates) and redoes only the unfinished one.
+ */
+export interface SweepRunOptions {
+  runDir: string;
+  /** Continue a run dir that already holds results (otherwise such a dir is an error). */
+  resume?: boolean;
+  quiet?: boolean;
+  /** Checked between units of work; throw InterruptedError to stop. */
+  checkInterrupt?: () => void;
+  /** Test hook: stop (throw) after this many newly trained jobs. */
+  stopAfterJobs?: number;
+  /** A trainer to use instead of creating one from the config. */
+  trainer?: Trainer;
+  log?: (line: string) => void;
+}
+
+export interface SweepRunResult {
+  runDir: string;
+  jobsRun: number;
+  jobsSkipped: number;
+  phases: Record<string, number>;
+}
+
+export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Promise<SweepRunResult> {
+  const log = opts.log ?? ((line: string) => { if (!opts.quiet) process.stderr.write(`${line}\n`); });
+  const paths = runPaths(opts.runDir);
+  const existing = readRun(opts.runDir);
+  const hasRows = existsSync(paths.results) && readResults(opts.runDir).length > 0;
+  if (existing && !isDeepStrictEqual(existing.config, config)) {
+    throw new InputError('--run', opts.runDir, 'a new directory, or one holding a run of the same config', 'its run.json records a different config');
+  }
+  if (hasRows && !opts.resume) throw new InputError('--run', opts.runDir, 'a new directory (or pass --resume to continue this run)', 'it already holds results');
+  const phases: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      phases[name] = (phases[name] ?? 0) + (performance.now() - t0) / 1000;
+    }
+  };
+  let ctx: SweepContext | undefined;
+  const codecBars = new Map<string, { p: Progress; last: number }>();
+  const rec: RunRecord = existing ?? newRunRecord(config, 'pending');
+  const session: RunSession = { start: new Date().toISOString(), phases, jobsRun: 0, status: 'running' };
+  rec.sessions.push(session);
+  const save = (): void => writeRun(opts.runDir, rec);
+  let jobsRun = 0;
+  let jobsSkipped = 0;
+  let trainer: Trainer | undefined = opts.trainer;
+  try {
+    ctx = await timed('load', () =>
+      openSweepContext(config, {
+        checkInterrupt: opts.checkInterrupt,
+        onCodecProgress: opts.quiet
+          ? undefined
+          : (label, done, total) => {
+              let bar = codecBars.get(label);
+              if (!bar) {
+                if (total < 1000) return; // small calls (search probes, groups): no line of their own
+                bar = { p: progress(`codec ${label}`, total, { initial: done }), last: done };
+                codecBars.set(label, bar);
+                if (done >= total) {
+                  codecBars.delete(label); // all from the cache: no line
+                  return;
+                }
+              }
+              if (done < total) bar.p.tick(done - bar.last);
+              bar.last = done;
+              if (done >= total) {
+                bar.p.done();
+                codecBars.delete(label);
+              }
+            },
+      }),
+    );
+    rec.codecVersion = ctx.codecVersion;
+    save();
+    log(`sweep ${config.name}: pool ${ctx.poolSet.count} images, validation ${ctx.validationSet.count}, test ${ctx.testSet.count}, matrix test ${ctx.matrixTestSet.count}; run dir ${opts.runDir}`);
+
+    // 1. Encode: the pool at every grid distance (and lossless), the matrix test subset.
+    await timed('encode', async () => {
+      const ds = [...new Set([...config.grid.distances, ...(config.strategies ? [0, ...config.strategies.fixedDistances] : [])])].sort((a, b) => a - b);
+      const sizes: Record<string, unknown> = {};
+      for (const d of ds) {
+        opts.checkInterrupt?.();
+        const c = await ctx!.poolAt(d);
+        const ok = Array.from(c.bytesPerImage).filter((_, i) => !c.failed.some((f) => f.index === i));
+        sizes[`pool d=${d}`] = { ...sizeStats(ok), failed: c.failed.length, encoded: c.encodedCount, cached: c.cachedCount };
+      }
+      for (const d of config.matrix?.testDistances ?? []) {
+        opts.checkInterrupt?.();
+        const c = await ctx!.matrixTestAt(d);
+        sizes[`test d=${d}`] = { ...sizeStats(c.bytesPerImage), failed: c.failed.length, encoded: c.encodedCount, cached: c.cachedCount };
+      }
+      writeFileSync(paths.sizes, JSON.stringify({ codecVersion: ctx!.codecVersion, effort: config.codec.effort, sizes }, null, 1) + '\n');
+      for (const [k, v] of Object.entries(sizes)) log(`  ${k}: mean ${(v as { mean: number }).mean.toFixed(1)} B/image`);
+    });
+
+    trainer ??= await createTrainer({ trainer: config.trainer, ...(config.trainerOptions ?? {}) });
+    const runJobs = async (phase: string, jobs: PlannedJob[]): Promise<void> => {
+      const done = new Set(readResults(opts.runDir).map((r) => r.key));
+      const todo = jobs.filter((j) => !done.has(j.key));
+      jobsSkipped += jobs.length - todo.length;
+      if (jobs.length - todo.length) log(`${phase}: ${jobs.length - todo.length} of ${jobs.length} jobs already finished (resumed)`);
+      const bar = opts.quiet ? undefined : progress(phase, jobs.length, { initial: jobs.length - todo.length });
+      for (const job of todo) {
+        opts.checkInterrupt?.();
+        if (opts.stopAfterJobs !== undefined && jobsRun >= opts.stopAfterJobs) throw new InterruptedError(`stopped after ${jobsRun} jobs (test hook)`);
+        const t = await materializeJob(job, ctx!);
+        const m = await trainer!.train(t);
+        recordResult(opts.runDir, job, m);
+        jobsRun++;
+        session.jobsRun = jobsRun;
+        bar?.tick(1, `${job.key} error ${(100 * m.error).toFixed(2)}%`);
+      }
+      bar?.done();
+    };
+
+    // 2. The (n, d) grid (and the matrix evaluations of the full-pool models).
+    const gridJobs = await timed('plan-grid', () => planGridJobs(ctx!));
+    await timed('train-grid', () => runJobs('grid', gridJobs));
+
+    // 3. Law fit, then the storage strategies that depend on it.
+    if (config.strategies) {
+      const law = await timed('fit', async () => fitRunLaw(opts.runDir, config, readResults(opts.runDir)));
+      if (!law) {
+        log('strategies skipped: the grid does not identify the law (need >= 6 lossy grid points with 2 sizes and 2 distances)');
+      } else {
+        log(`law: E*=${law.params.Estar.toPrecision(4)} A=${law.params.A.toPrecision(4)} alpha=${law.params.alpha.toPrecision(4)} B=${law.params.B.toPrecision(4)} beta=${law.params.beta.toPrecision(4)} (R^2 ${law.r2.toPrecision(3)})`);
+        const sJobs = await timed('plan-strategies', () => planStrategyJobs(ctx!, law, log));
+        await timed('train-strategies', () => runJobs('strategies', sJobs));
+      }
+    }
+
+    // 4. Tables and figures.
+    await timed('analyze', async () => {
+      const a = await analyzeRun(opts.runDir, { log });
+      log(`wrote ${paths.summaryJson}, ${paths.tables}/, ${a.figures.length} figures in ${paths.figures}/`);
+    });
+    session.status = 'finished';
+    return { runDir: opts.runDir, jobsRun, jobsSkipped, phases };
+  } catch (e) {
+    session.status = e instanceof InterruptedError ? 'interrupted' : 'failed';
+    throw e;
+  } finally {
+    session.end = new Date().toISOString();
+    session.jobsRun = jobsRun;
+    try {
+      save();
+    } catch {
+      /* the run dir may be gone (tests); nothing to save */
+    }
+    if (!opts.trainer) await trainer?.close?.();
+    await ctx?.close();
+  }
+}
