@@ -103,7 +103,7 @@ describe('report on damaged inputs', () => {
     const r = buildReport({ runs: [runDir], outDir: join(dir, 'out'), command: 'lossyscale report --run fixture' });
     expect(r.problems).toEqual([]);
     const html = readFileSync(join(dir, 'out', 'index.html'), 'utf8');
-    for (const s of ['The law and its exponents', 'Figure 6: theory against simulation', 'Runs and provenance', 'lossyscale simulate --config fixture.json', 'npm run figures', 'budgets', '1,000', '0.3389', '0.5054', 'id="chart-0"', 'id="chart-1"']) expect(html).toContain(s);
+    for (const s of ['The law and its exponents', 'Figure 6: theory against simulation', 'Runs and provenance', 'lossyscale simulate --config fixture.json', 'npm run figures', 'budgets', '1,000', '0.3389', '0.5054', 'id="chart-0"', 'id="chart-1"', 'scaling-optimal beat the original format at 1 of 2 budgets', '1,000,000']) expect(html).toContain(s);
     // No network: the three bundles are inline, no external src/href.
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link[^>]+href=/);
@@ -132,5 +132,18 @@ describe('plotted data export', () => {
     expect(sets.map((s) => s.name)).toEqual(['data', 'layer2']);
     expect(rowsToCsv(sets[1].rows)).toBe('n,label\n2,"a,""b"""\n');
     expect(parseCsv(rowsToCsv([{ a: 1, b: null }, { b: 'x\ny', c: 3 }]))).toEqual([['a', 'b', 'c'], ['1', '', ''], ['', 'x\ny', '3']]);
+  });
+});
+
+describe('headline: scaling-optimal against original format', () => {
+  it('pairs budgets and counts wins, ignoring malformed rows', async () => {
+    const { strategyHeadline } = await import('../src/report/headline.js');
+    const row = (strategy: string, budgetBytes: number, errorMean: number) => ({ strategy, budgetBytes, errorMean, n: 10, bytesPerImage: 100 });
+    const h = strategyHeadline({ strategies: [row('original', 2000, 0.3), row('scaling-optimal', 2000, 0.2), row('scaling-optimal', 1000, 0.5), row('original', 1000, 0.4), row('randomized', 1000, 0.1), { strategy: 'original', budgetBytes: 3000 }, row('scaling-optimal', 4000, 0.1)] });
+    expect(h!.comparisons.map((c) => c.budgetBytes)).toEqual([1000, 2000]);
+    expect(h!.wins).toBe(1);
+    expect(strategyHeadline({ strategies: [] })).toBeNull();
+    expect(strategyHeadline(null)).toBeNull();
+    expect(strategyHeadline({ strategies: 'x' })).toBeNull();
   });
 });

@@ -23,6 +23,8 @@ export async function writeFixtureRun(dir: string, opts: { figures?: boolean } =
     JSON.stringify({ form: 'excess', estimator: 'lsq', params: { Estar: 0, A: 2, alpha: 0.5, B: 1.5, beta: 1.02 }, stdErr: { alpha: 0.01, beta: 0.02 }, intervals: { alpha: [0.48, 0.52], beta: [0.98, 1.06] }, r2: 0.999, rmse: 0.001, residuals: [], warnings: [] }),
   );
   writeFileSync(join(runDir, 'tables', 'law.md'), '| param | value | 95% interval |\n|---|---:|---|\n| alpha | 0.5 | [0.48, 0.52] |\n| beta | 1.02 | [0.98, 1.06] |\n');
+  const strategy = (name: string, budgetBytes: number, errorMean: number, n: number) => ({ strategy: name, budgetBytes, errorMean, n, bytesPerImage: budgetBytes / n });
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ strategies: [strategy('scaling-optimal', 1e5, 0.2, 1000), strategy('original', 1e5, 0.3, 100), strategy('scaling-optimal', 1e6, 0.15, 8000), strategy('original', 1e6, 0.14, 1000)] }));
   writeFileSync(join(runDir, 'tables', 'budgets.csv'), 'S,n*,L*\n1000,"1,000",1\n');
   if (opts.figures !== false) {
     const meta = { provenance: provenance({ config, seed: 7, command: 'npm run figures' }), sources: [describeSource(source)], caption: 'Fixture: excess error against n, one line per L.' };

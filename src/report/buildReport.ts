@@ -13,6 +13,7 @@ import {
   type RunEntry,
 } from './discover.js';
 import { exponentComparison, storageExponent } from './exponentsTable.js';
+import { strategyHeadline } from './headline.js';
 import { esc, fmt, renderReportHtml, type Block, type ReportModel, type Section } from './html.js';
 
 /**
@@ -191,7 +192,23 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     const prefix = g.slice(5);
     const figs = sortFigures(groups.get(g)!);
     const run = figs.map(runOf).find((r) => r);
-    const blocks: Block[] = [{ kind: 'figures', figures: figs }];
+    const blocks: Block[] = [];
+    const head = run ? strategyHeadline(run.summary) : null;
+    if (head) {
+      const last = head.comparisons[head.comparisons.length - 1];
+      const pctf = (x: number): string => `${fmt(100 * x, 3)}%`;
+      const int = (x: number): string => Math.round(x).toLocaleString('en-US');
+      const rows = head.comparisons
+        .map((c) => `<tr><td class="num">${int(c.budgetBytes)}</td><td class="num"><strong>${pctf(c.optimal.error)}</strong></td><td class="num">${int(c.optimal.n)} × ${int(c.optimal.bytesPerImage)} B</td><td class="num">${pctf(c.original.error)}</td><td class="num">${int(c.original.n)} × ${int(c.original.bytesPerImage)} B</td></tr>`)
+        .join('');
+      blocks.push({
+        kind: 'note',
+        tone: head.wins === head.comparisons.length ? 'info' : 'warn',
+        html: `<strong>At equal storage, scaling-optimal beat the original format at ${head.wins} of ${head.comparisons.length} budgets.</strong> Test error (mean over seeds), images × bytes per image:<table class="data compact"><thead><tr><th>budget S (bytes)</th><th>scaling-optimal</th><th>n × L</th><th>original format</th><th>n × L</th></tr></thead><tbody>${rows}</tbody></table>`,
+      });
+      glance.push({ label: `at equal storage, ${prefix}`, value: `${pctf(last.optimal.error)} <span style="font-size:14px;font-weight:400">vs ${pctf(last.original.error)}</span>`, detail: `scaling-optimal vs original format at S = ${int(last.budgetBytes)} B; won ${head.wins}/${head.comparisons.length} budgets` });
+    }
+    blocks.push({ kind: 'figures', figures: figs });
     const present = new Set(figs.map((f) => classifyFigure(f.name).order));
     const missing = [1, 2, 3, 4, 5].filter((k) => !present.has(k));
     if (missing.length)

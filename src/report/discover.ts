@@ -62,6 +62,8 @@ export interface RunEntry {
   figures: FigureEntry[];
   /** Other files present at the top of the run dir (summary.csv, results.jsonl, ...). */
   files: { name: string; bytes: number }[];
+  /** Parsed summary.json, if present and valid. */
+  summary: unknown;
 }
 
 export interface Discovery {
@@ -380,11 +382,13 @@ export function readRun(dir: string, problems: string[]): RunEntry {
   }
   const tables = readTables(join(dir, 'tables'), problems);
   const figures = discoverFigures(join(dir, 'figures'), problems);
+  const summaryPath = join(dir, 'summary.json');
+  const summary = existsSync(summaryPath) ? readJson(summaryPath, problems, 'summary.json') : undefined;
   const files = readdirSync(dir)
     .filter((f) => statSync(join(dir, f)).isFile())
     .sort()
     .map((f) => ({ name: f, bytes: statSync(join(dir, f)).size }));
-  return { dir, displayPath: shown, run, law, tables, figures, files };
+  return { dir, displayPath: shown, run, law, tables, figures, files, summary };
 }
 
 /** Whether a figure was computed from files inside `dir` (by its recorded sources). */

@@ -281,6 +281,8 @@ table.sources td,table.sources th{padding:2px 8px 2px 0;text-align:left}
 .note-small{font-size:12.5px;color:var(--muted);max-width:900px}
 .note{border-left:4px solid var(--accent);background:#eef3fb;padding:8px 12px;margin:12px 0;max-width:900px;font-size:14px}
 .note.warn{border-color:var(--warn);background:var(--warnbg)}
+.note table.compact{margin-top:6px;font-size:12.5px}
+.note table.compact th,.note table.compact td{padding:2px 10px}
 .run{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 16px;margin:12px 0}
 .run h3{margin:0 0 4px;font-size:15px}
 .run .files{font-size:12px}
