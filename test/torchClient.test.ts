@@ -88,51 +88,46 @@ describe('torch trainer, live worker on CPU', () => {
 });
 
 describe('torch trainer failure paths with a real worker process', () => {
+  // One trainer for the timeout, crash and retry paths (each kill costs a torch import, ~2-4 s here).
+  const t = createTorchTrainer({ device: 'cpu', training: quick, jobTimeoutSeconds: 3, maxRetries: 1 });
+  afterAll(async () => t.close?.());
+
   it('a job past its timeout fails with reason timeout; the worker is killed and the next job gets a fresh one', async () => {
-    const t = createTorchTrainer({ device: 'cpu', training: quick, jobTimeoutSeconds: 2 });
-    try {
-      let pid = 0;
-      const started = Date.now();
-      const err = await t.train(job('too-slow', slow), { onProgress: () => (pid = t.worker!.pid!) }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TorchJobError);
-      expect((err as TorchJobError).reason).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(15_000);
-      expect(pid).toBeGreaterThan(0);
-      expect(() => process.kill(pid, 0)).toThrow(); // gone
-      const m = await t.train(job('after-timeout'));
-      expect(t.worker!.pid).not.toBe(pid);
-      expect(m.evaluations.test.count).toBe(64);
-    } finally {
-      await t.close?.();
-    }
+    let pid = 0;
+    const started = Date.now();
+    const err = await t.train(job('too-slow', slow), { onProgress: () => (pid = t.worker!.pid!) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TorchJobError);
+    expect((err as TorchJobError).reason).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow(); // gone
+    const m = await t.train(job('after-timeout'));
+    expect(t.worker!.pid).not.toBe(pid);
+    expect(m.evaluations.test.count).toBe(64);
   });
 
   it('a job whose worker is killed is retried on a fresh worker; with no retries left it fails (worker-died), never hangs', async () => {
-    const t = createTorchTrainer({ device: 'cpu', training: quick, maxRetries: 1 });
-    try {
-      let killed = 0;
-      const killOnFirstProgress = (): void => {
-        if (killed === 0) {
-          killed++;
-          process.kill(t.worker!.pid!, 'SIGKILL');
-        }
-      };
-      const m = await t.train(job('crash-once', { epochs: 30 }), { onProgress: killOnFirstProgress });
-      expect(m.details!.attempts).toBe(2);
-      expect(m.evaluations.test.count).toBe(64);
+    let killed = 0;
+    const killOnFirstProgress = (): void => {
+      if (killed === 0) {
+        killed++;
+        process.kill(t.worker!.pid!, 'SIGKILL');
+      }
+    };
+    const m = await t.train(job('crash-once'), { onProgress: killOnFirstProgress });
+    expect(killed).toBe(1);
+    expect(m.details!.attempts).toBe(2);
+    expect(m.evaluations.test.count).toBe(64);
 
-      const killEveryTime = (): void => {
-        const pid = t.worker?.pid;
-        if (pid && t.worker!.alive) process.kill(pid, 'SIGKILL');
-      };
-      const err = await t.train(job('crash-always', { epochs: 30 }), { onProgress: killEveryTime }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TorchJobError);
-      expect((err as TorchJobError).reason).toBe('worker-died');
-      expect((err as TorchJobError).attempts).toBe(2);
-      expect((err as Error).message).toMatch(/SIGKILL/);
-    } finally {
-      await t.close?.();
-    }
+    const killEveryTime = (): void => {
+      const pid = t.worker?.pid;
+      if (pid && t.worker!.alive) process.kill(pid, 'SIGKILL');
+    };
+    const err = await t.train(job('crash-always'), { onProgress: killEveryTime }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TorchJobError);
+    expect((err as TorchJobError).reason).toBe('worker-died');
+    expect((err as TorchJobError).attempts).toBe(2);
+    expect((err as Error).message).toMatch(/SIGKILL/);
   });
 
   it('a worker that never says hello, speaks another protocol version, or does not exist fails to start with a clear error', async () => {

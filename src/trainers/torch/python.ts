@@ -26,7 +26,9 @@ export function probePython(executable: string, timeoutMs = 60_000): PythonInfo 
     const last = (r.stderr || '').trim().split('\n').pop() ?? '';
     return { executable, reason: last || `exit status ${r.status}` };
   }
-  return { executable, torch: r.stdout.trim() };
+  const version = r.stdout.trim();
+  if (!/^\d+\.\d+/.test(version)) return { executable, reason: `printed ${JSON.stringify(version.slice(0, 40))} instead of a torch version` };
+  return { executable, torch: version };
 }
 
 /** The interpreter the worker runs with, or a ResourceError listing what was tried and how to fix it. */
