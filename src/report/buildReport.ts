@@ -7,6 +7,7 @@ import {
   discoverFigures,
   displayPath,
   figureUsesDir,
+  parseMarkdownTables,
   readRun,
   type FigureEntry,
   type LawSummary,
@@ -138,6 +139,22 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       else glance.push({ label: 'β, stylized model (Theorem 1)', value: fmt(beta.theorem, 3), detail: `ln(p/r)/ln q, regime ${cmp.theory.regime}` });
     } catch (e) {
       problems.push(`theory exponents for p=${model.p}, q=${model.q}, r=${model.r}: ${(e as Error).message}`);
+    }
+  }
+  // Local slopes of R_det converging to the exponents (theory/exponentSlopes.md, THEORY.md section 4).
+  const slopesPath = join(repoRoot, 'theory', 'exponentSlopes.md');
+  if (model && existsSync(slopesPath)) {
+    const tables = parseMarkdownTables(readFileSync(slopesPath, 'utf8')).filter((t) => /slope/i.test(t.heading));
+    if (tables.length) {
+      lawBlocks.push({
+        kind: 'details',
+        open: false,
+        summary: 'Convergence: local log-log slopes of the deterministic risk against n (and of K<sub>m</sub> against L) approach the predicted exponents as n grows, for the paper\'s and seven other (p, q, r)',
+        blocks: [
+          { kind: 'note', tone: 'info', html: 'Predicted exponents in bold; convergence is slowest at the boundary β = 2κ. From <code>theory/exponentSlopes.md</code> (<code>node --import tsx theory/exponentSlopes.ts</code>).' },
+          ...tables.map((t) => ({ kind: 'table' as const, caption: t.heading, table: { name: t.heading, path: slopesPath, displayPath: displayPath(slopesPath), kind: 'md' as const, header: t.header, rows: t.rows } })),
+        ],
+      });
     }
   }
   const laws = runs.filter((r) => r.law).map((r) => ({ label: runLabel(r), law: r.law as LawSummary }));

@@ -221,18 +221,30 @@ function pipeCells(line: string): string[] {
   return s.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
 }
 
-/** Parse the first markdown pipe table in a text; null if none. */
-export function parseMarkdownTable(text: string): { header: string[]; rows: string[][] } | null {
+/** Every markdown pipe table in a text, with the nearest `#` heading above it. */
+export function parseMarkdownTables(text: string): { heading: string; header: string[]; rows: string[][] }[] {
   const lines = text.split(/\r?\n/);
-  for (let i = 0; i + 1 < lines.length; i++) {
-    if (lines[i].includes('|') && /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(lines[i + 1])) {
+  const out: { heading: string; header: string[]; rows: string[][] }[] = [];
+  let heading = '';
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^#{1,6}\s+(.*)$/.exec(lines[i]);
+    if (h) heading = h[1].trim();
+    if (i + 1 < lines.length && lines[i].includes('|') && /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/.test(lines[i + 1])) {
       const header = pipeCells(lines[i]);
       const rows: string[][] = [];
-      for (let j = i + 2; j < lines.length && lines[j].includes('|'); j++) rows.push(pipeCells(lines[j]));
-      return { header, rows };
+      let j = i + 2;
+      for (; j < lines.length && lines[j].includes('|'); j++) rows.push(pipeCells(lines[j]));
+      out.push({ heading, header, rows });
+      i = j - 1;
     }
   }
-  return null;
+  return out;
+}
+
+/** Parse the first markdown pipe table in a text; null if none. */
+export function parseMarkdownTable(text: string): { header: string[]; rows: string[][] } | null {
+  const t = parseMarkdownTables(text)[0];
+  return t ? { header: t.header, rows: t.rows } : null;
 }
 
 /** Parse CSV (RFC 4180 quoting) into rows of cells. */
@@ -367,7 +379,12 @@ export function readRun(dir: string, problems: string[]): RunEntry {
   const runPath = join(dir, 'run.json');
   if (existsSync(runPath)) {
     const v = readJson(runPath, problems, 'run.json');
-    if (v && typeof v === 'object' && !Array.isArray(v)) run = v as Record<string, unknown>;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      // run.json is a Provenance record, or wraps one as { provenance: {...}, ... } (the sweep's layout).
+      const o = v as Record<string, unknown>;
+      const inner = o.provenance;
+      run = inner && typeof inner === 'object' && !Array.isArray(inner) && ('command' in inner || 'tool' in inner) ? (inner as Record<string, unknown>) : o;
+    }
     else if (v !== undefined) problems.push(`${displayPath(runPath)}: not an object; ignored`);
   } else problems.push(`${shown}: no run.json (provenance of the run unknown)`);
   let law: LawSummary | null = null;

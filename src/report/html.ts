@@ -16,7 +16,8 @@ export type Block =
   | { kind: 'laws'; laws: { label: string; law: LawSummary }[] }
   | { kind: 'run'; run: RunEntry }
   | { kind: 'note'; tone: 'info' | 'warn'; html: string }
-  | { kind: 'problems'; problems: string[] };
+  | { kind: 'problems'; problems: string[] }
+  | { kind: 'details'; summary: string; open: boolean; blocks: Block[] };
 
 export interface Section {
   id: string;
@@ -157,10 +158,18 @@ ${provenanceHtml(fig)}
 
 const numericCell = /^[-+−]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?$/;
 
+/** Escape a markdown table cell, keeping **bold**, `code` and <sub>/<sup>-free text. */
+function mdInline(c: string): string {
+  return esc(c)
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
 function tableHtml(t: TableEntry, caption: string): string {
-  const head = t.header.map((h) => `<th scope="col">${esc(h)}</th>`).join('');
+  const cell = (c: string): string => (t.kind === 'md' ? mdInline(c) : esc(c));
+  const head = t.header.map((h) => `<th scope="col">${cell(h)}</th>`).join('');
   const body = t.rows
-    .map((r) => `<tr>${r.map((c) => `<td${numericCell.test(c.trim()) ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td${numericCell.test(c.trim().replace(/^\*\*|\*\*$/g, '')) ? ' class="num"' : ''}>${cell(c)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<div class="table-wrap"><table class="data"><caption>${esc(caption)} <span class="muted">(<code>${esc(t.displayPath)}</code>)</span></caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
@@ -287,6 +296,8 @@ table.sources td,table.sources th{padding:2px 8px 2px 0;text-align:left}
 .run h3{margin:0 0 4px;font-size:15px}
 .run .files{font-size:12px}
 ul.problems li{margin:4px 0;font-size:13.5px}
+details.group{margin:12px 0;max-width:1100px}
+details.group>summary{cursor:pointer;color:var(--accent);font-size:14px;font-weight:600}
 .vega-embed{max-width:100%}
 figure.fig .chart.vega-embed.has-actions{padding-right:0}
 .vega-embed summary{opacity:.55;transform:scale(.85)}
@@ -328,7 +339,7 @@ export function renderReportHtml(model: ReportModel): string {
   for (const sec of model.sections) {
     const sub: string[] = [];
     const parts: string[] = [];
-    for (const b of sec.blocks) {
+    const renderBlock = (b: Block): string => {
       switch (b.kind) {
         case 'figures': {
           const figs = b.figures.map((f) => {
@@ -337,30 +348,32 @@ export function renderReportHtml(model: ReportModel): string {
             sub.push(`<li><a href="#fig-${esc(f.name)}">${esc(f.title)}</a></li>`);
             return figureHtml(f, id);
           });
-          parts.push(`<div class="figs">${figs.join('\n')}</div>`);
-          break;
+          return `<div class="figs">${figs.join('\n')}</div>`;
         }
-        case 'table':
-          sub.push(`<li><a href="#tbl-${esc(slug(b.table.displayPath))}">${esc(b.caption)}</a></li>`);
-          parts.push(`<div id="tbl-${esc(slug(b.table.displayPath))}">${tableHtml(b.table, b.caption)}</div>`);
-          break;
+        case 'table': {
+          const id = `tbl-${slug(b.table.displayPath)}-${slug(b.table.name)}`;
+          sub.push(`<li><a href="#${esc(id)}">${esc(b.caption)}</a></li>`);
+          return `<div id="${esc(id)}">${tableHtml(b.table, b.caption)}</div>`;
+        }
         case 'exponents':
-          parts.push(exponentsHtml(b));
-          break;
+          return exponentsHtml(b);
         case 'laws':
-          parts.push(lawsHtml(b));
-          break;
+          return lawsHtml(b);
         case 'run':
-          parts.push(runHtml(b.run));
-          break;
+          return runHtml(b.run);
         case 'note':
-          parts.push(`<div class="note${b.tone === 'warn' ? ' warn' : ''}">${b.html}</div>`);
-          break;
+          return `<div class="note${b.tone === 'warn' ? ' warn' : ''}">${b.html}</div>`;
         case 'problems':
-          parts.push(b.problems.length ? `<ul class="problems">${b.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '<p>None: every figure, table, law and run file was read without problems.</p>');
-          break;
+          return b.problems.length ? `<ul class="problems">${b.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '<p>None: every figure, table, law and run file was read without problems.</p>';
+        case 'details': {
+          const before = sub.length;
+          const inner = b.blocks.map(renderBlock).join('\n');
+          sub.splice(before); // folded content stays out of the table of contents
+          return `<details class="group"${b.open ? ' open' : ''}><summary>${b.summary}</summary>${inner}</details>`;
+        }
       }
-    }
+    };
+    for (const b of sec.blocks) parts.push(renderBlock(b));
     toc.push(`<li><a href="#${esc(sec.id)}">${esc(sec.title)}</a>${sub.length ? `<ol>${sub.join('')}</ol>` : ''}</li>`);
     body.push(`<section class="sec" id="${esc(sec.id)}" aria-labelledby="${esc(sec.id)}-h"><h2 id="${esc(sec.id)}-h">${esc(sec.title)}</h2>${sec.intro ? `<div class="intro">${sec.intro}</div>` : ''}${parts.join('\n')}</section>`);
   }
