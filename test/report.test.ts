@@ -147,3 +147,24 @@ describe('headline: scaling-optimal against original format', () => {
     expect(strategyHeadline({ strategies: 'x' })).toBeNull();
   });
 });
+
+describe('figure conventions lint', () => {
+  it('flags a missing title, untitled axes, no tooltip, linear n axis and missing provenance; passes a conforming spec', async () => {
+    const { lintFigure } = await import('../src/report/discover.js');
+    const bad = lintFigure({ mark: 'point', encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'err', type: 'quantitative' } } }, null);
+    expect(bad).toEqual(expect.arrayContaining(['no title', 'x axis "n" has no title (with units)', 'y axis "err" has no title (with units)', 'no tooltip encoding', 'no provenance (usermeta.lossyscale missing)']));
+    expect(bad.join('\n')).toMatch(/x axis "n" is on a linear scale/);
+    const meta = { provenance: {} as never, sources: [{ path: 'a', sha256: 'b' }], caption: 'c' };
+    const good = lintFigure(
+      {
+        title: 't',
+        layer: [
+          { mark: 'line', encoding: { x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'samples n' }, y: { field: 'err', type: 'quantitative', title: 'error (%)' } } },
+          { mark: 'point', encoding: { x: { field: 'n', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'err', type: 'quantitative' }, tooltip: [{ field: 'n' }] } },
+        ],
+      },
+      meta,
+    );
+    expect(good).toEqual([]);
+  });
+});

@@ -131,16 +131,25 @@ export function lintFigure(spec: Record<string, unknown>, meta: FigureMeta | nul
   // A positional channel is titled when any layer gives it a title (layers share axes).
   const fields: Record<'x' | 'y', string[]> = { x: [], y: [] };
   const titled: Record<'x' | 'y', boolean> = { x: false, y: false };
+  const logFields = new Set<string>();
+  const linearScaleFields = new Set<string>();
   for (const enc of encs) {
     if (enc.tooltip !== undefined) hasTooltip = true;
     for (const ch of ['x', 'y'] as const) {
-      const def = enc[ch] as { field?: string; title?: unknown; axis?: { title?: unknown } | null } | undefined;
+      const def = enc[ch] as { field?: string; type?: string; title?: unknown; axis?: { title?: unknown } | null; scale?: { type?: string } | null } | undefined;
       if (!def) continue;
       if (def.field) fields[ch].push(def.field);
+      // Sample counts, bytes and storage span decades: the paper plots them on log axes.
+      if (def.field && def.type === 'quantitative' && /^(n|L|S|storage\w*|bytes\w*|budget\w*)$/.test(def.field) && def.scale?.type !== 'log' && !logFields.has(`${ch}:${def.field}`)) linearScaleFields.add(`${ch}:${def.field}`);
+      if (def.field && def.scale?.type === 'log') {
+        logFields.add(`${ch}:${def.field}`);
+        linearScaleFields.delete(`${ch}:${def.field}`);
+      }
       if (def.title !== undefined || (def.axis && def.axis.title !== undefined)) titled[ch] = true;
     }
   }
   for (const ch of ['x', 'y'] as const) if (fields[ch].length && !titled[ch]) w.push(`${ch} axis "${fields[ch][0]}" has no title (with units)`);
+  for (const f of linearScaleFields) w.push(`${f.replace(':', ' axis "')}" is on a linear scale; sample sizes, bytes and budgets span decades (log scale expected)`);
   if (!hasTooltip && !(spec.mark && typeof spec.mark === 'object' && (spec.mark as { tooltip?: unknown }).tooltip)) w.push('no tooltip encoding');
   if (!meta) w.push('no provenance (usermeta.lossyscale missing)');
   else {

@@ -149,7 +149,8 @@ function dataLinks(fig: FigureEntry): string {
 function figureHtml(fig: FigureEntry, chartId: string): string {
   const warn = fig.warnings.length ? `<p class="lint" title="figure conventions (CONTRACTS.md)">⚠ ${esc(fig.warnings.join('; '))}</p>` : '';
   return `<figure class="fig" id="fig-${esc(fig.name)}">
-<div class="chart" id="${chartId}" data-figure="${esc(fig.name)}" role="figure" aria-label="${esc(fig.title)}"><noscript>JavaScript is needed for the interactive figure; the static version is ${esc(fig.displayPath.replace(/\.vl\.json$/, '.svg'))}.</noscript></div>
+<h3 class="sr-only">${esc(fig.title)}</h3>
+<div class="chart" id="${chartId}" data-figure="${esc(fig.name)}"><noscript>JavaScript is needed for the interactive figure; the static version is ${esc(fig.displayPath.replace(/\.vl\.json$/, '.svg'))}.</noscript></div>
 ${fig.meta?.caption ? `<figcaption>${esc(fig.meta.caption)}</figcaption>` : ''}
 ${warn}
 ${provenanceHtml(fig)}
@@ -287,6 +288,7 @@ table.sources{font-size:12px;border-collapse:collapse}
 table.sources td,table.sources th{padding:2px 8px 2px 0;text-align:left}
 .ci{color:var(--muted);font-size:11.5px}
 .muted{color:var(--muted)}
+.sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .note-small{font-size:12.5px;color:var(--muted);max-width:900px}
 .note{border-left:4px solid var(--accent);background:#eef3fb;padding:8px 12px;margin:12px 0;max-width:900px;font-size:14px}
 .note.warn{border-color:var(--warn);background:var(--warnbg)}
