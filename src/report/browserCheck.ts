@@ -19,6 +19,8 @@ export interface ChartCheck {
   /** Number of SVG elements per Vega mark class (`mark-symbol`, `mark-line`, ...) with at least one item. */
   marks: Record<string, number>;
   hasSvg: boolean;
+  /** Whether hovering one of its data marks showed a tooltip (null: nothing to hover). */
+  tooltip?: boolean | null;
 }
 
 export interface BrowserCheck {
@@ -31,7 +33,7 @@ export interface BrowserCheck {
   charts: ChartCheck[];
   /** Whether the header's grayscale toggle is clickable and switches the page to grayscale. */
   grayscaleToggle: boolean;
-  /** Whether a tooltip appeared when hovering the first chart's first symbol/line mark. */
+  /** Whether any chart showed a tooltip on hover (null: no chart had a hoverable mark). */
   tooltipShown: boolean | null;
 }
 
@@ -75,18 +77,33 @@ export async function checkReportInBrowser(htmlPath: string, opts: { screenshotP
       });
       return out;
     })()`)) as ChartCheck[];
-    let tooltipShown: boolean | null = null;
-    const target = (await page.$('div.chart g.mark-symbol.role-mark path')) ?? (await page.$('div.chart g.mark-rect.role-mark path'));
-    if (target) {
-      await target.scrollIntoViewIfNeeded();
-      await target.hover({ force: true });
-      tooltipShown = await page
-        .waitForFunction(`(() => { const t = document.querySelector('#vg-tooltip-element'); return !!t && t.classList.contains('visible') && (t.textContent || '').length > 0; })()`, undefined, { timeout: 3000 })
-        .then(() => true)
-        .catch(() => false);
-      await page.mouse.move(0, 0);
-      await page.evaluate('window.scrollTo(0, 0)');
+    // Tooltips: per chart, hover the first item of each data-mark group (points and bars
+    // first: a line's bounding-box centre need not lie on the stroke) until one shows.
+    const tooltipVisible = `(() => { const t = document.querySelector('#vg-tooltip-element'); return !!t && t.classList.contains('visible') && (t.textContent || '').trim().length > 0; })()`;
+    for (const chart of charts) {
+      chart.tooltip = null;
+      const groups = ['symbol', 'rect', 'area', 'line', 'rule', 'text', 'arc', 'trail'];
+      for (const g of groups) {
+        const item = await page.$(`#${chart.id} g.role-mark.mark-${g} > path, #${chart.id} g.role-mark.mark-${g} > line, #${chart.id} g.role-mark.mark-${g} > text`);
+        if (!item) continue;
+        chart.tooltip = false;
+        try {
+          await item.scrollIntoViewIfNeeded();
+          await item.hover({ force: true, timeout: 2000 });
+          await page.waitForFunction(tooltipVisible, undefined, { timeout: 1500 });
+          chart.tooltip = true;
+        } catch {
+          /* try the next mark group */
+        }
+        await page.mouse.move(0, 0);
+        // Let the tooltip hide again so the next chart's check cannot see a stale one.
+        await page.waitForFunction(`!${tooltipVisible}`, undefined, { timeout: 1000 }).catch(() => undefined);
+        if (chart.tooltip) break;
+      }
     }
+    await page.evaluate('window.scrollTo(0, 0)');
+    const hovered = charts.filter((c) => c.tooltip !== null);
+    const tooltipShown = hovered.length ? hovered.some((c) => c.tooltip) : null;
     // The grayscale check must be clickable by a person (nothing on top of it) and toggle.
     let grayscaleToggle = false;
     try {
