@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compressImages, defaultWorkers } from '../src/codec/compressImages.js';
+import { encodeBatch } from '../src/codec/encodeBatch.js';
+import { jxlCodecVersion, loadJxlCodec } from '../src/codec/jxlCodec.js';
+import { sizeStats } from '../src/codec/sizeStats.js';
+import { readFashionMnistSplit } from '../src/data/fashionMnist.js';
+import { selectImages } from '../src/data/imageSet.js';
+import { writeBenchResult } from './benchResult.js';
+
+/**
+ * JPEG XL throughput on Fashion-MNIST 28x28 images (THEORY.md section 6), encode + decode
+ * per image, images per second:
+ *  - codec, in-process: encodeBatch in this thread, no cache (the codec's single-thread rate);
+ *  - compressImages with 1 worker thread and with all cores, empty cache (includes hashing,
+ *    messaging and cache writes): the ratios to the in-process rate are machine-independent
+ *    measures of the pool's overhead and parallel speed-up;
+ *  - compressImages again, everything from the cache.
+ * Distances 0 (lossless), 1, 2, 4, 7, 10, 15 at libjxl's default effort 7, and effort 3 for
+ * comparison (smaller effort: faster, larger files). BENCH_IMAGES overrides the image count.
+ */
+const N = Number(process.env.BENCH_IMAGES ?? 1000);
+const distances = [0, 1, 2, 4, 7, 10, 15];
+const test = readFashionMnistSplit('/usr/share/datasets/fashion-mnist', 't10k');
+const images = selectImages(test, Array.from({ length: N }, (_, i) => i));
+await loadJxlCodec(); // compile + instantiate the wasm outside the timings
+
+const perDistance: Record<string, unknown>[] = [];
+for (const effort of [7, 3]) {
+  for (const d of distances) {
+    const t0 = performance.now();
+    const r = await encodeBatch({ width: 28, height: 28, channels: 1, count: N, pixels: images.pixels, settings: { distance: d, effort } });
+    const s = (performance.now() - t0) / 1000;
+    const stats = sizeStats(r.sizes);
+    perDistance.push({ effort, distance: d, imagesPerSecond: N / s, msPerImage: (1000 * s) / N, meanBytes: stats.mean, medianBytes: stats.median, failed: r.failed.length });
+    console.log(`in-process effort ${effort} d=${d}: ${(N / s).toFixed(0)} images/s (${((1000 * s) / N).toFixed(2)} ms/image), mean ${stats.mean.toFixed(1)} B`);
+  }
+}
+
+const inProcessD2 = perDistance.find((r) => r.effort === 7 && r.distance === 2)!.imagesPerSecond as number;
+const all = defaultWorkers();
+const pooled: Record<string, unknown>[] = [];
+for (const workers of [1, all]) {
+  const dir = mkdtempSync(join(tmpdir(), 'lossyscale-bench-codec-'));
+  try {
+    const t0 = performance.now();
+    const c = await compressImages(images, 2, { cacheDir: dir, workers });
+    const cold = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const again = await compressImages(images, 2, { cacheDir: dir, workers });
+    const warm = (performance.now() - t1) / 1000;
+    if (c.encodedCount !== N || again.encodedCount !== 0) throw new Error('cache did not behave');
+    const row = { workers, distance: 2, effort: 7, imagesPerSecond: N / cold, ratioToInProcess: N / cold / inProcessD2, cachedImagesPerSecond: N / warm };
+    pooled.push(row);
+    console.log(`compressImages d=2 workers=${workers}: ${(N / cold).toFixed(0)} images/s (x${row.ratioToInProcess.toFixed(2)} of in-process), from cache ${(N / warm).toFixed(0)} images/s`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const e7 = perDistance.filter((r) => r.effort === 7);
+const meanMs = e7.reduce((a, r) => a + (r.msPerImage as number), 0) / e7.length;
+const path = writeBenchResult('codec', {
+  codecVersion: jxlCodecVersion(),
+  images: N,
+  imageShape: '28x28x1 (Fashion-MNIST test split, first N)',
+  inProcess: perDistance,
+  pooled,
+  estimate: {
+    note: 'single-core ms per encode+decode averaged over the 7 distances at effort 7; divide by cores for the pool',
+    msPerImageAllDistancesMean: meanMs,
+    secondsFor70kImagesTimes7Distances2Cores: (70000 * 7 * meanMs) / 1000 / 2,
+  },
+  note: 'timings taken on a shared 2-core machine under load from other jobs unless re-run on a quiet machine',
+});
+console.log(`wrote ${path}`);

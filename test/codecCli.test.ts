@@ -1,0 +1,101 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+
+/** Run the CLI in-process, capturing stdout lines and stderr text. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  let err = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, out: out.join('\n'), err };
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+  }
+}
+
+let tmp: string;
+let root: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'lossyscale-cli-codec-'));
+  root = join(tmp, 'imgs');
+  for (const [c, shade] of [['light', 200], ['dark', 40]] as const) {
+    mkdirSync(join(root, c), { recursive: true });
+    for (let i = 0; i < 5; i++) {
+      const png = new PNG({ width: 12, height: 12 });
+      for (let k = 0; k < 144; k++) {
+        const v = (shade + ((k * 7 + i * 13) % 50)) & 255;
+        png.data.set([v, v, v, 255], 4 * k);
+      }
+      writeFileSync(join(root, c, `${i}.png`), PNG.sync.write(png));
+    }
+  }
+  writeFileSync(join(root, 'dark', 'bad.jpg'), 'no jpeg here');
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('lossyscale codec / dataset commands', () => {
+  it('codec quality prints the distance -> quality mapping', async () => {
+    const r = await cli(['codec', 'quality', '--distances', '0,1,15', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { distance: number; quality: number }[];
+    expect(rows.map((x) => x.distance)).toEqual([0, 1, 15]);
+    expect(rows[1].quality).toBeCloseTo(90, 10);
+  });
+
+  it('codec sizes reports per-distance statistics, then serves a rerun from the cache', async () => {
+    const args = ['codec', 'sizes', '--dataset', 'folder', '--root', root, '--part', 'all', '--distances', '0,4', '--workers', '0', '--cache', join(tmp, 'cache'), '--json'];
+    const first = await cli(args);
+    expect(first.code).toBe(0);
+    expect(first.err).toMatch(/skipped .*bad\.jpg: not a PNG or JPEG/);
+    const rows = (JSON.parse(first.out) as { rows: { distance: number; images: number; mean: number; encoded: number; cached: number }[] }).rows;
+    expect(rows.map((x) => [x.distance, x.images, x.encoded, x.cached])).toEqual([
+      [0, 10, 10, 0],
+      [4, 10, 10, 0],
+    ]);
+    expect(rows[0].mean).toBeGreaterThan(0);
+    const second = JSON.parse((await cli(args)).out) as { rows: { encoded: number; cached: number }[] };
+    expect(second.rows.map((x) => [x.encoded, x.cached])).toEqual([
+      [0, 10],
+      [0, 10],
+    ]);
+    const text = await cli(args.filter((a) => a !== '--json'));
+    expect(text.out).toMatch(/distance\s+quality\s+mean B/);
+  });
+
+  it('dataset info lists the split counts per class', async () => {
+    const r = await cli(['dataset', 'info', '--dataset', 'folder', '--root', root, '--test-fraction', '0.4', '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out) as { classNames: string[]; perClass: { train: number[]; test: number[] }; skipped: { path: string }[]; channels: number };
+    expect(info.classNames).toEqual(['dark', 'light']);
+    expect(info.perClass.test).toEqual([2, 2]);
+    expect(info.perClass.train).toEqual([3, 3]);
+    expect(info.channels).toBe(1);
+    expect(info.skipped.map((s) => s.path)).toEqual([join(root, 'dark', 'bad.jpg')]);
+  });
+
+  it('bad input exits with status 2 and one line naming the parameter', async () => {
+    for (const args of [
+      ['codec', 'sizes', '--distances', '6.5'],
+      ['codec', 'sizes', '--dataset', 'folder'],
+      ['codec', 'sizes', '--dataset', 'fashion-mnist', '--size', '32'],
+      ['codec', 'frobnicate'],
+      ['dataset', 'info', '--dataset', 'mnist'],
+      ['dataset', 'info', '--root', join(tmp, 'absent')],
+    ]) {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/^lossyscale: (invalid|Fashion-MNIST not found)/);
+    }
+  });
+});
