@@ -53,7 +53,9 @@ def run_jobs(jobs, device, progress, cancelled, group_max, cache, log):
             from .ridge_mc import run_ridge_mc
 
             try:
-                yield job["id"], run_ridge_mc(job.get("spec"), device, lambda f, m, i=job["id"]: progress(i, f, m), lambda i=job["id"]: i in cancelled(), f"job {job['id']}.spec")
+                spec = job.get("spec")
+                spec = {"bundle": job.get("bundle", "."), **spec} if isinstance(spec, dict) else spec
+                yield job["id"], run_ridge_mc(spec, device, lambda f, m, i=job["id"]: progress(i, f, m), lambda i=job["id"]: i in cancelled(), f"job {job['id']}.spec")
             except Exception as e:  # noqa: BLE001 - every failure becomes a protocol error
                 if not isinstance(e, JobError):
                     traceback.print_exc(file=sys.stderr)

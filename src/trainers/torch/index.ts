@@ -1,35 +1,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ImageSet } from '../../data/imageSet.js';
 import { InputError, InterruptedError } from '../../errors.js';
 import type { EvalMetrics, TrainJob, TrainMetrics, Trainer, TrainProgress } from '../trainer.js';
 import { writeImageArray } from './bundle.js';
 import type { ArrayDescriptor, ClassifyResult, DataRef, JobMessage, WireEval } from './protocol.js';
-import { findPython } from './python.js';
-import { WorkerDiedError, WorkerJobError, WorkerProcess } from './workerProcess.js';
+import { launchWorker, type WorkerLaunchOptions } from './launch.js';
+import { WorkerDiedError, WorkerJobError, type WorkerProcess } from './workerProcess.js';
 
 export { PROTOCOL_VERSION } from './protocol.js';
 export { findPython } from './python.js';
 export { WorkerDiedError, WorkerJobError, WorkerProcess } from './workerProcess.js';
-
-/** Directory holding the Python package lossyscale_worker (put on PYTHONPATH for local workers). */
-export const workerPackageDir = resolvePath(dirname(fileURLToPath(import.meta.url)), '../../../worker');
+export { launchWorker, workerArgv, workerPackageDir, type WorkerLaunchOptions } from './launch.js';
 
 /** Options of the torch trainer (config: `"trainer": "torch"` plus these fields). */
-export interface TorchTrainerOptions {
-  /** Python interpreter with torch (else LOSSYSCALE_PYTHON, /usr/bin/python3, python3). */
-  python?: string;
-  /**
-   * Command that starts a worker speaking protocol v1 on stdio, as an argv list or a
-   * whitespace-separated string (no shell quoting), e.g. "ssh gpu-host python3 -m lossyscale_worker serve".
-   * Placeholders: {python} (the located interpreter), {device}, {group}. Default:
-   * "{python} -m lossyscale_worker serve --device {device} --group {group}" with worker/ on PYTHONPATH.
-   */
-  command?: string | string[];
-  /** torch device for the default command: auto (CUDA if present), cpu, cuda, cuda:N. */
-  device?: string;
+export interface TorchTrainerOptions extends WorkerLaunchOptions {
   /** Jobs in flight at once; the worker trains compatible queued jobs together as one stacked network. */
   group?: number;
   /** Where job data is written (default: a fresh temporary directory, removed by close()). */
@@ -38,16 +24,10 @@ export interface TorchTrainerOptions {
   remoteBundleDir?: string;
   /** A job that has not finished after this many seconds fails (the worker is killed and restarted). */
   jobTimeoutSeconds?: number;
-  /** Seconds to wait for the worker's hello. */
-  startTimeoutSeconds?: number;
   /** How many times a job is re-sent to a fresh worker after its worker died. */
   maxRetries?: number;
   /** Training options every job gets (model, epochs, lr, batchSize, amp, width...); a job's own options win. */
   training?: Record<string, unknown>;
-  /** Extra environment for the worker process. */
-  env?: Record<string, string>;
-  /** Receives the worker's stderr lines and the client's notes (retries, restarts). Default: dropped. */
-  log?: (line: string) => void;
 }
 
 /** A job that could not be completed: reason says why, attempts how often it was tried. */
@@ -133,21 +113,10 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     else slots++;
   };
 
-  const argv = (): string[] => {
-    const device = options.device ?? 'auto';
-    const template = options.command ?? ['{python}', '-m', 'lossyscale_worker', 'serve', '--device', '{device}', '--group', '{group}'];
-    const parts = Array.isArray(template) ? template : template.trim().split(/\s+/);
-    if (parts.length === 0 || parts[0] === '') throw new InputError('torch.command', options.command, 'a non-empty command line');
-    const needsPython = parts.some((p) => p.includes('{python}'));
-    const python = needsPython ? findPython({ python: options.python }).executable : '';
-    return parts.map((p) => p.replaceAll('{python}', python).replaceAll('{device}', device).replaceAll('{group}', String(group)));
-  };
-
   const ensureWorker = async (): Promise<WorkerProcess> => {
     if (worker?.alive) return worker;
     if (!starting) {
-      const env = { ...process.env, ...options.env, PYTHONPATH: [workerPackageDir, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1' };
-      starting = WorkerProcess.start({ argv: argv(), env, startTimeoutSeconds: options.startTimeoutSeconds ?? 300, onStderr: log }).then(
+      starting = launchWorker({ ...options, log }, group).then(
         (w) => {
           worker = w;
           starting = undefined;
