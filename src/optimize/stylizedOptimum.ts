@@ -92,6 +92,8 @@ export interface StylizedStudy {
   estimator: Estimator;
   law: LawFit;
   rows: StylizedStudyRow[];
+  /** A fixed-resolution strategy for comparison: every sample at level fixedM (the finest Figure-6 level), n = floor(S / L). */
+  fixedLevel: { m: number; L: number; storage: number; n: number; excess: number }[];
   /** Least-squares slope of ln(excess*) on ln S over the whole range and over its upper half, negated. */
   measuredNu: { all: number; upperHalf: number; localSlopes: { fromStorage: number; toStorage: number; nu: number }[] };
 }
@@ -117,7 +119,7 @@ function olsSlope(x: number[], y: number[]): number {
 export function stylizedStudy(
   params: ModelParams,
   storages: number[],
-  opts: { fitN?: number[]; fitM?: number[]; estimator?: Estimator; onProgress?: (done: number, total: number) => void } = {},
+  opts: { fitN?: number[]; fitM?: number[]; estimator?: Estimator; fixedM?: number; onProgress?: (done: number, total: number) => void } = {},
 ): StylizedStudy {
   const model = validateModel(params);
   if (!Array.isArray(storages) || storages.length < 3) throw new InputError('storages', storages, 'at least 3 budgets');
@@ -127,6 +129,8 @@ export function stylizedStudy(
   const grid = stylizedRiskGrid(model, fitN, fitM);
   const law = fitLaw(grid, { form: 'excess', estimator });
   const rows: StylizedStudyRow[] = [];
+  const fixedM = opts.fixedM ?? 9;
+  const fixedLevel: StylizedStudy['fixedLevel'] = [];
   const sorted = [...storages].sort((a, b) => a - b);
   sorted.forEach((S, i) => {
     const opt = stylizedOptimum(model, S);
@@ -148,6 +152,8 @@ export function stylizedStudy(
       lawMExcess: pick.excess,
       regret: pick.excess / opt.best.excess - 1,
     });
+    const fixed = opt.perLevel.find((p) => p.m === fixedM);
+    if (fixed) fixedLevel.push({ m: fixedM, L: fixed.L, storage: S, n: fixed.n, excess: fixed.excess });
     opts.onProgress?.(i + 1, sorted.length);
   });
   const lx = rows.map((r) => Math.log(r.storage));
@@ -168,6 +174,7 @@ export function stylizedStudy(
     estimator,
     law,
     rows,
+    fixedLevel,
     measuredNu: { all: -olsSlope(lx, ly), upperHalf: -olsSlope(lx.slice(half), ly.slice(half)), localSlopes },
   };
 }

@@ -15,6 +15,8 @@ usage: lossyscale optimize --law LAW.json --storage S1,S2,...
                            [--original-bytes B] [--available N] [--min-bytes a --max-bytes b]
                            [--fixed NAME=BYTES,NAME=BYTES,...] [--continuous]
                            [--json | --format text|md|csv|json]
+       lossyscale optimize --stylized [--p P --q Q --r R --tau T]
+                           [--storage LIST | --storage-grid FROM,TO,COUNT] [--out DIR] [--json]
 
 Minimises the fitted law's error subject to n L <= S (THEORY.md sections 1 and 6).
   --law LAW.json       the JSON that 'lossyscale fit --json' prints (several tasks: an array)
@@ -31,6 +33,13 @@ Minimises the fitted law's error subject to n L <= S (THEORY.md sections 1 and 6
   --json               one object per budget: storage, n, L, error, activeConstraints,
                        unconstrained (closed form), nu, CE, comparison rows
   --format             text (default), md or csv: the paper's Table-2 layout (S, n*, L*)
+
+  --stylized           the stylized model's own optimum (THEORY.md sections 2-4): minimise the
+                       deterministic risk with optimal lambda over integer m, n = floor(S/L(m));
+                       compare with the optimum of an excess-form law fitted to R_det on the
+                       Figure-6 grid; measure the storage exponent vs nu of Theorem 1.
+                       Defaults p=2.01 q=2 r=0.99 tau=1, --storage-grid 1e3,1e10,29.
+  --out DIR            (with --stylized) write run.json, stylized-study.json/.csv to DIR
 
 examples:
   lossyscale fit --in errors.csv --json > law.json
@@ -61,6 +70,45 @@ function readLaws(path: string): { task?: string; law: LawLike }[] {
   });
 }
 
+function storageList(values: Record<string, unknown>): number[] {
+  const list = typeof values.storage === 'string' ? values.storage : undefined;
+  const grid = typeof values['storage-grid'] === 'string' ? (values['storage-grid'] as string) : undefined;
+  if (list !== undefined && grid !== undefined) throw new InputError('--storage-grid', grid, 'either --storage or --storage-grid, not both');
+  if (list !== undefined) return parseNumberList('--storage', list);
+  const [from, to, count] = parseNumberList('--storage-grid', grid ?? '1e3,1e10,29');
+  if (!(from >= 1 && to > from && Number.isInteger(count) && count >= 3)) throw new InputError('--storage-grid', grid, 'FROM,TO,COUNT with 1 <= FROM < TO and an integer COUNT >= 3');
+  return Array.from({ length: count }, (_, i) => from * (to / from) ** (i / (count - 1)));
+}
+
+async function runStylized(values: Record<string, unknown>): Promise<number> {
+  const { validateModel } = await import('../../model/params.js');
+  const { stylizedStudy } = await import('../../optimize/stylizedOptimum.js');
+  const { writeStylizedStudy } = await import('../../optimize/stylizedRun.js');
+  const get = (k: string, d: number): number => (typeof values[k] === 'string' ? parseNumber(`--${k}`, values[k] as string) : d);
+  const params = validateModel({ p: get('p', 2.01), q: get('q', 2), r: get('r', 0.99), tau: get('tau', 1) });
+  const storages = storageList(values);
+  const out = typeof values.out === 'string' ? (values.out as string) : undefined;
+  const study = out ? writeStylizedStudy(params, storages, out, { quiet: values.json === true }) : stylizedStudy(params, storages);
+  if (values.json === true) {
+    console.log(JSON.stringify(study, null, 1));
+    return 0;
+  }
+  const e = study.exponents;
+  console.log(`stylized model p=${params.p} q=${params.q} r=${params.r} tau=${params.tau}: optimum over integer m with optimal lambda (THEORY.md sections 2-4)`);
+  console.log(
+    formatTable(
+      ['S', 'm*', 'L*', 'n*', 'excess*', 'law L*', 'law m', 'regret'],
+      study.rows.map((r) => [sig(r.storage, 4), r.trueM, r.trueL, r.trueN, sig(r.trueExcess, 4), sig(r.lawL, 4), r.lawM, `${(100 * r.regret).toFixed(1)}%`]),
+    ),
+  );
+  const f = study.law.params;
+  console.log(`law fitted to R_det (${study.estimator}, excess form) on n in {${study.fitGrid.n.join(', ')}}, m in {${study.fitGrid.m.join(', ')}}: alpha = ${sig(f.alpha, 4)}, beta = ${sig(f.beta, 4)}, nu = ${sig(study.law.nu, 4)}`);
+  console.log(`Theorem 1 (optimal lambda): alpha = ${sig(e.alphaOptimal, 4)}, beta = ${sig(e.beta, 4)}, nu = ${sig(e.nuOptimal, 4)} (regime: ${e.regime})`);
+  console.log(`measured storage exponent (slope of ln excess* on ln S): ${sig(study.measuredNu.all, 4)} over the whole range, ${sig(study.measuredNu.upperHalf, 4)} over its upper half`);
+  if (out) console.log(`wrote ${out}/run.json, stylized-study.json, stylized-study.csv`);
+  return 0;
+}
+
 function parseFixed(text: string | undefined): FixedLevel[] {
   if (text === undefined) return [];
   return text.split(',').map((part) => {
@@ -84,8 +132,16 @@ export async function run(argv: string[]): Promise<number> {
     continuous: { type: 'boolean' },
     json: { type: 'boolean' },
     format: { type: 'string' },
+    stylized: { type: 'boolean' },
+    'storage-grid': { type: 'string' },
+    p: { type: 'string' },
+    q: { type: 'string' },
+    r: { type: 'string' },
+    tau: { type: 'string' },
+    out: { type: 'string' },
   });
   if (maybeHelp(values, usage)) return 0;
+  if (values.stylized === true) return runStylized(values);
   const lawPath = str(values, 'law');
   if (!lawPath) throw new InputError('--law', undefined, "a law JSON file (the output of 'lossyscale fit --json')");
   const storages = parseNumberList('--storage', str(values, 'storage'));

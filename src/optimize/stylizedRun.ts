@@ -1,0 +1,29 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelParams } from '../model/params.js';
+import { provenance } from '../provenance.js';
+import { progress } from '../util/progress.js';
+import { stylizedStudy, type StylizedStudy } from './stylizedOptimum.js';
+
+/**
+ * Run the stylized-model storage study (THEORY.md sections 1-4) and write it as a run
+ * directory: run.json (provenance), stylized-study.json (the full study, the fitted law
+ * included), stylized-study.csv (one row per budget). `npm run figures` redraws the
+ * stylized-optimum figure from these files without recomputing.
+ */
+export const STUDY_COLUMNS = ['storage', 'trueM', 'trueL', 'trueN', 'trueExcess', 'lawN', 'lawL', 'lawPredictedExcess', 'lawM', 'lawMN', 'lawMExcess', 'regret'] as const;
+
+export function writeStylizedStudy(params: ModelParams, storages: number[], outDir: string, opts: { command?: string; quiet?: boolean } = {}): StylizedStudy {
+  mkdirSync(outDir, { recursive: true });
+  const config = { kind: 'stylized-storage-study', model: params, storages };
+  const prov = provenance({ config, seed: null, command: opts.command });
+  const bar = progress('stylized optimum', storages.length, { quiet: opts.quiet });
+  const study = stylizedStudy(params, storages, { onProgress: () => bar.tick() });
+  bar.done();
+  writeFileSync(join(outDir, 'run.json'), JSON.stringify(prov, null, 2) + '\n');
+  writeFileSync(join(outDir, 'stylized-study.json'), JSON.stringify({ provenance: prov, ...study }, null, 1) + '\n');
+  const lines = [STUDY_COLUMNS.join(',')];
+  for (const r of study.rows) lines.push(STUDY_COLUMNS.map((c) => r[c]).join(','));
+  writeFileSync(join(outDir, 'stylized-study.csv'), lines.join('\n') + '\n');
+  return study;
+}
