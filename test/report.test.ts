@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildReport, classifyFigure } from '../src/report/buildReport.js';
+import { buildReport, classifyFigure, realFigureNumber } from '../src/report/buildReport.js';
 import { parseCsv, parseLaw, parseMarkdownTable, readFigure } from '../src/report/discover.js';
 import { exponentComparison, fittedExponents } from '../src/report/exponentsTable.js';
 import { esc, fmt } from '../src/report/html.js';
@@ -21,6 +21,10 @@ describe('report building blocks', () => {
     expect(classifyFigure('fmnist-cpu-fig5')).toEqual({ group: 'real:fmnist-cpu', order: 5 });
     expect(classifyFigure('fmnist-cpu-fig12').group).toBe('other');
     expect(classifyFigure('something-else').group).toBe('other');
+    expect(realFigureNumber('fig3-strategies')).toBe(3);
+    expect(realFigureNumber('fmnist-cpu-fig5-test-compression')).toBe(5);
+    expect(realFigureNumber('fig6-sim-vs-n')).toBeNull();
+    expect(realFigureNumber('config')).toBeNull();
   });
 
   it('parses markdown pipe tables and RFC-4180 CSV', () => {
@@ -94,7 +98,7 @@ describe('report on damaged inputs', () => {
     expect(html).toContain('Problems (5)');
     expect(html).toContain('broken.vl.json');
     // The missing real-data figures 2-5 of the fixture sweep are named, not silently absent.
-    expect(html).toMatch(/Not in this report .*fixture-figK/);
+    expect(html).toMatch(/Not in this report \(no <code>figK<\/code> figure of fixture\)/);
   });
 
   it('builds a complete report of a healthy run: exponents, laws, tables, figures with provenance', async () => {
@@ -166,5 +170,28 @@ describe('figure conventions lint', () => {
       meta,
     );
     expect(good).toEqual([]);
+  });
+});
+
+describe('real-data sweep with unprefixed figure names', () => {
+  it('puts fig1/fig2 of a non-stylized run under Real data, not the stylized storage section', async () => {
+    const { writeFigure, describeSource } = await import('../src/plot/render.js');
+    const { provenance } = await import('../src/provenance.js');
+    const dir = mkdtempSync(join(tmpdir(), 'report-sweep-'));
+    const runDir = join(dir, 'my-sweep');
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'run.json'), JSON.stringify({ provenance: provenance({ config: { name: 'my-sweep', trainer: 'ridge' }, seed: 1, command: 'lossyscale sweep --config x.json' }) }));
+    writeFileSync(join(runDir, 'summary.json'), '{}');
+    const spec = { title: 'f', data: { values: [{ n: 1, e: 1 }] }, mark: { type: 'point', tooltip: true }, encoding: { x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'n' }, y: { field: 'e', type: 'quantitative', title: 'e' } } } as never;
+    const meta = { provenance: provenance({}), sources: [describeSource(join(runDir, 'summary.json'))], caption: 'c' };
+    for (const name of ['fig2-allocation', 'fig1-scaling']) await writeFigure({ dir: join(runDir, 'figures'), name, spec, meta, png: false });
+    const r = buildReport({ runs: [runDir], outDir: join(dir, 'out') });
+    const sec = r.model.sections.find((s) => s.title.startsWith('Real data: my-sweep'));
+    expect(sec, r.model.sections.map((s) => s.title).join(' | ')).toBeDefined();
+    const figs = sec!.blocks.flatMap((b) => (b.kind === 'figures' ? b.figures.map((f) => f.name) : []));
+    expect(figs).toEqual(['fig1-scaling', 'fig2-allocation']);
+    expect(r.model.sections.some((s) => s.id === 'storage')).toBe(false);
+    // run.json wrapped as { provenance } is read: its command appears.
+    expect(readFileSync(join(dir, 'out', 'index.html'), 'utf8')).toContain('lossyscale sweep --config x.json');
   });
 });

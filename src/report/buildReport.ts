@@ -51,7 +51,13 @@ export function classifyFigure(name: string): { group: string; order: number } {
   if (name.startsWith('fig2-') || name.startsWith('stylized-optimum')) return { group: 'storage', order: 0 };
   const m = /^(.+?)-fig([1-5])(?=-|$)/.exec(name);
   if (m) return { group: `real:${m[1]}`, order: Number(m[2]) };
-  return { group: 'other', order: 0 };
+  return { group: 'other', order: realFigureNumber(name) ?? 0 };
+}
+
+/** Paper figure number 1-5 in a real-data figure name (`fig3-strategies`, `fmnist-cpu-fig3-...`), or null. */
+export function realFigureNumber(name: string): number | null {
+  const m = /(?:^|-)fig([1-5])(?=-|$)/.exec(name);
+  return m ? Number(m[1]) : null;
 }
 
 const REAL_FIGURES: Record<number, string> = {
@@ -87,7 +93,8 @@ function defaultStylizedModel(problems: string[]): { p: number; q: number; r: nu
 }
 
 function sortFigures(figs: FigureEntry[]): FigureEntry[] {
-  return [...figs].sort((a, b) => classifyFigure(a.name).order - classifyFigure(b.name).order || a.name.localeCompare(b.name));
+  const order = (f: FigureEntry): number => realFigureNumber(f.name) ?? classifyFigure(f.name).order;
+  return [...figs].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
 }
 
 /** Build the report model from discovered files (no HTML yet). */
@@ -111,12 +118,16 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     if (!explicitRuns || runs.some((r) => figureUsesDir(f, r.dir))) byName.set(f.name, f);
   }
   const figures = [...byName.values()];
+  const runOf = (f: FigureEntry): RunEntry | undefined => runs.find((r) => r.figures.includes(f)) ?? runs.find((r) => figureUsesDir(f, r.dir));
   const groups = new Map<string, FigureEntry[]>();
   for (const f of figures) {
-    const g = classifyFigure(f.name).group;
+    let g = classifyFigure(f.name).group;
+    // A sweep may name its figures without a prefix (fig1-scaling, fig2-allocation): a paper
+    // figure number in a figure of a non-stylized run makes it real data, named after the run.
+    const run = runOf(f);
+    if (run && !isStylizedRun(run) && realFigureNumber(f.name) !== null && !g.startsWith('real:')) g = `real:${run.displayPath.split('/').pop()}`;
     groups.set(g, [...(groups.get(g) ?? []), f]);
   }
-  const runOf = (f: FigureEntry): RunEntry | undefined => runs.find((r) => r.figures.includes(f) || figureUsesDir(f, r.dir));
 
   const sections: Section[] = [];
   const glance: ReportModel['glance'] = [];
@@ -226,10 +237,10 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       glance.push({ label: `at equal storage, ${prefix}`, value: `${pctf(last.optimal.error)} <span style="font-size:14px;font-weight:400">vs ${pctf(last.original.error)}</span>`, detail: `scaling-optimal vs original format at S = ${int(last.budgetBytes)} B; won ${head.wins}/${head.comparisons.length} budgets` });
     }
     blocks.push({ kind: 'figures', figures: figs });
-    const present = new Set(figs.map((f) => classifyFigure(f.name).order));
+    const present = new Set(figs.map((f) => realFigureNumber(f.name)));
     const missing = [1, 2, 3, 4, 5].filter((k) => !present.has(k));
     if (missing.length)
-      blocks.push({ kind: 'note', tone: 'warn', html: `Not in this report (no <code>${esc(prefix)}-figK*.vl.json</code>): ${missing.map((k) => esc(REAL_FIGURES[k])).join('; ')}. The sweep may not have reached that phase yet; rerun the sweep to finish it, then <code>npm run figures</code>.` });
+      blocks.push({ kind: 'note', tone: 'warn', html: `Not in this report (no <code>figK</code> figure of ${esc(prefix)}): ${missing.map((k) => esc(REAL_FIGURES[k])).join('; ')}. The sweep may not have reached that phase yet; rerun the sweep to finish it, then <code>npm run figures</code>.` });
     if (run && !placedTables.has(run)) {
       for (const t of run.tables) blocks.push({ kind: 'table', table: t, caption: `${t.name.replace(/[-_]/g, ' ')}` });
       placedTables.add(run);
