@@ -76,7 +76,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const nGrid = logSpace(simNs[0], simNs[simNs.length - 1], 40);
   const lawN = law ? Ls.flatMap((L) => nGrid.map((n) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
   const lDomain = Ls;
-  const colorL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, scheme: 'viridis' }, legend: { symbolType: 'stroke' } } as const;
+  const colorL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, scheme: { name: 'viridis', extent: [0, 0.85] } }, legend: { symbolType: 'stroke' } } as const;
   const shapeL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, range: SHAPES.slice(0, lDomain.length) } } as const;
   const dashCurve = { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: ['deterministic risk', 'fitted law'], range: [[1, 0], [2, 3]] } } as const;
   const yEnc = { field: 'excess', type: 'quantitative', title: 'excess error Err - tau^2', scale: { type: 'log' } } as const;
@@ -88,14 +88,20 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     { field: 'lambda0', type: 'quantitative', title: 'selected lambda0 (geo. mean)', format: '.3g' },
     { field: 'reps', type: 'quantitative', title: 'repetitions' },
   ];
+  const lineTooltip = [
+    { field: 'curve', type: 'nominal', title: 'curve' },
+    { field: 'n', type: 'quantitative', title: 'n', format: '.4~r' },
+    { field: 'L', type: 'quantitative', title: 'L', format: '.4~r' },
+    { field: 'excess', type: 'quantitative', title: 'excess error', format: '.4g' },
+  ];
   const specN: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Figure 6 (left): excess error vs number of samples n, one line per L', subtitle: `Monte Carlo (points, +-1 s.e.) over the deterministic risk (solid); fitted law dotted` },
     width: 460,
     height: 340,
     layer: [
-      { data: { values: [...theoryN, ...lawN] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'n', type: 'quantitative', title: 'number of training samples n', scale: { type: 'log' } }, y: yEnc, color: colorL, strokeDash: dashCurve, detail: { field: 'curve' } } },
-      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorL } },
+      { data: { values: [...theoryN, ...lawN] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'n', type: 'quantitative', title: 'number of training samples n', scale: { type: 'log' } }, y: yEnc, color: colorL, strokeDash: dashCurve, detail: { field: 'curve' }, tooltip: lineTooltip } },
+      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorL, tooltip } },
       { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'n', type: 'quantitative' }, y: yEnc, color: colorL, shape: shapeL, tooltip } },
     ],
     resolve: { scale: { color: 'shared', shape: 'shared' } },
@@ -106,7 +112,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const theoryL = theoryViewVsL(theory, config).map((t) => ({ n: nearest(simNs, t.n), L: t.L, excess: t.excess, curve: 'deterministic risk' }));
   const LGrid = logSpace(Ls[0], Ls[Ls.length - 1], 40);
   const lawL = law ? simNs.flatMap((n) => LGrid.map((L) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
-  const colorN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, scheme: 'plasma' }, legend: { symbolType: 'stroke' } } as const;
+  const colorN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, scheme: { name: 'plasma', extent: [0, 0.85] } }, legend: { symbolType: 'stroke' } } as const;
   const shapeN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, range: SHAPES.slice(0, simNs.length) } } as const;
   const specL: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -114,8 +120,8 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     width: 460,
     height: 340,
     layer: [
-      { data: { values: [...theoryL, ...lawL] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'L', type: 'quantitative', title: 'bits per sample L = (q^m - 1)/(q - 1) (kept coordinates)', scale: { type: 'log' } }, y: yEnc, color: colorN, strokeDash: dashCurve, detail: { field: 'curve' } } },
-      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'L', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorN } },
+      { data: { values: [...theoryL, ...lawL] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'L', type: 'quantitative', title: 'bits per sample L = (q^m - 1)/(q - 1) (kept coordinates)', scale: { type: 'log' } }, y: yEnc, color: colorN, strokeDash: dashCurve, detail: { field: 'curve' }, tooltip: lineTooltip } },
+      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'L', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorN, tooltip } },
       { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'L', type: 'quantitative' }, y: yEnc, color: colorN, shape: shapeN, tooltip } },
     ],
     resolve: { scale: { color: 'shared', shape: 'shared' } },
