@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fitLaw, type LawFit } from '../fit/fitLaw.js';
 import { predictError, type LawObservation } from '../fit/lawForms.js';
 import { optimalAllocation } from '../optimize/optimalAllocation.js';
-import { provenance } from '../provenance.js';
+import { provenance, repoRoot } from '../provenance.js';
+import { relative } from 'node:path';
 import { ResourceError } from '../errors.js';
 import { describeSource, writeFigure, type WrittenFigure } from '../plot/render.js';
 import { sweepFigureSpecs } from '../figures/fashionMnist.js';
@@ -174,7 +175,7 @@ export function fitRunLaw(runDir: string, config: SweepConfig, rows: ResultRow[]
   const obsCsv = join(p.tables, 'grid-observations.csv');
   mkdirSync(p.tables, { recursive: true });
   writeFileSync(obsCsv, csvTable(['n', 'L', 'error', 'seed'], obs.map((o) => [o.n, o.L, o.error, o.seed ?? null])));
-  writeFileSync(p.law, JSON.stringify({ ...fit, input: { file: obsCsv, task: config.name }, provenance: provenance({ config: config.fit, seed: config.seed }) }, null, 2) + '\n');
+  writeFileSync(p.law, JSON.stringify({ ...fit, input: { file: relPath(obsCsv), task: config.name }, provenance: provenance({ config: config.fit, seed: config.seed }) }, null, 2) + '\n');
   const names = ['Estar', 'A', 'alpha', 'B', 'beta'] as const;
   writeFileSync(
     join(p.tables, 'law.md'),
@@ -309,4 +310,10 @@ export async function writeSweepFigures(runDir: string, outDir: string, prefix: 
     out.push(await writeFigure({ dir: outDir, name: `${prefix}${f.name}`, spec: f.spec, meta: { provenance: prov, sources, caption: f.caption }, png }));
   }
   return out;
+}
+
+/** A path relative to the repository root when it lies inside it (committed results stay portable). */
+function relPath(p: string): string {
+  const r = relative(repoRoot, p);
+  return r.startsWith('..') ? p : r;
 }

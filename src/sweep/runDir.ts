@@ -27,6 +27,8 @@ export interface RunSession {
   end?: string;
   /** Seconds per phase in this session. */
   phases: Record<string, number>;
+  /** CPU seconds per phase (all threads of the process). */
+  cpuPhases?: Record<string, number>;
   jobsRun: number;
   status: 'running' | 'finished' | 'interrupted' | 'failed';
 }

@@ -39,6 +39,7 @@ export interface SweepRunResult {
   jobsRun: number;
   jobsSkipped: number;
   phases: Record<string, number>;
+  cpuPhases: Record<string, number>;
 }
 
 export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Promise<SweepRunResult> {
@@ -51,18 +52,24 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
   }
   if (hasRows && !opts.resume) throw new InputError('--run', opts.runDir, 'a new directory (or pass --resume to continue this run)', 'it already holds results');
   const phases: Record<string, number> = {};
+  // CPU seconds of this process (all threads, encoder workers included) per phase: with the
+  // machine shared, wall time depends on the load and CPU time does not.
+  const cpuPhases: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     try {
       return await f();
     } finally {
       phases[name] = (phases[name] ?? 0) + (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      cpuPhases[name] = (cpuPhases[name] ?? 0) + (c.user + c.system) / 1e6;
     }
   };
   let ctx: SweepContext | undefined;
   const codecBars = new Map<string, { p: Progress; last: number }>();
   const rec: RunRecord = existing ?? newRunRecord(config, 'pending');
-  const session: RunSession = { start: new Date().toISOString(), phases, jobsRun: 0, status: 'running' };
+  const session: RunSession = { start: new Date().toISOString(), phases, cpuPhases, jobsRun: 0, status: 'running' };
   rec.sessions.push(session);
   const save = (): void => writeRun(opts.runDir, rec);
   let jobsRun = 0;
@@ -159,7 +166,7 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
       log(`wrote ${paths.summaryJson}, ${paths.tables}/, ${a.figures.length} figures in ${paths.figures}/`);
     });
     session.status = 'finished';
-    return { runDir: opts.runDir, jobsRun, jobsSkipped, phases };
+    return { runDir: opts.runDir, jobsRun, jobsSkipped, phases, cpuPhases };
   } catch (e) {
     session.status = e instanceof InterruptedError ? 'interrupted' : 'failed';
     throw e;

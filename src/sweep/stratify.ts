@@ -5,12 +5,15 @@ import { createRng, shuffled } from '../util/rng.js';
  * Stratified nested subsets (THEORY.md section 6: "about 20/40/60/80/100% of the training
  * split, stratified by class"). One seeded ordering of a pool serves every subset size: the
  * subset of size n is the ordering's first n images, so subsets are nested across fractions
- * by construction. Within a class the order is a seeded shuffle; across classes the next
- * image comes from the class with the largest Webster priority N_c / (k_c + 1/2) (k_c taken
- * so far, ties to the lower class index). Sequential Webster is house-monotone and every
- * prefix is the Webster (round-to-nearest) apportionment of n over the class sizes, so a
- * prefix of n = f * N holds exactly f * N_c images of class c whenever those are integers,
- * and round-to-nearest counts otherwise.
+ * by construction. Within a class the order is a seeded shuffle; across classes the sequence
+ * is Tijdeman's solution of the chairman assignment problem (Tijdeman 1980): with C classes
+ * of shares p_c, step n picks, among classes at least e = 1/(2C-2) behind their quota
+ * (n p_c - k_c >= e), the one with the earliest deadline (1 - e + k_c) / p_c. Every prefix
+ * then satisfies |k_c - n p_c| <= 1 - 1/(2C-2) < 1, so a prefix of n = f N holds exactly
+ * f N_c images of class c whenever those are integers (and never strays a whole image from
+ * the proportional count otherwise). (Sequential Webster, the obvious alternative, can miss
+ * the quota by more than one image: classes of 1, 1, 1 and 5 images at n = 5.) All tests are
+ * done in integer arithmetic.
  */
 export function stratifiedOrder(labels: ArrayLike<number>, numClasses: number, seed: number, stream = 0): Int32Array {
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new InputError('numClasses', numClasses, 'an integer >= 1');
@@ -22,20 +25,22 @@ export function stratifiedOrder(labels: ArrayLike<number>, numClasses: number, s
   }
   const perClass = byClass.map((members, c) => shuffled(members, createRng(seed, 101, stream, c)));
   const taken = new Array<number>(numClasses).fill(0);
-  const out = new Int32Array(labels.length);
-  for (let k = 0; k < labels.length; k++) {
+  const N = labels.length;
+  const sizes = perClass.map((m) => m.length);
+  const twoC2 = Math.max(1, 2 * numClasses - 2); // 2C - 2 (1 when C = 1: then e = 1, always eligible below)
+  const out = new Int32Array(N);
+  for (let n = 1; n <= N; n++) {
     let best = -1;
-    let bestPriority = -1;
     for (let c = 0; c < numClasses; c++) {
-      const size = perClass[c].length;
-      if (taken[c] >= size) continue;
-      const priority = size / (taken[c] + 0.5);
-      if (priority > bestPriority) {
-        bestPriority = priority;
-        best = c;
-      }
+      const s = sizes[c];
+      if (taken[c] >= s) continue;
+      // eligible: n s_c / N - k_c >= 1 / (2C - 2)  <=>  (n s_c - k_c N)(2C - 2) >= N
+      if (numClasses > 1 && (n * s - taken[c] * N) * twoC2 < N) continue;
+      // deadline (1 - e + k_c) / p_c is proportional to (2C - 3 + (2C - 2) k_c) / s_c
+      if (best < 0 || (twoC2 - 1 + twoC2 * taken[c]) * sizes[best] < (twoC2 - 1 + twoC2 * taken[best]) * s) best = c;
     }
-    out[k] = perClass[best][taken[best]++];
+    if (best < 0) throw new Error('stratifiedOrder: no eligible class (unreachable by Tijdeman\'s theorem)');
+    out[n - 1] = perClass[best][taken[best]++];
   }
   return out;
 }

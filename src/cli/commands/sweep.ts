@@ -63,7 +63,8 @@ export async function run(argv: string[]): Promise<number> {
     const r = await runSweep(config, { runDir: resolve(runDir), resume, quiet: values.quiet === true, checkInterrupt: () => flag.check() });
     const secs = (performance.now() - t0) / 1000;
     console.log(`sweep ${config.name}: ${r.jobsRun} jobs trained, ${r.jobsSkipped} already done, ${secs.toFixed(0)} s; results in ${runDir}`);
-    console.log(`phases (s): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    console.log(`phases, wall s: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    console.log(`phases, CPU s:  ${Object.entries(r.cpuPhases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     return 0;
   } finally {
     flag.dispose();
