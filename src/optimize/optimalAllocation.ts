@@ -193,14 +193,23 @@ export function optimalAllocation(law: LawLike, storageBytes: number, constraint
   }
   const error = err(n, L);
 
+  // Active constraints from the continuous problem: which bound the clamp (or the numerical
+  // search) hit; then whether rounding n to an integer moved the allocation.
   const active: ConstraintName[] = [];
-  const near = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1);
-  const wantedN = unconstrained ? unconstrained.n : nCont;
-  if (Number.isFinite(c.nAvailable) && (near(n, c.nAvailable) || (c.integerN && n === Math.floor(c.nAvailable + 1e-9))) && wantedN >= n * (1 - 1e-6)) active.push('nAvailable');
-  if (Number.isFinite(c.maxBytes) && near(L, c.maxBytes)) active.push('maxBytes');
-  if (c.minBytes > 0 && near(L, c.minBytes)) active.push('minBytes');
-  if (n === 1 && nLo === 1 && wantedN < 1 + 1e-6) active.push('minSamples');
-  if (c.integerN && !near(n, nCont) && active.length === 0) active.push('integerN');
+  const wanted = unconstrained ? unconstrained.n : nCont;
+  const tol = unconstrained ? 1e-9 : 1e-6; // the golden search locates a boundary optimum to ~1e-7
+  const atLow = slack || wanted <= nLo * (1 + tol);
+  const atHigh = slack || wanted >= nHi * (1 - tol);
+  if (atLow && !slack) {
+    if (S / c.maxBytes >= 1 && nLo === S / c.maxBytes) active.push('maxBytes');
+    else if (wanted < 1 + tol) active.push('minSamples');
+  }
+  if (atHigh) {
+    if (Number.isFinite(c.nAvailable) && nHi === c.nAvailable) active.push('nAvailable');
+    else if (c.minBytes > 0 && nHi === S / c.minBytes) active.push('minBytes');
+  }
+  if (slack) active.push('maxBytes');
+  if (c.integerN && Math.abs(n - nCont) > 1e-9 * Math.max(1, nCont)) active.push('integerN');
   const used = n * L;
   if (used < S * (1 - 1e-9)) notes.push(`budget not fully used: ${fmtBytes(used)} of ${fmtBytes(S)} bytes (n capped by nAvailable and L by maxBytes)`);
   return { storage: S, n, L, error, storageUsed: used, activeConstraints: active, unconstrained, nu, CE, notes };

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import type { ModelParams } from '../model/params.js';
 import { provenance } from '../provenance.js';
 import { progress } from '../util/progress.js';
-import { stylizedStudy, type StylizedStudy } from './stylizedOptimum.js';
+import { stylizedRiskGrid, stylizedStudy, type StylizedStudy } from './stylizedOptimum.js';
 
 /**
  * Run the stylized-model storage study (THEORY.md sections 1-4) and write it as a run
  * directory: run.json (provenance), stylized-study.json (the full study, the fitted law
- * included), stylized-study.csv (one row per budget). `npm run figures` redraws the
+ * included), stylized-study.csv (one row per budget), rdet-grid.csv (the
+ * excess risk the law was fitted to, columns n,L,error: input for `lossyscale fit`). `npm run figures` redraws the
  * stylized-optimum figure from these files without recomputing.
  */
 export const STUDY_COLUMNS = ['storage', 'trueM', 'trueL', 'trueN', 'trueExcess', 'lawN', 'lawL', 'lawPredictedExcess', 'lawM', 'lawMN', 'lawMExcess', 'regret'] as const;
@@ -25,5 +26,8 @@ export function writeStylizedStudy(params: ModelParams, storages: number[], outD
   const lines = [STUDY_COLUMNS.join(',')];
   for (const r of study.rows) lines.push(STUDY_COLUMNS.map((c) => r[c]).join(','));
   writeFileSync(join(outDir, 'stylized-study.csv'), lines.join('\n') + '\n');
+  // The law's input: excess deterministic risk (optimal lambda) on the fit grid, as a fit CSV.
+  const grid = stylizedRiskGrid(params, study.fitGrid.n, study.fitGrid.m);
+  writeFileSync(join(outDir, 'rdet-grid.csv'), ['n,L,error,m,risk', ...grid.map((g) => [g.n, g.L, g.error, g.m, g.risk].join(','))].join('\n') + '\n');
   return study;
 }

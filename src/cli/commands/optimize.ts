@@ -105,7 +105,7 @@ async function runStylized(values: Record<string, unknown>): Promise<number> {
   console.log(`law fitted to R_det (${study.estimator}, excess form) on n in {${study.fitGrid.n.join(', ')}}, m in {${study.fitGrid.m.join(', ')}}: alpha = ${sig(f.alpha, 4)}, beta = ${sig(f.beta, 4)}, nu = ${sig(study.law.nu, 4)}`);
   console.log(`Theorem 1 (optimal lambda): alpha = ${sig(e.alphaOptimal, 4)}, beta = ${sig(e.beta, 4)}, nu = ${sig(e.nuOptimal, 4)} (regime: ${e.regime})`);
   console.log(`measured storage exponent (slope of ln excess* on ln S): ${sig(study.measuredNu.all, 4)} over the whole range, ${sig(study.measuredNu.upperHalf, 4)} over its upper half`);
-  if (out) console.log(`wrote ${out}/run.json, stylized-study.json, stylized-study.csv`);
+  if (out) console.log(`wrote ${out}/run.json, stylized-study.json, stylized-study.csv, rdet-grid.csv`);
   return 0;
 }
 
