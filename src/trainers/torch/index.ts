@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ImageSet } from '../../data/imageSet.js';
 import { InputError, InterruptedError } from '../../errors.js';
 import type { EvalMetrics, TrainJob, TrainMetrics, Trainer, TrainProgress } from '../trainer.js';
@@ -16,6 +16,12 @@ export { launchWorker, workerArgv, workerPackageDir, type WorkerLaunchOptions } 
 
 /** Options of the torch trainer (config: `"trainer": "torch"` plus these fields). */
 export interface TorchTrainerOptions extends WorkerLaunchOptions {
+  /** Append one JSON line per failed job (key, reason, attempts, message, time) to this file. */
+  failuresFile?: string;
+  /** No progress lines on stderr when train() gets no onProgress hook. */
+  quiet?: boolean;
+  /** Training options may also be given at the top level (model, epochs, lr, batchSize, amp, width...). */
+  [trainingOption: string]: unknown;
   /** Jobs in flight at once; the worker trains compatible queued jobs together as one stacked network. */
   group?: number;
   /** Where job data is written (default: a fresh temporary directory, removed by close()). */
@@ -45,6 +51,15 @@ export class TorchJobError extends Error {
 }
 
 class TimeoutError extends Error {}
+
+/** Trainer-level option names; every other option (top level or a job's) is a training option for the worker. */
+export const LAUNCH_OPTION_KEYS = ['trainer', 'python', 'command', 'device', 'group', 'bundleDir', 'remoteBundleDir', 'jobTimeoutSeconds', 'startTimeoutSeconds', 'maxRetries', 'training', 'env', 'log', 'failuresFile', 'quiet'] as const;
+
+/** The worker's training options for a job: options.training, then top-level training keys, then the job's own (launch keys dropped). */
+export function trainingOptions(options: Record<string, unknown>, jobOptions: Record<string, unknown> = {}): Record<string, unknown> {
+  const drop = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([k]) => !(LAUNCH_OPTION_KEYS as readonly string[]).includes(k)));
+  return { ...((options.training as Record<string, unknown> | undefined) ?? {}), ...drop(options), ...drop(jobOptions) };
+}
 
 function toEval(w: WireEval): EvalMetrics {
   const nan = (x: number | null): number => (x === null ? NaN : x);
@@ -145,8 +160,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     if (!evaluate.test) throw new InputError(`job ${job.id}.evaluate`, Object.keys(job.evaluate).join(', '), 'an object with a "test" set');
     const data: { train: DataRef; validation?: DataRef; evaluate: Record<string, DataRef> } = { train: ref(job.train), evaluate };
     if (job.validation && job.validation.count > 0) data.validation = ref(job.validation);
-    const jobOptions = { ...options.training, ...job.options };
-    delete (jobOptions as Record<string, unknown>).trainer;
+    const jobOptions = trainingOptions(options as Record<string, unknown>, job.options);
     return { type: 'job', id: job.id, kind: 'classify', seed: job.seed, data, options: jobOptions, bundle: options.remoteBundleDir ?? bundleDir, arrays };
   };
 
@@ -174,14 +188,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     }
   };
 
-  return {
-    name: 'torch',
-    get worker() {
-      return worker;
-    },
-    async train(job, hooks) {
-      if (closed) throw new Error('torch trainer is closed');
-      const msg = message(job);
+  const trainQueued = async (job: TrainJob, msg: JobMessage, hooks: Parameters<Trainer['train']>[1]): Promise<TrainMetrics> => {
       await acquire();
       try {
         for (let attempt = 1; ; attempt++) {
@@ -217,6 +224,34 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
         }
       } finally {
         release();
+      }
+    };
+
+  return {
+    name: 'torch',
+    get worker() {
+      return worker;
+    },
+    async train(job, hooks) {
+      if (closed) throw new Error('torch trainer is closed');
+      const msg = message(job);
+      if (!hooks?.onProgress && !options.quiet) {
+        // No progress display of the caller's: a throttled line on stderr (every 10 s) instead.
+        let last = Date.now();
+        hooks = { ...hooks, onProgress: (p) => {
+          if (Date.now() - last < 10_000) return;
+          last = Date.now();
+          process.stderr.write(`torch ${p.jobId}: ${(100 * p.fraction).toFixed(0)}% ${p.message ?? ''}\n`);
+        } };
+      }
+      try {
+        return await trainQueued(job, msg, hooks);
+      } catch (e) {
+        if (e instanceof TorchJobError && options.failuresFile) {
+          mkdirSync(dirname(options.failuresFile), { recursive: true });
+          appendFileSync(options.failuresFile, JSON.stringify({ key: job.id, reason: e.reason, attempts: e.attempts, message: e.message, time: new Date().toISOString() }) + '\n');
+        }
+        throw e;
       }
     },
     async close() {
