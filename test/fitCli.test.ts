@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { observationsToCsv, parseObservationsCsv } from '../src/fit/csv.js';
 import { compareForms } from '../src/fit/compareForms.js';
+import { readFig6Observations } from '../src/fit/fig6Observations.js';
 import { extrapolationCheck } from '../src/fit/extrapolation.js';
 import { fitLaw } from '../src/fit/fitLaw.js';
 import { fitTable } from '../src/fit/tables.js';
@@ -197,5 +198,20 @@ describe('form comparison and extrapolation check', () => {
     const fit = fitLaw(synth(6, 0.01, 1).filter((r) => r.L === 100), { startGrid: [0.3, 1] });
     const md = fitTable([{ task: 'one-L', fit }], 'md');
     expect(md).toMatch(/n\.i\./);
+  });
+});
+
+describe('Figure-6 run observations', () => {
+  it('one row per repetition and cell, excess at the selected lambda plus the tail correction, seed = repetition', async () => {
+    const run = join(dir, 'fig6run');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, 'summary.json'), JSON.stringify({ scoring: 'exact', cells: [{ n: 100, m: 2, L: 3, tailCorrection: 0.001 }, { n: 1000, m: 2, L: 3, tailCorrection: 0.001 }] }));
+    writeFileSync(join(run, 'results.jsonl'), [0, 1].map((rep) => JSON.stringify({ rep, cells: [{ n: 100, m: 2, excess: [0.5, 0.4 + rep / 100, 0.6], sel: 1 }, { n: 1000, m: 2, excess: [0.3, 0.2, 0.25], sel: 2 }] })).join('\n') + '\n');
+    const rows = readFig6Observations(run);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toEqual({ n: 100, L: 3, error: 0.401, seed: 0 });
+    expect(rows[3].error).toBeCloseTo(0.251, 12);
+    expect((await cli(['fit', '--fig6-run', join(dir, 'missing')])).code).toBe(2);
   });
 });

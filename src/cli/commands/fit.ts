@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { InputError } from '../../errors.js';
 import { provenance } from '../../provenance.js';
 import { integerAtLeast, oneOf, parseNumber } from '../../util/validate.js';
-import { readObservationsCsv } from '../../fit/csv.js';
+import { observationsToCsv, readObservationsCsv } from '../../fit/csv.js';
+import { readFig6Observations } from '../../fit/fig6Observations.js';
 import { ESTIMATORS, fitLaw, type Estimator, type LawFit } from '../../fit/fitLaw.js';
 import { LAW_FORMS, PARAM_NAMES, type LawForm } from '../../fit/lawForms.js';
 import { compareForms, type FormComparison } from '../../fit/compareForms.js';
@@ -15,7 +16,7 @@ import { formatTable } from './_table.js';
 export const summary = 'fit the storage scaling law Err = E* + A n^-alpha + B L^-beta to a CSV of (n, L, error[, seed])';
 
 const usage = `
-usage: lossyscale fit --in FILE.csv [--in FILE2.csv ...] [--task NAME ...]
+usage: lossyscale fit --in FILE.csv [--in FILE2.csv ...] [--task NAME ...] | --fig6-run DIR
                       [--form additive|excess|multiplicative] [--estimator lsq|huber-log]
                       [--bootstrap N] [--seed S] [--huber-delta D]
                       [--compare] [--extrapolate n|L] [--hold-out K]
@@ -25,6 +26,9 @@ Fits the storage scaling law (THEORY.md section 1) to measured errors.
   --in FILE.csv      columns n,L,error and optionally seed (header row; other columns ignored).
                      Repeat --in for several tasks: one table row per file.
   --task NAME        task name per --in (default: the file name).
+  --fig6-run DIR     instead of --in: the per-repetition points of a Figure-6 Monte Carlo run
+                     (summary.json + results.jsonl; seed = repetition)
+  --save-csv FILE    also write the observations that were fitted (first task) as CSV
   --form             additive: E* + A n^-alpha + B L^-beta (default)
                      excess: A n^-alpha + B L^-beta (no constant; for excess error)
                      multiplicative: E* + A n^-alpha L^-beta (B unused, reported as 0)
@@ -72,12 +76,17 @@ export async function run(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
+    'fig6-run': { type: 'string' },
+    'save-csv': { type: 'string' },
   });
   if (maybeHelp(values, usage)) return 0;
+  const fig6Run = str(values, 'fig6-run');
   const files = (values.in as string[] | undefined) ?? [];
-  if (files.length === 0) throw new InputError('--in', undefined, 'a CSV file with columns n,L,error[,seed]');
+  if (fig6Run !== undefined && files.length > 0) throw new InputError('--fig6-run', fig6Run, 'either --in or --fig6-run, not both');
+  if (files.length === 0 && fig6Run === undefined) throw new InputError('--in', undefined, 'a CSV file with columns n,L,error[,seed]');
+  const sources = fig6Run !== undefined ? [fig6Run] : files;
   const tasks = (values.task as string[] | undefined) ?? [];
-  if (tasks.length > 0 && tasks.length !== files.length) throw new InputError('--task', tasks.join(','), `one name per --in (${files.length})`);
+  if (tasks.length > 0 && tasks.length !== sources.length) throw new InputError('--task', tasks.join(','), `one name per --in (${sources.length})`);
   const form = oneOf<LawForm>('--form', str(values, 'form') ?? 'additive', LAW_FORMS);
   const estimator = oneOf<Estimator>('--estimator', str(values, 'estimator') ?? 'lsq', ESTIMATORS);
   const bootstrap = integerAtLeast('--bootstrap', parseNumber('--bootstrap', str(values, 'bootstrap') ?? '200'), 0);
@@ -91,10 +100,12 @@ export async function run(argv: string[]): Promise<number> {
   const format = values.json === true ? 'json' : oneOf('--format', str(values, 'format') ?? 'text', ['text', 'md', 'csv', 'json'] as const);
 
   const results: TaskResult[] = [];
-  for (let i = 0; i < files.length; i++) {
-    const rows = readObservationsCsv(files[i]);
+  for (let i = 0; i < sources.length; i++) {
+    const rows = fig6Run !== undefined ? readFig6Observations(fig6Run) : readObservationsCsv(sources[i]);
+    const savePath = str(values, 'save-csv');
+    if (savePath && i === 0) writeFileSync(savePath, observationsToCsv(rows));
     const fit = fitLaw(rows, { form, estimator, bootstrap, seed, huberDelta });
-    const r: TaskResult = { task: tasks[i] ?? basename(files[i]).replace(/\.csv$/i, ''), file: files[i], fit };
+    const r: TaskResult = { task: tasks[i] ?? basename(sources[i]).replace(/\.csv$/i, ''), file: sources[i], fit };
     if (values.compare === true) r.comparison = compareForms(rows, { estimator, seed });
     if (axis) r.extrapolation = extrapolationCheck(rows, { form, estimator, huberDelta, axis, holdOut, fullFit: fit });
     results.push(r);
