@@ -11,6 +11,7 @@ import { openSweepContext } from '../src/sweep/context.js';
 import { materializeJob } from '../src/sweep/materialize.js';
 import type { PlannedJob } from '../src/sweep/plan.js';
 import { readResults } from '../src/sweep/results.js';
+import { runSweep } from '../src/sweep/runSweep.js';
 import type { BundleManifest } from '../src/trainers/torch/bundle.js';
 import { findPython } from '../src/trainers/torch/index.js';
 import type { ClassifyJobSpec } from '../src/trainers/torch/protocol.js';
@@ -97,6 +98,20 @@ describe('sweep plan -> run-bundle -> sweep ingest', () => {
     expect(summary.grid).toHaveLength(9);
     const again = await ingestBundle(bundle, runDir, { figures: false });
     expect(again).toMatchObject({ ingested: 0, alreadyPresent: 9 });
+  });
+
+  it('trainer "torch" in the config runs the same sweep live (one worker) with the same results as the bundle', async () => {
+    const liveDir = join(dir, 'live');
+    const r = await runSweep(sweepConfig, { runDir: liveDir, quiet: true });
+    expect(r.jobsRun).toBe(9);
+    const live = new Map(readResults(liveDir).map((x) => [x.key, x]));
+    const viaBundle = readResults(runDir);
+    expect([...live.keys()].sort()).toEqual(viaBundle.map((x) => x.key).sort());
+    // Same data, seeds and options on the same CPU; the bundle trained 3 models at a time as
+    // one stacked network (summation order differs at ~1e-6), which may flip a borderline
+    // prediction: allow one test image in 40.
+    for (const b of viaBundle) expect(Math.abs(live.get(b.key)!.error - b.error), b.key).toBeLessThanOrEqual(1 / 40 + 1e-12);
+    expect(existsSync(join(liveDir, 'summary.json'))).toBe(true);
   });
 
   it('a ridge-mc bundle runs standalone and ingests into the Monte Carlo run layout', async () => {
