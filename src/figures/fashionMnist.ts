@@ -64,48 +64,54 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
         for (const L of logRange(lLo, lHi, 30)) lawByL.push({ L, errorPct: pct(predict(n, L)), fraction: fLabel(f) });
       }
     }
-    const panel = (x: 'n' | 'L', group: 'distance' | 'fraction', lawData: object[], xTitle: string, legend: string): object => ({
-      width: 330,
-      height: 260,
-      layer: [
-        {
-          data: { values: pts },
-          mark: { type: 'rule' },
-          encoding: { x: { field: x, type: 'quantitative', scale: { type: 'log' }, title: xTitle }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: group, type: 'nominal', title: legend } },
-        },
-        {
-          data: { values: pts },
-          mark: { type: 'point', filled: true, size: 55 },
-          encoding: {
-            x: { field: x, type: 'quantitative', scale: { type: 'log' }, title: xTitle },
-            y: { field: 'errorPct', type: 'quantitative', scale: { type: 'log' }, title: 'test error (%, uncompressed test set)' },
-            color: { field: group, type: 'nominal', title: legend },
-            shape: { field: group, type: 'nominal', title: legend, scale: { range: SHAPES } },
-            tooltip: [{ field: 'n', title: 'n (images)' }, { field: 'L', title: 'L (bytes/image)' }, { field: 'distance' }, { field: 'fraction' }, { field: 'errorPct', title: 'error (%)' }, { field: 'seeds' }, { field: 'inFit', title: 'in the law fit' }],
+    const dOrder = distances.slice().sort((a, b) => a - b).map(dLabel);
+    const fOrder = fractions.slice().sort((a, b) => a - b).map(fLabel);
+    const span = (xs: number[], pad: number): [number, number] => [Math.min(...xs) / pad, Math.max(...xs) * pad];
+    const yDomain = span([...pts.map((q) => q.lo), ...pts.map((q) => q.hi), ...[...lawByN, ...lawByL].map((q) => (q as { errorPct: number }).errorPct)].filter((v) => v > 0), 1.03);
+    const panel = (x: 'n' | 'L', group: 'distance' | 'fraction', lawData: object[], xTitle: string, legend: string, domain: string[]): object => {
+      const xDomain = span(pts.map((q) => q[x]), 1.08);
+      const xEnc = { field: x, type: 'quantitative', scale: { type: 'log', domain: xDomain, nice: false }, title: xTitle };
+      const yScale = { type: 'log', domain: yDomain, nice: false };
+      const color = { field: group, type: 'nominal', title: legend, scale: { domain } };
+      return {
+        width: 330,
+        height: 260,
+        layer: [
+          { data: { values: pts }, mark: { type: 'rule' }, encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color } },
+          {
+            data: { values: pts },
+            mark: { type: 'point', filled: true, size: 55 },
+            encoding: {
+              x: xEnc,
+              y: { field: 'errorPct', type: 'quantitative', scale: yScale, title: 'test error (%, uncompressed test set, log)' },
+              color,
+              shape: { field: group, type: 'nominal', title: legend, scale: { domain, range: SHAPES } },
+              tooltip: [{ field: 'n', title: 'n (images)' }, { field: 'L', title: 'L (bytes/image)' }, { field: 'distance' }, { field: 'fraction' }, { field: 'errorPct', title: 'error (%)' }, { field: 'seeds' }, { field: 'inFit', title: 'in the law fit' }],
+            },
           },
-        },
-        ...(lawData.length
-          ? [{
-              data: { values: lawData },
-              mark: { type: 'line', strokeWidth: 1.5 },
-              encoding: {
-                x: { field: x, type: 'quantitative', scale: { type: 'log' } },
-                y: { field: 'errorPct', type: 'quantitative' },
-                color: { field: group, type: 'nominal', title: legend },
-                strokeDash: { field: group, type: 'nominal', title: `${legend} (fitted law)`, scale: { range: DASHES } },
-              },
-            }]
-          : []),
-      ],
-      resolve: { scale: { color: 'shared' } },
-    });
+          ...(lawData.length
+            ? [{
+                data: { values: lawData },
+                mark: { type: 'line', strokeWidth: 1.5 },
+                encoding: {
+                  x: xEnc,
+                  y: { field: 'errorPct', type: 'quantitative', scale: yScale },
+                  color,
+                  strokeDash: { field: group, type: 'nominal', title: legend, scale: { domain, range: DASHES } },
+                  tooltip: [{ field: group }, { field: x, format: '.4s' }, { field: 'errorPct', title: 'law error (%)', format: '.3f' }],
+                },
+              }]
+            : []),
+        ],
+      };
+    };
     out.push({
       name: 'fig1-scaling',
       caption: `Figure 1. Classification error of the ${s.trainer} trainer against the number of training images n (left, one series per JPEG XL distance d, i.e. bytes per image L) and against L (right, one series per subset size), mean ± sd over seeds; lines: the fitted law Err = E* + A n^-alpha + B L^-beta${law ? ` (alpha=${law.params.alpha.toPrecision(3)}, beta=${law.params.beta.toPrecision(3)}, R^2=${law.r2.toPrecision(3)})` : ' (not fitted)'}. Lossless points (d=0) are the original-format baseline and are not part of the fit.`,
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
         title: title('Figure 1: error vs samples n and vs bytes per sample L'),
-        hconcat: [panel('n', 'distance', lawByN, 'training images n (log)', 'JPEG XL distance'), panel('L', 'fraction', lawByL, 'bytes per image L (log)', 'subset size')],
+        hconcat: [panel('n', 'distance', lawByN, 'training images n (log)', 'JPEG XL distance', dOrder), panel('L', 'fraction', lawByL, 'bytes per image L (log)', 'subset size', fOrder)],
         resolve: { scale: { color: 'independent', shape: 'independent', strokeDash: 'independent' } },
       } as unknown as TopLevelSpec,
     });
@@ -169,12 +175,12 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
         width: 420,
         height: 280,
         layer: [
-          { data: { values: rows }, mark: 'rule', encoding: { x: { field: 'S', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'strategy', type: 'nominal', title: 'strategy' } } },
+          { data: { values: rows }, mark: 'rule', encoding: { x: { field: 'S', type: 'quantitative', scale: { type: 'log', domain: [Smin, Smax], nice: false } }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'strategy', type: 'nominal', title: 'strategy' } } },
           {
             data: { values: rows },
             mark: { type: 'line', point: { filled: true, size: 60 } },
             encoding: {
-              x: { field: 'S', type: 'quantitative', scale: { type: 'log' }, title: 'storage budget S (bytes, log)' },
+              x: { field: 'S', type: 'quantitative', scale: { type: 'log', domain: [Smin, Smax], nice: false }, title: 'storage budget S (bytes, log)' },
               y: { field: 'errorPct', type: 'quantitative', scale: { zero: false }, title: 'test error (%)' },
               color: { field: 'strategy', type: 'nominal', title: 'strategy' },
               strokeDash: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { range: DASHES } },
@@ -230,6 +236,8 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
       } as unknown as TopLevelSpec,
     });
   }
+  // Long legend entries (e.g. "law-predicted optimum Err*(S)") are shown in full.
+  for (const f of out) (f.spec as { config?: object }).config = { legend: { labelLimit: 360, titleLimit: 360 } };
   return out;
 }
 
