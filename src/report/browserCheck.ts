@@ -101,7 +101,7 @@ export async function checkReportInBrowser(htmlPath: string, opts: { screenshotP
         if (chart.tooltip) break;
       }
     }
-    await page.evaluate('window.scrollTo(0, 0)');
+    await page.evaluate("window.scrollTo({ top: 0, behavior: 'instant' })");
     const hovered = charts.filter((c) => c.tooltip !== null);
     const tooltipShown = hovered.length ? hovered.some((c) => c.tooltip) : null;
     // The grayscale check must be clickable by a person (nothing on top of it) and toggle.

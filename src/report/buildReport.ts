@@ -93,7 +93,11 @@ function defaultStylizedModel(problems: string[]): { p: number; q: number; r: nu
 }
 
 function sortFigures(figs: FigureEntry[]): FigureEntry[] {
-  const order = (f: FigureEntry): number => realFigureNumber(f.name) ?? classifyFigure(f.name).order;
+  // Within a real-data section (or among other figures) by paper figure number, else by name.
+  const order = (f: FigureEntry): number => {
+    const c = classifyFigure(f.name);
+    return c.group.startsWith('real:') || c.group === 'other' ? (realFigureNumber(f.name) ?? c.order) : 0;
+  };
   return [...figs].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
 }
 
