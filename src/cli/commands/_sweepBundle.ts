@@ -48,8 +48,8 @@ of the worker package, so the GPU machine needs only Python 3 with torch and num
   --reps N            ridge-mc: repetitions (default: the config's)
 
 examples:
-  lossyscale sweep plan --config sims/gpu/fashion-mnist-cnn.json --out bundles/fmnist-cnn
-  lossyscale sweep plan --config sims/gpu/fig6-full.json --out bundles/fig6
+  lossyscale sweep plan --config sims/gpu/fashion-mnist-cnn.json --out runs/bundles/fmnist-cnn
+  lossyscale sweep plan --config sims/gpu/fig6-gpu.json --out runs/bundles/fig6
 `;
 
 const ingestUsage = `
@@ -65,8 +65,8 @@ skipped, so ingesting a growing results file again is safe.
   --bundle BUNDLE  the bundle directory (default: the directory of BUNDLE_RESULTS)
 
 examples:
-  lossyscale sweep ingest bundles/fmnist-cnn/results.jsonl --run results/fashion-mnist-gpu-cnn
-  lossyscale sweep ingest bundles/fig6 --run sims/results/fig6-gpu
+  lossyscale sweep ingest runs/bundles/fmnist-cnn/results.jsonl --run results/fashion-mnist-gpu-cnn
+  lossyscale sweep ingest runs/bundles/fig6 --run sims/results/fig6-gpu
 `;
 
 type Log = (line: string) => void;
@@ -115,7 +115,11 @@ export async function writeSweepBundle(config: SweepConfig, out: string, opts: {
   mkdirSync(out, { recursive: true });
   const ctx = await openSweepContext(config);
   try {
-    const planned = await planJobs(config, opts.runDir ?? join(out, 'no-run'), ctx, log);
+    const all = await planJobs(config, opts.runDir ?? join(out, 'no-run'), ctx, log);
+    // Jobs the run already holds (the grid, when planning the strategy phase) are left out.
+    const finished = opts.runDir && existsSync(join(opts.runDir, 'results.jsonl')) ? new Set(readResults(opts.runDir).map((r) => r.key)) : new Set<string>();
+    const planned = all.filter((j) => !finished.has(j.key));
+    if (finished.size) log(`plan: ${all.length - planned.length} of ${all.length} jobs already in ${opts.runDir}, left out`);
     const arrays: Record<string, ArrayDescriptor> = {};
     const memo = new WeakMap<ImageSet, { name: string; desc: ArrayDescriptor }>();
     const add = (set: ImageSet, distance?: number): string => {
