@@ -92,12 +92,9 @@ function defaultStylizedModel(problems: string[]): { p: number; q: number; r: nu
   return null;
 }
 
-function sortFigures(figs: FigureEntry[]): FigureEntry[] {
-  // Within a real-data section (or among other figures) by paper figure number, else by name.
-  const order = (f: FigureEntry): number => {
-    const c = classifyFigure(f.name);
-    return c.group.startsWith('real:') || c.group === 'other' ? (realFigureNumber(f.name) ?? c.order) : 0;
-  };
+/** Real-data sections and other figures by paper figure number then name; the stylized sections by name. */
+function sortFigures(figs: FigureEntry[], byFigureNumber = false): FigureEntry[] {
+  const order = (f: FigureEntry): number => (byFigureNumber ? (realFigureNumber(f.name) ?? 0) : 0);
   return [...figs].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
 }
 
@@ -222,7 +219,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   const realGroups = [...groups.keys()].filter((g) => g.startsWith('real:')).sort();
   for (const g of realGroups) {
     const prefix = g.slice(5);
-    const figs = sortFigures(groups.get(g)!);
+    const figs = sortFigures(groups.get(g)!, true);
     const run = figs.map(runOf).find((r) => r);
     const blocks: Block[] = [];
     const head = run ? strategyHeadline(run.summary) : null;
@@ -269,7 +266,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   }
 
   const other = groups.get('other') ?? [];
-  if (other.length) sections.push({ id: 'other', title: 'Other figures', intro: '', blocks: [{ kind: 'figures', figures: sortFigures(other) }] });
+  if (other.length) sections.push({ id: 'other', title: 'Other figures', intro: '', blocks: [{ kind: 'figures', figures: sortFigures(other, true) }] });
 
   if (figures.length === 0)
     sections.push({
