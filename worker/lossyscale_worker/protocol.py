@@ -60,6 +60,17 @@ def decode(line):
     return msg
 
 
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def capabilities(device):
     """What this worker can do and where it runs: sent in the hello line and stored with every result."""
     import torch
@@ -79,7 +90,7 @@ def capabilities(device):
         "kinds": list(JOB_KINDS),
         "models": ["cnn", "resnet18"],
         "device": dev,
-        "deviceName": gpus[int(dev.split(":")[1]) if ":" in dev else 0]["name"] if dev.startswith("cuda") and gpus else platform.processor() or platform.machine(),
+        "deviceName": gpus[int(dev.split(":")[1]) if ":" in dev else 0]["name"] if dev.startswith("cuda") and gpus else _cpu_name(),
         "gpus": gpus,
         "torch": torch.__version__,
         "cuda": torch.version.cuda if cuda else None,
