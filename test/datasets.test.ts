@@ -8,7 +8,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../src/data/decodeImage.js';
 import { FASHION_MNIST_DEFAULT_ROOT, readFashionMnistSplit } from '../src/data/fashionMnist.js';
-import { loadFolderDataset } from '../src/data/folderDataset.js';
+import { loadFolderDataset, loadFolderDatasetParallel } from '../src/data/folderDataset.js';
 import { parseIdx } from '../src/data/idx.js';
 import { loadDataset } from '../src/data/loadDataset.js';
 import { resampleCrop, resizeCenterCrop } from '../src/data/resize.js';
@@ -179,6 +179,17 @@ describe('folder datasets', () => {
     const o = (i * 64 + 2 * 8 + 3) * 3; // x = 3, y = 2
     expect(Array.from(set.pixels.subarray(o, o + 3))).toEqual([90, 60, 100]);
     expect(set.labels[i]).toBe(0);
+  });
+
+  it('decodes in worker threads with the same result as in one thread', async () => {
+    const one = loadFolderDataset({ root, size: 6 });
+    const progress: number[] = [];
+    const two = await loadFolderDatasetParallel({ root, size: 6, workers: 2, onProgress: (d) => progress.push(d) });
+    expect(two.images.ids).toEqual(one.images.ids);
+    expect(Buffer.from(two.images.pixels).equals(Buffer.from(one.images.pixels))).toBe(true);
+    expect(Array.from(two.images.labels)).toEqual(Array.from(one.images.labels));
+    expect(two.skipped).toEqual(one.skipped);
+    expect(progress[progress.length - 1]).toBe(16);
   });
 
   it('keeps grayscale as one channel, resizes on request, and asks for a size when images differ', () => {

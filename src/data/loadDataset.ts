@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { FASHION_MNIST_DEFAULT_ROOT, readFashionMnistSplit } from './fashionMnist.js';
-import { loadFolderDataset } from './folderDataset.js';
+import { loadFolderDatasetParallel } from './folderDataset.js';
 import { selectImages, type ImageSet } from './imageSet.js';
 import { stratifiedSplit } from './split.js';
 
@@ -31,7 +31,7 @@ export const DEFAULT_TEST_FRACTION = 0.2;
  */
 export async function loadDataset(
   spec: DatasetSpec,
-  hooks: { onSkip?: (path: string, reason: string) => void; onProgress?: (done: number, total: number) => void } = {},
+  hooks: { onSkip?: (path: string, reason: string) => void; onProgress?: (done: number, total: number) => void; decodeWorkers?: number } = {},
 ): Promise<LoadedDataset> {
   const seed = spec.seed ?? 0;
   if (!(Number.isInteger(seed) && seed >= 0)) throw new InputError('seed', spec.seed, 'an integer >= 0');
@@ -45,7 +45,7 @@ export async function loadDataset(
     return { train, validation: selectImages(full, split.validation), test, spec, source: root, skipped: [] };
   }
   if (spec.kind === 'folder') {
-    const folder = loadFolderDataset({ root: spec.root, size: spec.size, maxPerClass: spec.maxPerClass, seed, onSkip: hooks.onSkip, onProgress: hooks.onProgress });
+    const folder = await loadFolderDatasetParallel({ root: spec.root, size: spec.size, maxPerClass: spec.maxPerClass, seed, onSkip: hooks.onSkip, onProgress: hooks.onProgress, workers: hooks.decodeWorkers });
     const split = stratifiedSplit(folder.images.labels, { test: spec.testFraction ?? DEFAULT_TEST_FRACTION, validation: validationFraction }, seed);
     return {
       train: selectImages(folder.images, split.train),
