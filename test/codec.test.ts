@@ -118,6 +118,29 @@ describe('sizeStats', () => {
     expect(s.q95).toBeCloseTo(48, 12);
     expect(() => sizeStats([])).toThrow(InputError);
   });
+
+  it('orders its quantiles and matches a direct type-7 computation on random data', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 200 }), (sizes) => {
+        const s = sizeStats(Uint32Array.from(sizes));
+        const sorted = [...sizes].sort((a, b) => a - b);
+        const n = sorted.length;
+        // Type 7 written differently: p-quantile = x[j] + g (x[j+1] - x[j]), j = floor(1 + (n-1)p) (1-based).
+        const q7 = (p: number): number => {
+          const hp = 1 + (n - 1) * p;
+          const j = Math.floor(hp);
+          return j >= n ? sorted[n - 1] : sorted[j - 1] + (hp - j) * (sorted[j] - sorted[j - 1]);
+        };
+        const stats = [s.min, s.q05, s.q25, s.median, s.q75, s.q95, s.max];
+        for (let k = 1; k < stats.length; k++) expect(stats[k]).toBeGreaterThanOrEqual(stats[k - 1]);
+        for (const [p, v] of [[0.05, s.q05], [0.25, s.q25], [0.5, s.median], [0.75, s.q75], [0.95, s.q95]] as const) {
+          expect(Math.abs(v - q7(p))).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
+        }
+        expect(s.mean).toBeCloseTo(sizes.reduce((a, b) => a + b, 0) / n, 9);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('JPEG XL round trips', () => {
