@@ -133,14 +133,18 @@ export async function writeSweepBundle(config: SweepConfig, out: string, opts: {
       const t = await materializeJob(job, ctx);
       let train: DataRef | undefined;
       const d = job.train.distance;
-      if (typeof d === 'number') {
+      // Distances whose whole pool the sweep encodes anyway (materializeJob's own rule); any
+      // other distance (a searched scaling-optimal one) is encoded for the job's subset only.
+      const poolDistance = typeof d === 'number' && (config.grid.distances.includes(d) || d === 0 || (config.strategies?.fixedDistances ?? []).includes(d));
+      if (poolDistance) {
         const c = await ctx.poolAt(d);
         const failed = new Set(c.failed.map((f) => f.index));
         const positions = job.train.indices.map((i) => ctx.poolPosition.get(i)!).filter((p) => !failed.has(p));
         if (positions.length === t.train.count && positions.every((p, j) => c.decoded.labels[p] === t.train.labels[j])) {
           const ref: DataRef = { array: add(c.decoded, d), indices: writeIndices(out, positions) };
           const per = t.train.width * t.train.height * t.train.channels;
-          const same = positions.every((p, j) => Buffer.compare(Buffer.from(c.decoded.pixels.subarray(p * per, (p + 1) * per)), Buffer.from(t.train.pixels.subarray(j * per, (j + 1) * per))) === 0);
+          const view = (a: Uint8Array, i: number): Buffer => Buffer.from(a.buffer, a.byteOffset + i * per, per); // no copy
+          const same = positions.every((p, j) => Buffer.compare(view(c.decoded.pixels, p), view(t.train.pixels, j)) === 0);
           if (same) {
             train = ref;
             viaPool++;
