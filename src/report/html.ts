@@ -187,7 +187,27 @@ function exponentsHtml(b: Extract<Block, { kind: 'exponents' }>): string {
 <caption>Exponents of the stylized model with p = ${fmt(c.model.p)}, q = ${fmt(c.model.q)}, r = ${fmt(c.model.r)}. Regime: <strong>${esc(String(c.theory.regime))}</strong>.</caption>
 <thead><tr><th scope="col">exponent</th><th scope="col">meaning</th><th scope="col">Theorem 1<br><span class="muted">λ = λ₀ n<sup>(κ+1)/(2κ+1)</sup></span></th><th scope="col">optimal λ<br><span class="muted">tuned per (n, L)</span></th><th scope="col">${fitHead}<br><span class="muted">95% interval</span></th></tr></thead>
 <tbody>${rows}</tbody></table></div>
-${b.lawPath ? `<p class="note-small">Fitted values from <code>${esc(b.lawPath)}</code>; ν's interval is the box bound from the α and β intervals (ν is increasing in both). The simulation tunes λ₀ on a grid under the Theorem-1 schedule, so its α should lie between the two theory columns, closer to the optimal one where the grid is fine enough; convergence is slow near β = 2κ (THEORY.md §4).</p>` : '<p class="note-small">No fitted law found for the stylized model (expected <code>sims/results/fig6/law.json</code>); only theory is shown.</p>'}`;
+${b.lawPath ? `${agreementHtml(c)}<p class="note-small">Fitted values from <code>${esc(b.lawPath)}</code>; ν's interval is the box bound from the α and β intervals (ν is increasing in both). The simulation tunes λ₀ on a grid under the Theorem-1 schedule for every (n, L), so its α is to be compared with the optimal-λ column. Over a finite range of n the local slopes still differ from their limits (see the convergence tables), most near β = 2κ (THEORY.md §4).</p>` : '<p class="note-small">No fitted law found for the stylized model (expected <code>sims/results/fig6/law.json</code>); only theory is shown.</p>'}`;
+}
+
+/** One line per fitted exponent: which theory values its interval contains (THEORY.md section 4). */
+function agreementHtml(c: ExponentComparison): string {
+  const items: string[] = [];
+  for (const r of c.rows) {
+    const f = r.fitted;
+    if (!f || !f.interval) continue;
+    const [lo, hi] = f.interval;
+    const inside = (x: number | null): boolean => x !== null && x >= lo && x <= hi;
+    const names: string[] = [];
+    if (r.theorem !== null && r.optimal !== null && Math.abs(r.theorem - r.optimal) < 1e-12) {
+      names.push(inside(r.theorem) ? `contains the theory value ${fmt(r.theorem)} ✓` : `misses the theory value ${fmt(r.theorem)} ✗`);
+    } else {
+      names.push(inside(r.optimal) ? `contains the optimal-λ value ${fmt(r.optimal)} ✓` : `misses the optimal-λ value ${fmt(r.optimal)} ✗`);
+      names.push(inside(r.theorem) ? `contains the Theorem-1-schedule value ${fmt(r.theorem)}` : `excludes the Theorem-1-schedule value ${fmt(r.theorem)}`);
+    }
+    items.push(`<li><span class="sym">${esc(r.symbol)}</span>: fitted ${fmt(f.value)}, 95% interval [${fmt(lo, 3)}, ${fmt(hi, 3)}] ${names.join('; ')}</li>`);
+  }
+  return items.length ? `<ul class="agreement">${items.join('')}</ul>` : '';
 }
 
 function lawsHtml(b: Extract<Block, { kind: 'laws' }>): string {
@@ -287,6 +307,8 @@ table.exponents td.meaning{color:var(--muted);font-size:12.5px;max-width:320px}
 table.sources{font-size:12px;border-collapse:collapse}
 table.sources td,table.sources th{padding:2px 8px 2px 0;text-align:left}
 .ci{color:var(--muted);font-size:11.5px}
+ul.agreement{margin:6px 0;padding-left:20px;font-size:13.5px}
+ul.agreement .sym{font-family:"DejaVu Serif",Georgia,serif;font-style:italic;font-weight:600}
 .muted{color:var(--muted)}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .note-small{font-size:12.5px;color:var(--muted);max-width:900px}
