@@ -45,7 +45,8 @@ describe('python interpreter discovery', () => {
 
 describe('torch trainer, live worker on CPU', () => {
   const notes: string[] = [];
-  const trainer = createTorchTrainer({ device: 'cpu', training: { ...quick, returnPredictions: true }, log: (l) => notes.push(l) });
+  // group 2: two jobs in flight, which the worker trains together as one stacked network.
+  const trainer = createTorchTrainer({ device: 'cpu', group: 2, training: { ...quick, returnPredictions: true }, log: (l) => notes.push(l) });
   afterAll(async () => trainer.close?.());
 
   it('round trip: hello, progress, result with metrics identical to evalMetrics on the returned predictions', async () => {
@@ -68,10 +69,17 @@ describe('torch trainer, live worker on CPU', () => {
     expect(seen[seen.length - 1].fraction).toBe(1);
   });
 
-  it('same seed, same result; a bad option is an input failure naming the option', async () => {
+  it('same seed, same result, alone or in a stacked group; a bad option is an input failure naming the option', async () => {
     const a = await trainer.train(job('seeded-a'));
     const b = await trainer.train(job('seeded-b'));
     expect(a.details!.lossByEpoch).toEqual(b.details!.lossByEpoch);
+    expect(a.details!.groupSize).toBe(1);
+    const other = { ...job('other'), seed: 8 };
+    const [g, h] = await Promise.all([trainer.train(job('grouped')), trainer.train(other)]);
+    expect([g.details!.groupSize, h.details!.groupSize]).toEqual([2, 2]);
+    // Stacked training equals training alone up to float summation order.
+    (g.details!.lossByEpoch as number[]).forEach((x, i) => expect(x).toBeCloseTo((a.details!.lossByEpoch as number[])[i], 4));
+    expect((g.details!.predictions as Record<string, number[]>).test).toEqual((a.details!.predictions as Record<string, number[]>).test);
     await expect(trainer.train(job('bad-opt', { epochs: 0 }))).rejects.toThrow(/input.*options\.epochs: 0/);
     await expect(trainer.train(job('bad-opt2', { model: 'vgg' }))).rejects.toBeInstanceOf(TorchJobError);
   });

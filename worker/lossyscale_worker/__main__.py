@@ -14,6 +14,7 @@ def main(argv=None):
     s.add_argument("--device", default="auto", help="auto (cuda if present), cpu, cuda, cuda:N")
     s.add_argument("--group", type=int, default=1, help="train up to K queued compatible jobs together")
     s.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0 = torch default)")
+    s.add_argument("--group-wait", type=float, default=0.2, help="seconds to wait for more jobs to group with the first (with --group > 1)")
     h = sub.add_parser("hello", help="print the capabilities line and exit")
     h.add_argument("--device", default="auto")
     r = sub.add_parser("run-bundle", help="run a planned bundle standalone (resumable)")
@@ -37,7 +38,7 @@ def main(argv=None):
         if cmd == "serve":
             from .serve import serve
 
-            return serve(args.device if args.cmd else "auto", group)
+            return serve(args.device if args.cmd else "auto", group, group_wait_s=args.group_wait if args.cmd else 0.2)
         if cmd == "hello":
             from .serve import pick_device
 

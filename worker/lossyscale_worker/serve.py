@@ -77,7 +77,7 @@ def run_jobs(jobs, device, progress, cancelled, group_max, cache, log):
             yield p.id, results[p.id]
 
 
-def serve(device_name="auto", group_max=1, stdin=None, stdout=None):
+def serve(device_name="auto", group_max=1, stdin=None, stdout=None, group_wait_s=0.2):
     """Speak the protocol until shutdown or end of input; returns the exit status."""
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -127,9 +127,12 @@ def serve(device_name="auto", group_max=1, stdin=None, stdout=None):
         if first is _STOP:
             break
         batch, stop = [first], False
-        while group_max > 1:
+        # With grouping on, wait briefly for jobs sent together (a client with `group` jobs in
+        # flight sends them back to back) so they can share one stacked network.
+        deadline = time.time() + group_wait_s
+        while group_max > 1 and len(batch) < group_max:
             try:
-                nxt = jobs.get_nowait()
+                nxt = jobs.get(timeout=max(0.0, deadline - time.time()))
             except queue.Empty:
                 break
             if nxt is _STOP:
