@@ -238,6 +238,25 @@ describe('JPEG XL round trips', () => {
     expect(Buffer.from(pooled.decoded.pixels.subarray(0, gray.pixels.length)).equals(Buffer.from(inProc.decoded.pixels))).toBe(true);
   });
 
+  it('an interrupted call keeps its finished batches; the rerun encodes only the rest', async () => {
+    const many = syntheticImages(130, 1, 11);
+    const dir = join(cacheRoot, 'interrupt');
+    let calls = 0;
+    await expect(
+      compressImages(many, 7, {
+        cacheDir: dir,
+        workers: 0,
+        checkInterrupt: () => {
+          if (++calls === 1) throw new Error('stop requested');
+        },
+      }),
+    ).rejects.toThrow('stop requested');
+    const resumed = await compressImages(many, 7, { cacheDir: dir, workers: 0 });
+    expect(resumed.cachedCount).toBe(64); // the first batch of 64 was flushed before stopping
+    expect(resumed.encodedCount).toBe(130 - 64);
+    expect((await compressImages(many, 7, { cacheDir: dir, workers: 0 })).encodedCount).toBe(0);
+  });
+
   it('images the codec cannot handle are reported in `failed`, never thrown', async () => {
     const empty: ImageSet = { width: 0, height: 0, channels: 1, count: 2, pixels: new Uint8Array(0), labels: Int32Array.from([0, 1]), classNames: ['a', 'b'] };
     const c = await compressImages(empty, 1, { cacheDir: join(cacheRoot, 'fail'), workers: 0 });
