@@ -15,7 +15,7 @@ import { timeMedian, writeBenchResult } from './benchResult.js';
  *  - Gram kernel: Fashion-MNIST images accumulated per second into X^T X (784 x 784), against
  *    ml-matrix's X^T X on the same images (peer ratio, machine-independent);
  *  - one lambda: Cholesky + solve of the 784 x 784 system, against ml-matrix's Cholesky;
- *  - one ridge job (6,000 images, 11 lambdas chosen on 2,000 validation images, 10,000 test);
+ *  - one ridge job (6,000 images, 9 lambdas chosen on 2,000 validation images, 10,000 test);
  *  - the default sweep (sims/fashion-mnist-cpu.json): wall and CPU seconds per phase from the
  *    committed run results/fashion-mnist-cpu/run.json, and, with BENCH_SWEEP_FULL=1, a fresh run
  *    from a cold codec cache in a temporary directory (about 10 minutes on a quiet 2-core machine).
@@ -83,7 +83,7 @@ if (process.env.BENCH_SWEEP_FULL === '1') {
 const results = {
   gram: { images: gramN, seconds: tOwn, imagesPerSecond: ownRate, mlMatrixImagesPerSecond: peerRate, speedupVsMlMatrix: ownRate / peerRate },
   choleskySolve: { dim: d, seconds: tSolve, mlMatrixCholeskySeconds: tPeerChol, speedupVsMlMatrix: tPeerChol / tSolve },
-  ridgeJob: { trainImages: 6000, validationImages: 2000, testImages: test.count, lambdas: 11, seconds: jobSeconds, testError: m.error },
+  ridgeJob: { trainImages: 6000, validationImages: 2000, testImages: test.count, lambdas: 9, seconds: jobSeconds, testError: m.error },
   defaultSweepCommitted: committed ? committed.sessions.map((s) => ({ start: s.start, end: s.end, status: s.status, wallSeconds: s.phases, cpuSeconds: s.cpuPhases ?? null })) : null,
   defaultSweepFresh: fresh,
   note: 'Absolute rates were taken on a shared 2-core machine; the ml-matrix ratios are the machine-independent numbers.',
