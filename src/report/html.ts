@@ -279,7 +279,7 @@ section.sec>.intro{max-width:900px;color:#2c343d}
 .figs{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;margin:14px 0}
 figure.fig{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px 8px;max-width:100%;flex:0 1 auto;display:flex;flex-direction:column}
 figure.fig>figcaption,figure.fig>.lint,figure.fig>dl.prov,figure.fig>details.more,figure.fig>p.prov{width:0;min-width:100%}
-figure.fig .chart{min-height:120px}
+figure.fig .chart{min-height:120px;overflow-x:auto;overflow-y:hidden;max-width:100%}
 figure.fig .chart.failed{color:var(--bad);font-weight:600}
 figcaption{font-size:13.5px;color:#2c343d;margin:8px 0 4px}
 .lint{font-size:12px;color:var(--warn);background:var(--warnbg);border-radius:4px;padding:3px 8px;margin:6px 0}
@@ -324,6 +324,7 @@ details.group{margin:12px 0;max-width:1100px}
 details.group>summary{cursor:pointer;color:var(--accent);font-size:14px;font-weight:600}
 .vega-embed{max-width:100%}
 figure.fig .chart.vega-embed.has-actions{padding-right:0}
+figure.fig .chart.vega-embed .vega-actions{right:6px}
 .vega-embed summary{opacity:.55;transform:scale(.85)}
 .vega-embed:hover summary{opacity:1}
 .vega-embed .vega-actions a{font-size:12px}
