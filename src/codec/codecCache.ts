@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -92,6 +92,14 @@ export function openCodecCache(cacheDir: string, settings: Record<string, unknow
     for (const [k, e] of entries) if (e.pack === pack) entries.delete(k);
   };
 
+  // Temporary files of writers that were killed mid-write (older than an hour) are removed.
+  for (const f of readdirSync(dir).filter((f) => /^\.pack-.*\.tmp$/.test(f))) {
+    try {
+      if (Date.now() - statSync(join(dir, f)).mtimeMs > 3600_000) rmSync(join(dir, f), { force: true });
+    } catch {
+      // another process removed or renamed it meanwhile
+    }
+  }
   for (const pack of readdirSync(dir).filter((f) => /^pack-[0-9a-f]+\.bin$/.test(f)).sort()) {
     const path = join(dir, pack);
     let fd: number | undefined;
