@@ -61,7 +61,10 @@ describe('sweep plan -> run-bundle -> sweep ingest', () => {
     try {
       const job = jobs.find((j) => (j.meta as PlannedJob).info.distance === 7 && (j.meta as PlannedJob).info.fraction === 0.7)!;
       expect(job.data.train.indices).toBeDefined();
-      const t = await materializeJob(job.meta as PlannedJob, ctx);
+      const { planGridJobs } = await import('../src/sweep/plan.js');
+      const planned = (await planGridJobs(ctx)).find((p) => p.key === job.id)!;
+      expect((job.meta as PlannedJob).train.indices).toEqual([]); // kept out of the manifest
+      const t = await materializeJob(planned, ctx);
       const desc = manifest.arrays[job.data.train.array];
       const pix = readFileSync(join(bundle, desc.pixels));
       const idx = new Int32Array(new Uint8Array(readFileSync(join(bundle, job.data.train.indices!))).buffer);

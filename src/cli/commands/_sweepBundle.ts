@@ -156,7 +156,11 @@ export async function writeSweepBundle(config: SweepConfig, out: string, opts: {
       for (const [name, set] of Object.entries(t.evaluate)) evaluate[name] = { array: add(set) };
       const data: ClassifyJobSpec['data'] = { train, evaluate };
       if (t.validation.count > 0) data.validation = { array: add(t.validation) };
-      jobs.push({ id: job.key, kind: 'classify', seed: t.seed, data, options: trainingOptions(config.trainerOptions ?? {}, t.options ?? {}), meta: job });
+      // The planned job rides along for ingestion (recordResult reads its key, phase, seed and
+      // info); its per-image lists are left out: the index file holds the images, and 58,000
+      // numbers per job would make the manifest and every result line megabytes long.
+      const meta = { ...job, train: { split: job.train.split, indices: [], distance: Array.isArray(job.train.distance) ? [] : job.train.distance, omitted: 'indices and per-image distances: see data.train' } };
+      jobs.push({ id: job.key, kind: 'classify', seed: t.seed, data, options: trainingOptions(config.trainerOptions ?? {}, t.options ?? {}), meta });
       if ((k + 1) % 25 === 0) log(`plan: ${k + 1}/${planned.length} jobs written`);
     }
     const manifest: BundleManifest = {
