@@ -235,6 +235,16 @@ describe('fitLaw: bootstrap', () => {
     expect(hi).toBeGreaterThan(a.params.alpha);
   });
 
+  it('warns when the seed bootstrap is much wider than the curvature SE (rows correlated within a seed)', () => {
+    // Perfectly correlated rows: every row of a seed appears 8 times. The curvature SE treats
+    // the copies as independent and shrinks by sqrt(8) = 2.8; the seed bootstrap does not.
+    const rows: LawObservation[] = [];
+    for (const r of synth({ seed: 78, noise: 0.02, reps: 5 })) for (let k = 0; k < 8; k++) rows.push(r);
+    const fit = fitLaw(rows, { bootstrap: 30, seed: 1, startGrid: FAST_GRID });
+    expect(fit.diagnostics.bootstrap?.resampled).toBe('seeds');
+    expect(fit.warnings.some((w) => /bootstrap spread exceeds the curvature standard error/.test(w))).toBe(true);
+  });
+
   it('resamples points when rows have no seed', () => {
     const rows = synth({ seed: 2, noise: 0.02, reps: 1 }).map(({ seed: _s, ...r }) => r);
     const fit = fitLaw(rows, { bootstrap: 20, startGrid: FAST_GRID });

@@ -551,6 +551,17 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
       intervals[name] = xs.length ? [quantileSorted(xs, (1 - confidence) / 2), quantileSorted(xs, (1 + confidence) / 2)] : null;
     }
     bootDiag = { replicates: bootstrap, failed: boot.failed, resampled: boot.resampled, clusters: boot.clusters, stdErr: bootSe };
+    // The curvature SE assumes independent residuals around a correct law; a much wider
+    // bootstrap says the rows are correlated (e.g. nested n within a seed) or the law is
+    // misspecified, and the bootstrap intervals are the ones to use.
+    const wide = spec.natural.filter((nat) => {
+      const se = stdErr[nat];
+      return se !== null && se > 0 && bootSe[nat] > 2 * se;
+    });
+    if (wide.length) {
+      const worst = wide.reduce((a, b) => (bootSe[b] / (stdErr[b] as number) > bootSe[a] / (stdErr[a] as number) ? b : a));
+      warnings.push(`bootstrap spread exceeds the curvature standard error by up to ${fmt(bootSe[worst] / (stdErr[worst] as number))}x (${wide.join(', ')}): residuals are correlated or the law is misspecified; use the bootstrap intervals`);
+    }
     if (boot.failed > 0.1 * bootstrap) warnings.push(`${boot.failed} of ${bootstrap} bootstrap refits failed; the intervals use the rest`);
     if (boot.resampled === 'points' && rows.some((r) => r.seed !== undefined)) {
       warnings.push(rows.every((r) => r.seed !== undefined)
