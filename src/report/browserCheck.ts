@@ -89,7 +89,11 @@ export async function checkReportInBrowser(htmlPath: string, opts: { screenshotP
         chart.tooltip = false;
         try {
           await item.scrollIntoViewIfNeeded();
-          await item.hover({ force: true, timeout: 2000 });
+          // Large marks (heatmap cells, bars) are hovered off-centre: a label layer drawn on
+          // top of the centre (text in a cell) would take the event instead.
+          const box = await item.boundingBox();
+          const position = g === 'rect' && box && box.width > 12 && box.height > 12 ? { x: box.width * 0.2, y: box.height * 0.2 } : undefined;
+          await item.hover({ force: true, timeout: 2000, position });
           await page.waitForFunction(tooltipVisible, undefined, { timeout: 1500 });
           chart.tooltip = true;
         } catch {
