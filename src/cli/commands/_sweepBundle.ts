@@ -53,7 +53,7 @@ examples:
 `;
 
 const ingestUsage = `
-usage: lossyscale sweep ingest BUNDLE_RESULTS --run DIR [--bundle BUNDLE] [--no-figures] [--quiet]
+usage: lossyscale sweep ingest BUNDLE_RESULTS... --run DIR [--bundle BUNDLE] [--no-figures] [--quiet]
 
 Feeds a bundle's results (BUNDLE/results.jsonl, or the bundle directory) into a run directory:
 sweep bundles through the sweep's results store (recordResult), then the law fit, strategies,
@@ -229,7 +229,7 @@ export interface IngestSummary {
 }
 
 /** Ingest a bundle's results into a run directory, then analyse it (THEORY.md sections 5-6). */
-export async function ingestBundle(resultsPath: string, runDir: string, opts: { bundleDir?: string; figures?: boolean; log?: Log } = {}): Promise<IngestSummary> {
+export async function ingestBundle(resultsPath: string, runDir: string, opts: { bundleDir?: string; figures?: boolean; analyze?: boolean; log?: Log } = {}): Promise<IngestSummary> {
   const log = opts.log ?? (() => undefined);
   const results = existsSync(resultsPath) && statSync(resultsPath).isDirectory() ? join(resultsPath, 'results.jsonl') : resultsPath;
   if (!existsSync(results)) throw new InputError('BUNDLE_RESULTS', resultsPath, 'a results.jsonl written by run-bundle, or its bundle directory');
@@ -261,8 +261,10 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
     rec.sessions.push({ start: new Date().toISOString(), end: new Date().toISOString(), phases: {}, jobsRun: ingested, status: 'finished' });
     (rec as unknown as Record<string, unknown>).ingested = [...(((rec as unknown as Record<string, unknown>).ingested as unknown[]) ?? []), { from: resolve(results), rows: ingested, devices, time: new Date().toISOString() }];
     writeRun(runDir, rec);
-    const a = await analyzeRun(runDir, { log, figures: opts.figures });
-    log(`ingest: ${ingested} rows recorded, ${rows.length - ingested} already present; ${a.law ? `law R^2 ${a.law.r2.toPrecision(3)}` : 'no law yet'}; ${a.figures.length} figures`);
+    if (opts.analyze !== false) {
+      const a = await analyzeRun(runDir, { log, figures: opts.figures });
+      log(`ingest: ${ingested} rows recorded, ${rows.length - ingested} already present; ${a.law ? `law R^2 ${a.law.r2.toPrecision(3)}` : 'no law yet'}; ${a.figures.length} figures`);
+    }
     return { kind: 'sweep', ingested, alreadyPresent: rows.length - ingested, failures, runDir, devices };
   }
   if (plan.kind === 'ridge-mc') {
@@ -294,7 +296,7 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
     writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ provenance: provenance({ config, seed: config.seed }), ...summary }, null, 1) + '\n');
     writeFileSync(join(runDir, 'summary.csv'), summaryCsv(summary));
     try {
-      await analyzeStylizedRun(runDir, { config, figuresDir: join(runDir, 'figures'), figures: opts.figures });
+      if (opts.analyze !== false) await analyzeStylizedRun(runDir, { config, figuresDir: join(runDir, 'figures'), figures: opts.figures });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       log(`ingest: analysis skipped (${e.message})`); // too few cells or repetitions for the law fit yet
@@ -343,11 +345,17 @@ export async function runPlan(argv: string[]): Promise<number> {
 export async function runIngest(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { run: { type: 'string' }, bundle: { type: 'string' }, 'no-figures': { type: 'boolean' }, quiet: { type: 'boolean' } }, true);
   if (maybeHelp(values, ingestUsage)) return 0;
-  if (positionals.length !== 1) throw new InputError('BUNDLE_RESULTS', positionals.join(' ') || undefined, 'exactly one results.jsonl (or bundle directory)');
+  if (positionals.length < 1) throw new InputError('BUNDLE_RESULTS', undefined, 'a results.jsonl (or bundle directory); several for shards');
   const runDir = str(values, 'run');
   if (!runDir) throw new InputError('--run', undefined, 'the run directory to record into');
   const log: Log = values.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`);
-  const s = await ingestBundle(positionals[0], runDir, { bundleDir: str(values, 'bundle'), figures: values['no-figures'] ? false : undefined, log });
+  let s: IngestSummary | undefined;
+  for (const [i, file] of positionals.entries()) {
+    // Shards of one bundle: record them all, analyse once at the end.
+    s = await ingestBundle(file, runDir, { bundleDir: str(values, 'bundle'), figures: values['no-figures'] ? false : undefined, analyze: i === positionals.length - 1, log });
+    if (positionals.length > 1) console.log(`${file}: ${s.ingested} ingested, ${s.alreadyPresent} already there`);
+  }
+  if (!s) return 2;
   console.log(`ingested ${s.ingested} ${s.kind === 'sweep' ? 'jobs' : 'repetitions'} into ${s.runDir} (${s.alreadyPresent} already there${s.failures ? `, ${s.failures} failed jobs listed in the bundle's results.failures.jsonl: rerun run-bundle to retry them` : ''}); devices: ${s.devices.join('; ') || 'none'}`);
   return 0;
 }
