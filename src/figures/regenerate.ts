@@ -103,8 +103,12 @@ export async function regenerateAll(opts: { outDir?: string; only?: string[]; lo
   return { results, galleryChanged };
 }
 
-// `npm run figures [-- --out DIR] [-- name ...]`
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// `npm run figures [-- --out DIR] [-- name ...]`, or `npm run figures -- --gallery-only`
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--gallery-only')) {
+  const g = writeGallery(join(repoRoot, 'figures'), defaultGalleryPath(repoRoot));
+  console.log(`gallery: docs/gallery.md ${g.changed ? 'rewritten' : 'unchanged'} (${g.figures} figures)`);
+  for (const p of g.problems) console.log(`  problem: ${p}`);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const i = args.indexOf('--out');
   const outDir = i >= 0 ? args[i + 1] : undefined;
