@@ -11,7 +11,7 @@ import { isReachableDistance } from '../codec/jxlDistance.js';
 const passthrough: Schema<Record<string, unknown>> = {
   describe: 'an object',
   parse(v, path) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, JSON.stringify(v) ?? 'missing', 'an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, v === undefined ? undefined : JSON.stringify(v), 'an object');
     return v as Record<string, unknown>;
   },
 };

@@ -7,7 +7,7 @@ import type { LawFit } from '../fit/fitLaw.js';
 import { createRng, shuffled } from '../util/rng.js';
 import { InputError } from '../errors.js';
 import type { SweepConfig } from './config.js';
-import type { SweepContext } from './context.js';
+import { openSweepContext, type SweepContext } from './context.js';
 import { stratifiedOrder, subsetSizeForFraction } from './stratify.js';
 import { largestPrefixWithin, meanBytes } from './budget.js';
 import { distanceForTargetBytes } from './distanceSearch.js';
@@ -302,10 +302,15 @@ export function readLaw(runDir: string): LawFit | undefined {
  * been fitted (they depend on it). Planning uses the codec (sizes decide budgets) but the
  * plan holds no pixels.
  */
-export async function planJobs(config: SweepConfig, runDir: string, ctx: SweepContext, log?: (line: string) => void): Promise<PlannedJob[]> {
-  if (ctx.config !== config) throw new InputError('ctx', 'a context of another config', 'the context opened for this config');
-  const jobs = await planGridJobs(ctx);
-  const law = readLaw(runDir);
-  if (law && config.strategies) jobs.push(...(await planStrategyJobs(ctx, law, log)));
-  return jobs;
+export async function planJobs(config: SweepConfig, runDir: string, ctx?: SweepContext, log?: (line: string) => void): Promise<PlannedJob[]> {
+  if (ctx && ctx.config !== config) throw new InputError('ctx', 'a context of another config', 'the context opened for this config');
+  const own = ctx ?? (await openSweepContext(config));
+  try {
+    const jobs = await planGridJobs(own);
+    const law = readLaw(runDir);
+    if (law && config.strategies) jobs.push(...(await planStrategyJobs(own, law, log)));
+    return jobs;
+  } finally {
+    if (!ctx) await own.close();
+  }
 }
