@@ -12,6 +12,7 @@ import {
   type FigureEntry,
   type LawSummary,
   type RunEntry,
+  type TableEntry,
 } from './discover.js';
 import { exponentComparison, storageExponent } from './exponentsTable.js';
 import { strategyHeadline } from './headline.js';
@@ -90,6 +91,19 @@ function defaultStylizedModel(problems: string[]): { p: number; q: number; r: nu
     problems.push(`sims/fig6.json: not valid JSON (${(e as Error).message.split('\n')[0]}); theory exponents not shown`);
   }
   return null;
+}
+
+/** Tables longer than this are folded (with their row count) so a run's raw grids do not bury the story. */
+export const FOLD_TABLE_ROWS = 25;
+
+/** A run's tables as blocks: the law first, short tables shown, long ones folded and last. */
+export function tableBlocks(tables: TableEntry[], caption: (t: TableEntry) => string): Block[] {
+  const sorted = [...tables].sort((a, b) => Number(b.name === 'law') - Number(a.name === 'law') || a.rows.length - b.rows.length || a.name.localeCompare(b.name));
+  return sorted.map((t) =>
+    t.rows.length > FOLD_TABLE_ROWS
+      ? { kind: 'details' as const, open: false, summary: `Table: ${esc(caption(t))} (${t.rows.length.toLocaleString('en-US')} rows, <code>${esc(t.displayPath)}</code>)`, blocks: [{ kind: 'table' as const, table: t, caption: caption(t) }] }
+      : { kind: 'table' as const, table: t, caption: caption(t) },
+  );
 }
 
 /** Real-data sections and other figures by paper figure number then name; the stylized sections by name. */
@@ -196,7 +210,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   const fig6Blocks: Block[] = fig6.length ? [{ kind: 'figures', figures: sortFigures(fig6) }] : [];
   if (!fig6.length && (theory.length || stylizedRuns.length)) fig6Blocks.push({ kind: 'note', tone: 'warn', html: 'No Figure-6 simulation figure (<code>fig6-sim-*.vl.json</code>) was found: run <code>lossyscale simulate --config sims/fig6.json</code> and <code>npm run figures</code>.' });
   for (const r of stylizedRuns) {
-    for (const t of r.tables) fig6Blocks.push({ kind: 'table', table: t, caption: `${t.name.replace(/[-_]/g, ' ')}, ${r.displayPath}` });
+    fig6Blocks.push(...tableBlocks(r.tables, (t) => `${t.name.replace(/[-_]/g, ' ')}, ${r.displayPath}`));
     placedTables.add(r);
   }
   if (fig6Blocks.length)
@@ -243,7 +257,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     if (missing.length)
       blocks.push({ kind: 'note', tone: 'warn', html: `Not in this report (no <code>figK</code> figure of ${esc(prefix)}): ${missing.map((k) => esc(REAL_FIGURES[k])).join('; ')}. The sweep may not have reached that phase yet; rerun the sweep to finish it, then <code>npm run figures</code>.` });
     if (run && !placedTables.has(run)) {
-      for (const t of run.tables) blocks.push({ kind: 'table', table: t, caption: `${t.name.replace(/[-_]/g, ' ')}` });
+      blocks.push(...tableBlocks(run.tables, (t) => t.name.replace(/[-_]/g, ' ')));
       placedTables.add(run);
     }
     sections.push({
@@ -261,7 +275,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       id: `tables-${r.displayPath.replace(/[^a-zA-Z0-9]+/g, '-')}`,
       title: `Tables: ${r.displayPath}`,
       intro: '',
-      blocks: r.tables.map((t) => ({ kind: 'table' as const, table: t, caption: t.name.replace(/[-_]/g, ' ') })),
+      blocks: tableBlocks(r.tables, (t) => t.name.replace(/[-_]/g, ' ')),
     });
   }
 

@@ -295,7 +295,8 @@ pre.json{background:#f6f8fa;border:1px solid var(--line);border-radius:4px;paddi
 .state.fresh{color:#1d5e20;border-color:#1d5e20}
 .state.stale,.state.missing{color:var(--bad);border-color:var(--bad);font-weight:700}
 .state.external-missing{color:var(--muted)}
-.table-wrap{overflow-x:auto;margin:12px 0}
+.table-wrap{overflow:auto;margin:12px 0;max-height:560px}
+.table-wrap table.data thead th{position:sticky;top:0;z-index:1}
 table.data{border-collapse:collapse;background:var(--card);font-size:13.5px;border:1px solid var(--line)}
 table.data caption{caption-side:top;text-align:left;padding:4px 0 6px;font-size:13.5px;color:#2c343d}
 table.data th,table.data td{padding:5px 12px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
