@@ -146,6 +146,9 @@ describe('torch trainer failure paths with a real worker process', () => {
     const other = createTorchTrainer({ command: ['/usr/bin/python3', '-c', 'print(\'{"type":"hello","protocol":99}\', flush=True); import time; time.sleep(60)'] });
     await expect(other.train(job('x'))).rejects.toThrow(/speaks protocol 99, this client speaks 1/);
     await other.close?.();
+    const noCuda = createTorchTrainer({ device: 'cuda' }); // CI has no GPU: the worker refuses at once
+    await expect(noCuda.train(job('x'))).rejects.toThrow(/invalid --device: 'cuda' \(valid here: cpu, auto; torch .* sees no CUDA device\)/);
+    await noCuda.close?.();
     const missing = createTorchTrainer({ command: '/nonexistent/worker serve' });
     await expect(missing.train(job('x'))).rejects.toThrow(ResourceError);
     await missing.close?.();
