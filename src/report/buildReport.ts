@@ -249,7 +249,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
         tone: head.wins === head.comparisons.length ? 'info' : 'warn',
         html: `<strong>At equal storage, scaling-optimal beat the original format at ${head.wins} of ${head.comparisons.length} budgets.</strong> Test error (mean over seeds), images × bytes per image:<table class="data compact"><thead><tr><th>budget S (bytes)</th><th>scaling-optimal</th><th>n × L</th><th>original format</th><th>n × L</th></tr></thead><tbody>${rows}</tbody></table>`,
       });
-      glance.push({ label: `at equal storage, ${prefix}`, value: `${pctf(last.optimal.error)} <span style="font-size:14px;font-weight:400">vs ${pctf(last.original.error)}</span>`, detail: `scaling-optimal vs original format at S = ${int(last.budgetBytes)} B; won ${head.wins}/${head.comparisons.length} budgets` });
+      glance.push({ label: `test error at equal storage, ${prefix}`, value: `${pctf(last.optimal.error)} <span style="font-size:14px;font-weight:400">vs ${pctf(last.original.error)}</span>`, detail: `scaling-optimal vs original format at S = ${int(last.budgetBytes)} B; optimal better at ${head.wins}/${head.comparisons.length} budgets` });
     }
     blocks.push({ kind: 'figures', figures: figs });
     const present = new Set(figs.map((f) => realFigureNumber(f.name)));
@@ -298,7 +298,6 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   });
   sections.push({ id: 'problems', title: `Problems (${problems.length})`, intro: '', blocks: [{ kind: 'problems', problems }] });
 
-  glance.push({ label: 'figures · runs', value: `${figures.length} · ${runs.length}`, detail: problems.length ? `${problems.length} problem(s), see the end` : 'all inputs read cleanly' });
   const names = runs.map((r) => r.displayPath);
   return {
     title: explicitRuns ? `The storage scaling law: ${names.join(', ')}` : 'The storage scaling law',
