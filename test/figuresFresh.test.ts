@@ -8,6 +8,7 @@ import type { FigureSet } from '../src/figures/figureSet.js';
 import { describeSource, writeFigure } from '../src/plot/render.js';
 import { provenance, repoRoot } from '../src/provenance.js';
 import { checkFigureFreshness } from '../src/report/freshness.js';
+import { discoverFigures } from '../src/report/discover.js';
 import { galleryMarkdown, writeGallery } from '../src/report/gallery.js';
 
 const figuresDir = join(repoRoot, 'figures');
@@ -18,6 +19,13 @@ describe('committed figures are fresh', () => {
     const r = checkFigureFreshness(figuresDir, galleryPath);
     if (r.unverifiable.length) console.warn(`sources outside the repo not present here (not verified): ${r.unverifiable.join('; ')}`);
     expect(r.problems, r.problems.join('\n')).toEqual([]);
+  });
+
+  it('every committed figure follows the figure conventions (title, axis titles, tooltip, legends, log axes, provenance, caption)', () => {
+    const problems: string[] = [];
+    const figs = discoverFigures(figuresDir, problems);
+    const bad = figs.filter((f) => f.warnings.length).map((f) => `${f.name}: ${f.warnings.join('; ')}`);
+    expect([...problems, ...bad], [...problems, ...bad].join('\n')).toEqual([]);
   });
 
   it('docs/gallery.md is exactly what `npm run figures` would write now (titles and captions too)', () => {

@@ -135,6 +135,10 @@ export function lintFigure(spec: Record<string, unknown>, meta: FigureMeta | nul
   const linearScaleFields = new Set<string>();
   for (const enc of encs) {
     if (enc.tooltip !== undefined) hasTooltip = true;
+    for (const ch of ['color', 'fill', 'stroke', 'shape', 'strokeDash', 'size', 'opacity']) {
+      const def = enc[ch] as { field?: string; legend?: unknown } | undefined;
+      if (def && def.field && def.legend === null) w.push(`${ch} encodes "${def.field}" without a legend`);
+    }
     for (const ch of ['x', 'y'] as const) {
       const def = enc[ch] as { field?: string; type?: string; title?: unknown; axis?: { title?: unknown } | null; scale?: { type?: string } | null } | undefined;
       if (!def) continue;
