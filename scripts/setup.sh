@@ -23,7 +23,7 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.lossyscale-lock-sha256 2>/dev
   echo "$lock_hash" > node_modules/.lossyscale-lock-sha256
 fi
 
-debs=(dataset-fashion-mnist)
+debs=(dataset-fashion-mnist libjxl0.7)
 if [ "$want_test" = 1 ]; then
   debs+=(chromium python3-torch python3-numpy)
 fi

@@ -5,8 +5,8 @@ import { InputError } from '../errors.js';
 import { integerAtLeast } from '../util/validate.js';
 import { openCodecCache, imageKeys, type CacheRecord } from './codecCache.js';
 import { createEncodePool, type EncodePool } from './encodePool.js';
-import { DEFAULT_EFFORT, jxlCodecVersion } from './jxlCodec.js';
-import { validateDistance } from './jxlDistance.js';
+import { codecVersionFor, DEFAULT_BACKEND, validateBackend, validateDistanceFor, type JxlBackend } from './codecBackend.js';
+import { DEFAULT_EFFORT } from './jxlCodec.js';
 
 /** Images after a JPEG XL round trip at one distance (THEORY.md section 6: L = mean bytes at distance d). */
 export interface CompressedImages {
@@ -22,6 +22,8 @@ export interface CompressedImages {
   /** Images served from the cache. */
   cachedCount: number;
   codecVersion: string;
+  /** Which JPEG XL implementation produced the sizes (codecBackend.ts). */
+  backend: JxlBackend;
   effort: number;
   /** Problems met on the way (corrupt cache packs that were recomputed). */
   warnings: string[];
@@ -34,6 +36,8 @@ export interface CompressOptions {
   workers?: number;
   /** libjxl effort 1..9, default 7 (libjxl's default). Part of the cache key. */
   effort?: number;
+  /** JPEG XL implementation: 'jsquash' (default, wasm, gray as RGB + alpha) or 'libjxl' (native libjxl 0.7, gray as 1 channel). Part of the cache key. */
+  backend?: JxlBackend;
   onProgress?: (done: number, total: number) => void;
   /** Called between batches; throw (e.g. InterruptedError) to stop. Finished batches are already cached. */
   checkInterrupt?: () => void;
@@ -54,7 +58,8 @@ export function defaultWorkers(): number {
  * and settings, so a repeated call never re-encodes (THEORY.md section 6).
  */
 export async function compressImages(images: ImageSet, distance: number, opts: CompressOptions): Promise<CompressedImages> {
-  validateDistance(distance);
+  const backend = opts.backend === undefined ? DEFAULT_BACKEND : validateBackend(opts.backend);
+  validateDistanceFor(backend, distance);
   const workers = opts.pool ? opts.pool.workers : opts.workers === undefined ? defaultWorkers() : integerAtLeast('workers', opts.workers, 0);
   const effort = opts.effort === undefined ? DEFAULT_EFFORT : integerAtLeast('effort', opts.effort, 1);
   if (effort > 9) throw new InputError('effort', effort, 'an integer 1..9');
@@ -63,8 +68,15 @@ export async function compressImages(images: ImageSet, distance: number, opts: C
   if (images.pixels.length !== images.count * recordBytes) {
     throw new InputError('images.pixels.length', images.pixels.length, `count * width * height * channels = ${images.count * recordBytes}`);
   }
-  const codecVersion = jxlCodecVersion();
-  const settings = { codec: 'jpeg-xl', codecVersion, distance, effort, width: images.width, height: images.height, channels: images.channels, grayAs: 'rgb-replicated' };
+  // Loads the backend here, in this thread, so a missing library is a ResourceError before any worker starts.
+  const codecVersion = codecVersionFor(backend);
+  const shape = { width: images.width, height: images.height, channels: images.channels };
+  // The jsquash settings object is unchanged from before the libjxl backend existed, so existing caches stay valid;
+  // the libjxl backend has its own codec version and gray scheme, so the two never share a cache directory.
+  const settings =
+    backend === 'jsquash'
+      ? { codec: 'jpeg-xl', codecVersion, distance, effort, ...shape, grayAs: 'rgb-replicated' }
+      : { codec: 'jpeg-xl', backend, codecVersion, distance, effort, ...shape, grayAs: 'gray-1-channel' };
   const cache = openCodecCache(opts.cacheDir, settings, recordBytes);
   const total = images.count;
   const keys = imageKeys(images.pixels, images.count, recordBytes);
@@ -133,7 +145,7 @@ export async function compressImages(images: ImageSet, distance: number, opts: C
         const idx = batches[b];
         const px = new Uint8Array(idx.length * recordBytes);
         idx.forEach((i, k) => px.set(images.pixels.subarray(i * recordBytes, (i + 1) * recordBytes), k * recordBytes));
-        const p = pool.run({ width: images.width, height: images.height, channels: images.channels, count: idx.length, pixels: px, settings: { distance, effort } });
+        const p = pool.run({ width: images.width, height: images.height, channels: images.channels, count: idx.length, pixels: px, settings: { distance, effort, backend } });
         started[b] = p.then((r) => ({ idx, r }));
         started[b].catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
       };
@@ -188,6 +200,7 @@ export async function compressImages(images: ImageSet, distance: number, opts: C
     encodedCount,
     cachedCount,
     codecVersion,
+    backend,
     effort,
     warnings: [...cache.warnings],
   };

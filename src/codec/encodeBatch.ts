@@ -1,4 +1,5 @@
-import { isWasmTrap, loadJxlCodec, resetJxlCodec, type JxlSettings } from './jxlCodec.js';
+import { DEFAULT_BACKEND, loadCodecFor, recoverCodec } from './codecBackend.js';
+import type { JxlSettings } from './jxlCodec.js';
 
 /**
  * One unit of codec work: `count` images of one shape, encoded at one setting and decoded
@@ -32,7 +33,8 @@ export async function encodeBatch(batch: EncodeBatch): Promise<EncodeBatchResult
   const sizes = new Uint32Array(count);
   const decoded = new Uint8Array(count * per);
   const failed: { index: number; reason: string }[] = [];
-  let codec = await loadJxlCodec();
+  const backend = settings.backend ?? DEFAULT_BACKEND;
+  let codec = await loadCodecFor(backend);
   let encodes = 0;
   for (let k = 0; k < count; k++) {
     const px = batch.pixels.subarray(k * per, (k + 1) * per);
@@ -46,7 +48,7 @@ export async function encodeBatch(batch: EncodeBatch): Promise<EncodeBatchResult
     } catch (e) {
       failed.push({ index: k, reason: e instanceof Error ? e.message : String(e) });
       // A wasm abort leaves the emscripten instance unusable: start a fresh one.
-      if (isWasmTrap(e)) codec = await resetJxlCodec();
+      codec = await recoverCodec(backend, codec, e);
     }
   }
   return { sizes, decoded, failed, encodes };

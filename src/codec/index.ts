@@ -12,3 +12,5 @@ export {
   validateDistance,
   MAX_DISTANCE,
 } from './jxlDistance.js';
+export { JXL_BACKENDS, DEFAULT_BACKEND, codecVersionFor, validateBackend, validateDistanceFor, type JxlBackend } from './codecBackend.js';
+export { libjxlCodecVersion, loadLibjxlCodec, readJxlStreamInfo, validateNativeDistance, NATIVE_MAX_DISTANCE, type JxlStreamInfo } from './libjxlCodec.js';

@@ -24,6 +24,8 @@ export interface JxlSettings {
   distance: number;
   /** libjxl effort 1..9 (higher: slower, smaller); libjxl's default is 7. */
   effort: number;
+  /** Which implementation (codecBackend.ts); default 'jsquash'. Ignored by the codec objects themselves. */
+  backend?: 'jsquash' | 'libjxl';
 }
 
 export const DEFAULT_EFFORT = 7;

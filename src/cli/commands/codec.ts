@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { defaultCodecCacheDir } from '../../codec/cacheDir.js';
 import { compressImages, defaultWorkers, dropFailed } from '../../codec/compressImages.js';
 import { createEncodePool } from '../../codec/encodePool.js';
-import { DEFAULT_EFFORT, jxlCodecVersion } from '../../codec/jxlCodec.js';
+import { codecVersionFor, DEFAULT_BACKEND, JXL_BACKENDS, validateDistanceFor } from '../../codec/codecBackend.js';
+import { DEFAULT_EFFORT } from '../../codec/jxlCodec.js';
 import { distanceForQuality, qualityForDistance, validateDistance } from '../../codec/jxlDistance.js';
 import { sizeStats, type SizeStats } from '../../codec/sizeStats.js';
 import { selectImages, type ImageSet } from '../../data/imageSet.js';
@@ -21,11 +22,14 @@ export const summary = 'JPEG XL by Butteraugli distance: per-distance compressed
 const usage = `
 usage:
   lossyscale codec sizes [--distances 0,1,2,4,7,10,15] [--part train|test|validation|all] [--limit N]
-                         [--effort E] [--workers K] [--cache DIR] [--quiet] [--json] [dataset options]
+                         [--effort E] [--backend jsquash|libjxl] [--workers K] [--cache DIR] [--quiet] [--json] [dataset options]
       Encode the images at each distance (0 = lossless), decode them back, and print the
       compressed size per image (mean, quantiles) per distance. Results are cached on disk
       (default .cache/codec or $LOSSYSCALE_CACHE_DIR): a second run encodes nothing.
       --limit N uses the first N images of the part.
+      --backend: jsquash (default; @jsquash/jxl wasm, gray encoded as RGB + opaque alpha) or
+      libjxl (the system's libjxl 0.7 through koffi, gray encoded as 1 channel without alpha;
+      needs sudo apt-get install libjxl0.7). The quality column applies to jsquash only.
   lossyscale codec quality [--distances 0,1,2,4,7,10,15] [--json]
       The encoder quality setting used for each Butteraugli distance (and back).
 ${datasetUsage}
@@ -37,6 +41,7 @@ const flags = {
   part: { type: 'string' },
   limit: { type: 'string' },
   effort: { type: 'string' },
+  backend: { type: 'string' },
   workers: { type: 'string' },
   cache: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -58,8 +63,11 @@ export async function run(argv: string[]): Promise<number> {
   if (maybeHelp(values, usage)) return 0;
   const sub = oneOf('subcommand', positionals[0], ['sizes', 'quality'] as const);
   if (positionals.length > 1) throw new InputError('arguments', positionals.slice(1).join(' '), 'one subcommand (sizes or quality)');
-  const distances = parseNumberList('--distances', str(values, 'distances') ?? DEFAULT_DISTANCES).map((d) => validateDistance(d, '--distances'));
-  if (sub === 'quality') return qualityTable(distances, values.json === true);
+  const backend = oneOf('--backend', str(values, 'backend') ?? DEFAULT_BACKEND, JXL_BACKENDS);
+  const distanceList = parseNumberList('--distances', str(values, 'distances') ?? DEFAULT_DISTANCES);
+  if (sub === 'quality') return qualityTable(distanceList.map((d) => validateDistance(d, '--distances')), values.json === true);
+  const distances = distanceList.map((d) => validateDistanceFor(backend, d, '--distances'));
+  const codecVersion = codecVersionFor(backend);
 
   const spec = datasetSpecFromFlags(values);
   const part = oneOf('--part', str(values, 'part') ?? 'train', ['train', 'test', 'validation', 'all'] as const);
@@ -85,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       const c = await compressImages(images, distance, {
         cacheDir,
         effort,
+        backend,
         pool,
         checkInterrupt: () => interrupt.check(),
         onProgress: (done) => {
@@ -101,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
       const stats = sizeStats(ok.bytesPerImage);
       rows.push({
         distance,
-        quality: qualityForDistance(distance),
+        quality: backend === 'jsquash' ? qualityForDistance(distance) : NaN,
         images: images.count,
         failed: c.failed.length,
         ...stats,
@@ -118,14 +127,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (values.json === true) {
-    console.log(JSON.stringify({ provenance: provenance({ config: { dataset: spec, part, limit, distances, effort, workers } }), codecVersion: jxlCodecVersion(), cacheDir, rows }, null, 2));
+    console.log(JSON.stringify({ provenance: provenance({ config: { dataset: spec, part, limit, distances, effort, backend, workers } }), backend, codecVersion, cacheDir, rows }, null, 2));
     return 0;
   }
-  console.log(`${data.source} (${part}${limit !== undefined ? `, first ${images.count}` : ''}): ${images.count} images ${images.width}x${images.height}x${images.channels} (${images.width * images.height * images.channels} raw bytes), JPEG XL effort ${effort}, ${jxlCodecVersion()}`);
+  console.log(`${data.source} (${part}${limit !== undefined ? `, first ${images.count}` : ''}): ${images.count} images ${images.width}x${images.height}x${images.channels} (${images.width * images.height * images.channels} raw bytes), JPEG XL effort ${effort}, ${codecVersion}`);
   console.log(
     formatTable(
       ['distance', 'quality', 'mean B', 'median', 'q05', 'q25', 'q75', 'q95', 'min', 'max', 'bits/px', 'failed', 'encoded', 'cached', 'seconds'],
-      rows.map((r) => [r.distance, round(r.quality, 3), round(r.mean, 1), r.median, r.q05, r.q25, r.q75, r.q95, r.min, r.max, round(r.bitsPerPixel, 3), r.failed, r.encoded, r.cached, round(r.seconds, 2)]),
+      rows.map((r) => [r.distance, Number.isNaN(r.quality) ? '-' : round(r.quality, 3), round(r.mean, 1), r.median, r.q05, r.q25, r.q75, r.q95, r.min, r.max, round(r.bitsPerPixel, 3), r.failed, r.encoded, r.cached, round(r.seconds, 2)]),
     ),
   );
   return 0;
