@@ -22,6 +22,7 @@ function figuresOf(r: ReturnType<typeof buildReport>): FigureEntry[] {
 function expectAllRendered(check: BrowserCheck, figures: FigureEntry[]): void {
   expect(check.consoleErrors, check.consoleErrors.join('\n')).toEqual([]);
   expect(check.networkRequests).toEqual([]);
+  expect(check.horizontalOverflowPx, 'the page scrolls sideways: something is wider than the window').toBeLessThanOrEqual(0);
   expect(check.grayscaleToggle, 'the Grayscale check button is not clickable or does not toggle').toBe(true);
   expect(check.failed).toEqual([]);
   expect(check.total).toBe(figures.length);

@@ -31,6 +31,8 @@ export interface BrowserCheck {
   /** Requests to anything but file:/data:/blob: URLs (the report must not need the network). */
   networkRequests: string[];
   charts: ChartCheck[];
+  /** How far the page is wider than the window (0: no horizontal scrolling of the whole page). */
+  horizontalOverflowPx: number;
   /** Whether the header's grayscale toggle is clickable and switches the page to grayscale. */
   grayscaleToggle: boolean;
   /** Whether any chart showed a tooltip on hover (null: no chart had a hoverable mark). */
@@ -108,6 +110,7 @@ export async function checkReportInBrowser(htmlPath: string, opts: { screenshotP
     await page.evaluate("window.scrollTo({ top: 0, behavior: 'instant' })");
     const hovered = charts.filter((c) => c.tooltip !== null);
     const tooltipShown = hovered.length ? hovered.some((c) => c.tooltip) : null;
+    const horizontalOverflowPx = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     // The grayscale check must be clickable by a person (nothing on top of it) and toggle.
     let grayscaleToggle = false;
     try {
@@ -118,7 +121,7 @@ export async function checkReportInBrowser(htmlPath: string, opts: { screenshotP
       grayscaleToggle = false;
     }
     if (opts.screenshotPath) await page.screenshot({ path: opts.screenshotPath, fullPage: opts.fullPage ?? false });
-    return { total: state.total, rendered: state.rendered.length, failed: state.failed, consoleErrors, networkRequests, charts, tooltipShown, grayscaleToggle };
+    return { total: state.total, rendered: state.rendered.length, failed: state.failed, consoleErrors, networkRequests, charts, tooltipShown, grayscaleToggle, horizontalOverflowPx };
   } finally {
     await browser.close();
   }

@@ -329,7 +329,7 @@ figure.fig .chart.vega-embed .vega-actions{right:6px}
 .vega-embed summary{opacity:.55;transform:scale(.85)}
 .vega-embed:hover summary{opacity:1}
 .vega-embed .vega-actions a{font-size:12px}
-@media (max-width:900px){.layout{grid-template-columns:1fr}nav.toc{position:static;max-height:none;border-right:0;border-bottom:1px solid var(--line)}main{padding:8px 14px 40px}}
+@media (max-width:900px){.layout{grid-template-columns:minmax(0,1fr)}nav.toc{position:static;max-height:none;border-right:0;border-bottom:1px solid var(--line)}main{padding:8px 14px 40px}}
 @media print{nav.toc,header.top button,details.more{display:none}.layout{display:block}}
 `;
 
