@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageSet } from '../src/data/imageSet.js';
 import { ResourceError, InterruptedError } from '../src/errors.js';
@@ -46,8 +49,12 @@ describe('python interpreter discovery', () => {
 describe('torch trainer, live worker on CPU', () => {
   const notes: string[] = [];
   // group 2: two jobs in flight, which the worker trains together as one stacked network.
-  const trainer = createTorchTrainer({ device: 'cpu', group: 2, training: { ...quick, returnPredictions: true }, log: (l) => notes.push(l) });
-  afterAll(async () => trainer.close?.());
+  const bundleDir = join(mkdtempSync(join(tmpdir(), 'lossyscale-live-')), 'bundle');
+  const trainer = createTorchTrainer({ device: 'cpu', group: 2, bundleDir, training: { ...quick, returnPredictions: true }, log: (l) => notes.push(l) });
+  afterAll(async () => {
+    await trainer.close?.();
+    rmSync(dirname(bundleDir), { recursive: true, force: true });
+  });
 
   it('round trip: hello, progress, result with metrics identical to evalMetrics on the returned predictions', async () => {
     const seen: TrainProgress[] = [];
@@ -67,6 +74,8 @@ describe('torch trainer, live worker on CPU', () => {
     expect(seen.every((p) => p.jobId === 'round-trip')).toBe(true);
     for (let i = 1; i < seen.length; i++) expect(seen[i].fraction).toBeGreaterThanOrEqual(seen[i - 1].fraction);
     expect(seen[seen.length - 1].fraction).toBe(1);
+    // The job's training set is removed after the job; the shared test sets stay for the next jobs.
+    expect(readdirSync(join(bundleDir, 'arrays')).filter((f) => f.endsWith('.u8')).length).toBe(3); // test, shifted, validation
   });
 
   it('same seed, same result, alone or in a stacked group; a bad option is an input failure naming the option', async () => {

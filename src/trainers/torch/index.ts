@@ -147,6 +147,21 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     return starting;
   };
 
+  // Training sets differ per job (a sweep writes ~45 MB each): their files are removed once no
+  // job in flight uses them. Validation and evaluation sets are shared by many jobs and kept.
+  const shared = new Set<string>();
+  const inFlight = new Map<string, number>();
+  const releaseTrainArray = (msg: JobMessage): void => {
+    if (msg.kind !== 'classify' || !bundleDir) return;
+    const name = msg.data.train.array;
+    const left = (inFlight.get(name) ?? 1) - 1;
+    if (left > 0) return void inFlight.set(name, left);
+    inFlight.delete(name);
+    if (shared.has(name)) return;
+    const desc = msg.arrays![name];
+    for (const f of [desc.pixels, desc.labels]) rmSync(join(bundleDir, f), { force: true });
+  };
+
   const message = (job: TrainJob): JobMessage => {
     if (!bundleDir) bundleDir = mkdtempSync(join(tmpdir(), 'lossyscale-torch-'));
     const arrays: Record<string, ArrayDescriptor> = {};
@@ -160,6 +175,8 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     if (!evaluate.test) throw new InputError(`job ${job.id}.evaluate`, Object.keys(job.evaluate).join(', '), 'an object with a "test" set');
     const data: { train: DataRef; validation?: DataRef; evaluate: Record<string, DataRef> } = { train: ref(job.train), evaluate };
     if (job.validation && job.validation.count > 0) data.validation = ref(job.validation);
+    for (const r of [...Object.values(evaluate), ...(data.validation ? [data.validation] : [])]) shared.add(r.array);
+    inFlight.set(data.train.array, (inFlight.get(data.train.array) ?? 0) + 1);
     const jobOptions = trainingOptions(options as Record<string, unknown>, job.options);
     return { type: 'job', id: job.id, kind: 'classify', seed: job.seed, data, options: jobOptions, bundle: options.remoteBundleDir ?? bundleDir, arrays };
   };
@@ -252,6 +269,8 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
           appendFileSync(options.failuresFile, JSON.stringify({ key: job.id, reason: e.reason, attempts: e.attempts, message: e.message, time: new Date().toISOString() }) + '\n');
         }
         throw e;
+      } finally {
+        releaseTrainArray(msg);
       }
     },
     async close() {
