@@ -31,6 +31,11 @@ steps=("$@")
   echo "run-gpu: $PY needs torch with CUDA and numpy (set PYTHON=...)" >&2; exit 2; }
 device_name=$(PYTHONPATH=worker "$PY" -m lossyscale_worker hello --device "$DEVICE" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const h=JSON.parse(s);console.log(`${h.deviceName} (torch ${h.torch}, CUDA ${h.cuda})`)})')
 echo "run-gpu: device $device_name"
+if [ "${ALLOW_CPU:-0}" != 1 ]; then
+  # The CUDA-only code paths (fp16 loss scaling, bf16, cuDNN, channels-last, CUDA generators)
+  # are skipped by CI; check them here before spending GPU time.
+  (cd worker && "$PY" -m unittest tests.test_cuda -v) || { echo "run-gpu: CUDA self-test failed" >&2; exit 1; }
+fi
 
 timed() { # timed NAME COMMAND...: run, append {step, seconds, device} to $TIMINGS
   local name=$1; shift
