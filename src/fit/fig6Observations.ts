@@ -17,6 +17,7 @@ interface SummaryCellLite {
   tailCorrection: number;
 }
 
+/** Per-repetition (n, L, excess, seed = repetition) rows of a finished Figure-6 run (THEORY.md section 5). */
 export function readFig6Observations(runDir: string): LawObservation[] {
   const summaryPath = join(runDir, 'summary.json');
   const resultsPath = join(runDir, 'results.jsonl');

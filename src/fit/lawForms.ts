@@ -95,6 +95,7 @@ export interface FormSpec {
   k: number;
 }
 
+/** Internal coordinates of a form (THEORY.md section 1). */
 export function formSpec(form: LawForm): FormSpec {
   switch (form) {
     case 'additive':
@@ -111,6 +112,7 @@ export const EXPONENT_BOUNDS: [number, number] = [1e-3, 8];
 /** Bounds on log A, log B: wide enough for any real error scale, finite so exp never overflows. */
 export const LOG_COEF_BOUNDS: [number, number] = [-300, 300];
 
+/** Box bounds of the internal coordinates: E* >= 0, exponents in EXPONENT_BOUNDS, log-coefficients in LOG_COEF_BOUNDS. */
 export function internalBounds(form: LawForm): { lower: number[]; upper: number[] } {
   const spec = formSpec(form);
   const lower: number[] = [];

@@ -29,10 +29,12 @@ function csvCell(v: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** CSV text with quoting where needed (tables of THEORY.md section 7). */
 export function csvTable(header: string[], rows: (string | number | null)[][]): string {
   return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
+/** GitHub Markdown table (tables of THEORY.md section 7). */
 export function mdTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
   const sep = header.map((_, j) => ((align?.[j] ?? 'r') === 'l' ? '---' : '---:'));
   const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;

@@ -15,6 +15,7 @@ export interface AllocationPowerLaw {
   maxBudgetMismatch: number | null;
 }
 
+/** Least-squares G, gamma of L* = G S^gamma through published optima (THEORY.md section 1). */
 export function fitAllocationPowerLaw(points: { storage: number; L: number; n?: number }[]): AllocationPowerLaw {
   if (points.length < 2) throw new InputError('points', points.length, 'at least 2 (storage, L*) pairs');
   points.forEach((p, i) => {

@@ -14,6 +14,7 @@ import { stylizedRiskGrid, stylizedStudy, type StylizedStudy } from './stylizedO
  */
 export const STUDY_COLUMNS = ['storage', 'trueM', 'trueL', 'trueN', 'trueExcess', 'lawN', 'lawL', 'lawPredictedExcess', 'lawM', 'lawMN', 'lawMExcess', 'regret'] as const;
 
+/** Compute the stylized storage study and write the run directory (THEORY.md sections 1-4). */
 export function writeStylizedStudy(params: ModelParams, storages: number[], outDir: string, opts: { command?: string; quiet?: boolean } = {}): StylizedStudy {
   mkdirSync(outDir, { recursive: true });
   const config = { kind: 'stylized-storage-study', model: params, storages };
