@@ -158,6 +158,7 @@ describe('figure conventions lint', () => {
     const bad = lintFigure({ mark: 'point', encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'err', type: 'quantitative' } } }, null);
     expect(bad).toEqual(expect.arrayContaining(['no title', 'x axis "n" has no title (with units)', 'y axis "err" has no title (with units)', 'no tooltip encoding', 'no provenance (usermeta.lossyscale missing)']));
     expect(bad.join('\n')).toMatch(/x axis "n" is on a linear scale/);
+    expect(lintFigure({ title: 't', data: { url: 'x.csv' }, mark: 'point', encoding: { tooltip: { field: 'a' } } }, null).join('\n')).toMatch(/data loaded from a URL/);
     expect(lintFigure({ title: 't', mark: 'point', encoding: { color: { field: 'L', type: 'nominal', legend: null }, tooltip: { field: 'L' } } }, null)).toContain('color encodes "L" without a legend');
     const meta = { provenance: {} as never, sources: [{ path: 'a', sha256: 'b' }], caption: 'c' };
     const good = lintFigure(

@@ -155,6 +155,7 @@ export function lintFigure(spec: Record<string, unknown>, meta: FigureMeta | nul
   for (const ch of ['x', 'y'] as const) if (fields[ch].length && !titled[ch]) w.push(`${ch} axis "${fields[ch][0]}" has no title (with units)`);
   for (const f of linearScaleFields) w.push(`${f.replace(':', ' axis "')}" is on a linear scale; sample sizes, bytes and budgets span decades (log scale expected)`);
   if (!hasTooltip && !(spec.mark && typeof spec.mark === 'object' && (spec.mark as { tooltip?: unknown }).tooltip)) w.push('no tooltip encoding');
+  if (/"url"\s*:/.test(JSON.stringify({ d: spec.data, l: spec.layer, c: [spec.hconcat, spec.vconcat, spec.concat] }))) w.push('data loaded from a URL, not inline (the report and the gallery cannot rely on it)');
   if (!meta) w.push('no provenance (usermeta.lossyscale missing)');
   else {
     if (!meta.provenance) w.push('no provenance record');
