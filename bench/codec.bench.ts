@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { codecVersionFor, loadCodecFor, type JxlBackend } from '../src/codec/codecBackend.js';
 import { compressImages, defaultWorkers } from '../src/codec/compressImages.js';
 import { encodeBatch } from '../src/codec/encodeBatch.js';
 import { createEncodePool } from '../src/codec/encodePool.js';
@@ -20,10 +21,69 @@ import { writeBenchResult } from './benchResult.js';
  *  - compressImages again, everything from the cache.
  * Distances 0 (lossless), 1, 2, 4, 7, 10, 15 at libjxl's default effort 7, and effort 3 for
  * comparison (smaller effort: faster, larger files). BENCH_IMAGES overrides the image count.
+ *
+ * Backends: the native libjxl 0.7 backend (gray as 1 channel, no alpha) against the
+ * @jsquash/jxl wasm backend (gray as RGB + opaque alpha) on the first BENCH_COMPARE_IMAGES
+ * (default 2,000) test images, effort 7, in this thread, measured in the same run with the
+ * two backends interleaved per distance: mean bytes, encode-only and decode-only rates, and
+ * the native/wasm rate ratio (machine-independent). BENCH_CODEC_PART=backends runs only this part.
  */
 const N = Number(process.env.BENCH_IMAGES ?? 1000);
 const distances = [0, 1, 2, 4, 7, 10, 15];
 const test = readFashionMnistSplit('/usr/share/datasets/fashion-mnist', 't10k');
+const onlyBackends = process.env.BENCH_CODEC_PART === 'backends';
+
+/** Encode-only and decode-only timing of one backend over `count` images at one distance. */
+async function timeBackend(backend: JxlBackend, count: number, distance: number): Promise<{ meanBytes: number; encodePerSecond: number; decodePerSecond: number }> {
+  const codec = await loadCodecFor(backend);
+  let bytes = 0;
+  let encMs = 0;
+  let decMs = 0;
+  for (let i = 0; i < count; i++) {
+    const px = test.pixels.subarray(i * 784, (i + 1) * 784);
+    const t0 = performance.now();
+    const stream = codec.encode(px, 28, 28, 1, { distance, effort: 7 });
+    const t1 = performance.now();
+    codec.decode(stream, { width: 28, height: 28, channels: 1 });
+    decMs += performance.now() - t1;
+    encMs += t1 - t0;
+    bytes += stream.length;
+  }
+  return { meanBytes: bytes / count, encodePerSecond: (1000 * count) / encMs, decodePerSecond: (1000 * count) / decMs };
+}
+
+const NB = Number(process.env.BENCH_COMPARE_IMAGES ?? 2000);
+const backendRows: Record<string, unknown>[] = [];
+await timeBackend('jsquash', 20, 1); // instantiate both codecs outside the timings
+await timeBackend('libjxl', 20, 1);
+for (const d of distances) {
+  const wasm = await timeBackend('jsquash', NB, d);
+  const native = await timeBackend('libjxl', NB, d);
+  const row = {
+    distance: d,
+    effort: 7,
+    images: NB,
+    jsquashMeanBytes: wasm.meanBytes,
+    libjxlMeanBytes: native.meanBytes,
+    bytesSavedPerImage: wasm.meanBytes - native.meanBytes,
+    jsquashEncodePerSecond: wasm.encodePerSecond,
+    libjxlEncodePerSecond: native.encodePerSecond,
+    encodeRateRatioNativeToWasm: native.encodePerSecond / wasm.encodePerSecond,
+    jsquashDecodePerSecond: wasm.decodePerSecond,
+    libjxlDecodePerSecond: native.decodePerSecond,
+    decodeRateRatioNativeToWasm: native.decodePerSecond / wasm.decodePerSecond,
+  };
+  backendRows.push(row);
+  console.log(
+    `backends d=${d}: jsquash ${wasm.meanBytes.toFixed(1)} B, libjxl ${native.meanBytes.toFixed(1)} B; encode ${wasm.encodePerSecond.toFixed(0)} vs ${native.encodePerSecond.toFixed(0)} images/s (x${row.encodeRateRatioNativeToWasm.toFixed(2)}), decode ${wasm.decodePerSecond.toFixed(0)} vs ${native.decodePerSecond.toFixed(0)} images/s`,
+  );
+}
+const backends = { codecVersions: { jsquash: codecVersionFor('jsquash'), libjxl: codecVersionFor('libjxl') }, imageShape: '28x28x1 (Fashion-MNIST test split, first N)', rows: backendRows };
+if (onlyBackends) {
+  const path = writeBenchResult('codec-backends', { ...backends, note: 'BENCH_CODEC_PART=backends; timings taken on a shared 2-core machine under load from other jobs unless re-run on a quiet machine' });
+  console.log(`wrote ${path}`);
+  process.exit(0);
+}
 const images = selectImages(test, Array.from({ length: N }, (_, i) => i));
 await loadJxlCodec(); // compile + instantiate the wasm outside the timings
 
@@ -72,6 +132,7 @@ const path = writeBenchResult('codec', {
   imageShape: '28x28x1 (Fashion-MNIST test split, first N)',
   inProcess: perDistance,
   pooled,
+  backends,
   estimate: {
     note: 'single-core ms per encode+decode averaged over the 7 distances at effort 7; divide by cores for the pool',
     msPerImageAllDistancesMean: meanMs,

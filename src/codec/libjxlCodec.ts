@@ -96,8 +96,10 @@ interface Lib {
 }
 let lib: Lib | undefined;
 
-/** Where the shared library file is (for the version hash); undefined if only the loader knows. */
+/** Where the shared library file is ($LOSSYSCALE_LIBJXL, else the usual lib dirs; for the version hash); undefined if only the loader knows. */
 function findLibraryFile(): string | undefined {
+  const override = process.env.LOSSYSCALE_LIBJXL;
+  if (override && override.trim() !== '') return override;
   const dirs = [
     ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
     `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
