@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WrittenFigure } from '../plot/render.js';
@@ -103,8 +104,33 @@ export async function regenerateAll(opts: { outDir?: string; only?: string[]; lo
   return { results, galleryChanged };
 }
 
-// `npm run figures [-- --out DIR] [-- name ...]`, or `npm run figures -- --gallery-only`
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--gallery-only')) {
+/**
+ * Regenerate into a temporary copy of figures/ and list the committed figures that would
+ * change (nothing in the tree is touched): the drift check behind `npm run figures -- --check`.
+ */
+export async function checkDrift(opts: { only?: string[]; log?: (line: string) => void } = {}): Promise<{ drift: string[]; failed: string[] }> {
+  const tmp = mkdtempSync(join(tmpdir(), 'lossyscale-figures-'));
+  try {
+    const src = join(repoRoot, 'figures');
+    if (existsSync(src)) cpSync(src, tmp, { recursive: true });
+    const { results } = await regenerateAll({ outDir: tmp, only: opts.only, log: opts.log ?? (() => undefined) });
+    return {
+      drift: results.flatMap((r) => r.written.filter((w) => w.status !== 'unchanged').map((w) => `figures/${w.path.split('/').pop()} (${w.status === 'new' ? 'not committed yet' : 'would change'})`)),
+      failed: results.filter((r) => r.error).map((r) => `${r.set}: ${r.error}`),
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// `npm run figures [-- --out DIR] [-- name ...]`, `npm run figures -- --gallery-only`, `npm run figures -- --check`
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--check')) {
+  const { drift, failed } = await checkDrift({ only: process.argv.slice(2).filter((a) => !a.startsWith('--')) });
+  for (const d of drift) console.log(`drift: ${d}`);
+  for (const f of failed) console.log(`failed: ${f}`);
+  console.log(drift.length || failed.length ? `figures: ${drift.length} figure(s) out of date, ${failed.length} set(s) failed` : 'figures: every committed figure is what its figure set draws from the committed results');
+  process.exitCode = drift.length || failed.length ? 1 : 0;
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--gallery-only')) {
   const g = writeGallery(join(repoRoot, 'figures'), defaultGalleryPath(repoRoot));
   console.log(`gallery: docs/gallery.md ${g.changed ? 'rewritten' : 'unchanged'} (${g.figures} figures)`);
   for (const p of g.problems) console.log(`  problem: ${p}`);
