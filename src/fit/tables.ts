@@ -41,7 +41,7 @@ export function mdTable(header: string[], rows: string[][], align?: ('l' | 'r')[
   return [line(header), line(sep), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** Fit parameters per task (paper Table 1) as Markdown ("value ± SE") or CSV (value, SE, interval). */
+/** Fit parameters per task (paper Table 1) as Markdown ("value ± SE", or "value [bootstrap interval]") or CSV (value, SE, interval). */
 export function fitTable(entries: { task: string; fit: LawFit }[], format: TableFormat = 'md'): string {
   if (!(TABLE_FORMATS as readonly string[]).includes(format)) throw new InputError('format', format, TABLE_FORMATS.join(', '));
   if (format === 'md') {
@@ -52,6 +52,10 @@ export function fitTable(entries: { task: string; fit: LawFit }[], format: Table
       ...PARAM_NAMES.map((p) => {
         if ((fit.form === 'excess' && p === 'Estar') || (fit.form === 'multiplicative' && p === 'B')) return '-';
         const se = fit.stdErr[p];
+        const iv = fit.intervals[p];
+        // Bootstrap fits show their percentile interval (the honest one when rows are
+        // correlated); Wald fits show the curvature standard error.
+        if (fit.intervalMethod === 'bootstrap-percentile' && iv) return `${sig(fit.params[p])} [${sig(iv[0], 3)}, ${sig(iv[1], 3)}]`;
         return se === null ? `${sig(fit.params[p])} (n.i.)` : `${sig(fit.params[p])} ± ${sig(se, 2)}`;
       }),
       sig(fit.nu),
