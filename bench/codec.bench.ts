@@ -15,7 +15,7 @@ import { writeBenchResult } from './benchResult.js';
  * JPEG XL throughput on Fashion-MNIST 28x28 images (THEORY.md section 6), encode + decode
  * per image, images per second:
  *  - codec, in-process: encodeBatch in this thread, no cache (the codec's single-thread rate);
- *  - compressImages with 1 worker thread and with all cores (threads started and warmed
+ *  - compressImages with 1 worker thread and with all cores, for each backend (threads started and warmed
  *    first), empty cache (includes hashing, messaging and cache writes): the ratios to the in-process rate are machine-independent
  *    measures of the pool's overhead and parallel speed-up;
  *  - compressImages again, everything from the cache.
@@ -99,25 +99,35 @@ for (const effort of [7, 3]) {
   }
 }
 
-const inProcessD2 = perDistance.find((r) => r.effort === 7 && r.distance === 2)!.imagesPerSecond as number;
+// In-process encode + decode rate at d = 2 per backend: the reference for the pool ratios.
+const inProcessD2: Record<JxlBackend, number> = {
+  jsquash: perDistance.find((r) => r.effort === 7 && r.distance === 2)!.imagesPerSecond as number,
+  libjxl: 0,
+};
+{
+  const t0 = performance.now();
+  await encodeBatch({ width: 28, height: 28, channels: 1, count: N, pixels: images.pixels, settings: { distance: 2, effort: 7, backend: 'libjxl' } });
+  inProcessD2.libjxl = N / ((performance.now() - t0) / 1000);
+  console.log(`in-process libjxl effort 7 d=2: ${inProcessD2.libjxl.toFixed(0)} images/s (encode + decode)`);
+}
 const all = defaultWorkers();
 const pooled: Record<string, unknown>[] = [];
-for (const workers of [1, all]) {
+for (const [backend, workers] of (['jsquash', 'libjxl'] as const).flatMap((b) => [1, all].map((w) => [b, w] as const))) {
   const dir = mkdtempSync(join(tmpdir(), 'lossyscale-bench-codec-'));
   // Start and warm the threads first (tsx + wasm compile, ~1 s), so the rate is steady-state.
   const pool = createEncodePool(workers);
   try {
-    await Promise.all(Array.from({ length: workers }, () => pool.run({ width: 28, height: 28, channels: 1, count: 1, pixels: images.pixels.subarray(0, 784), settings: { distance: 1, effort: 7 } })));
+    await Promise.all(Array.from({ length: workers }, () => pool.run({ width: 28, height: 28, channels: 1, count: 1, pixels: images.pixels.subarray(0, 784), settings: { distance: 1, effort: 7, backend } })));
     const t0 = performance.now();
-    const c = await compressImages(images, 2, { cacheDir: dir, pool });
+    const c = await compressImages(images, 2, { cacheDir: dir, pool, backend });
     const cold = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const again = await compressImages(images, 2, { cacheDir: dir, pool });
+    const again = await compressImages(images, 2, { cacheDir: dir, pool, backend });
     const warm = (performance.now() - t1) / 1000;
     if (c.encodedCount !== N || again.encodedCount !== 0) throw new Error('cache did not behave');
-    const row = { workers, distance: 2, effort: 7, imagesPerSecond: N / cold, ratioToInProcess: N / cold / inProcessD2, cachedImagesPerSecond: N / warm };
+    const row = { backend, workers, distance: 2, effort: 7, imagesPerSecond: N / cold, ratioToInProcess: N / cold / inProcessD2[backend], inProcessImagesPerSecond: inProcessD2[backend], cachedImagesPerSecond: N / warm };
     pooled.push(row);
-    console.log(`compressImages d=2 workers=${workers}: ${(N / cold).toFixed(0)} images/s (x${row.ratioToInProcess.toFixed(2)} of in-process), from cache ${(N / warm).toFixed(0)} images/s`);
+    console.log(`compressImages ${backend} d=2 workers=${workers}: ${(N / cold).toFixed(0)} images/s (x${row.ratioToInProcess.toFixed(2)} of in-process), from cache ${(N / warm).toFixed(0)} images/s`);
   } finally {
     await pool.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
 import { codecVersionFor } from '../src/codec/codecBackend.js';
 import { compressImages } from '../src/codec/compressImages.js';
 import { loadLibjxlCodec, readJxlStreamInfo } from '../src/codec/libjxlCodec.js';
@@ -158,5 +160,43 @@ describe('native libjxl backend', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/sudo apt-get install libjxl0\.7/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('codec sizes --backend libjxl reports per-distance sizes of an RGB folder dataset (lossless exact)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lossyscale-codec-native-cli-'));
+    try {
+      const root = join(dir, 'imgs');
+      for (const [c, hue] of [['red', 0], ['blue', 2]] as const) {
+        mkdirSync(join(root, c), { recursive: true });
+        for (let i = 0; i < 4; i++) {
+          const png = new PNG({ width: 16, height: 16 });
+          for (let k = 0; k < 256; k++) {
+            const rgb = [60 + ((k * 5 + i * 11) % 90), 80 + ((k * 3) % 40), 50 + ((k + i) % 30)];
+            rgb[hue] = 200;
+            png.data.set([...rgb, 255], 4 * k);
+          }
+          writeFileSync(join(root, c, `${i}.png`), PNG.sync.write(png));
+        }
+      }
+      const out: string[] = [];
+      const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+      let code: number;
+      try {
+        code = await main(['codec', 'sizes', '--dataset', 'folder', '--root', root, '--test-fraction', '0', '--backend', 'libjxl', '--distances', '0,1', '--workers', '0', '--cache', join(dir, 'cache'), '--json']);
+      } finally {
+        log.mockRestore();
+      }
+      expect(code).toBe(0);
+      const r = JSON.parse(out.join('\n')) as { backend: string; codecVersion: string; rows: { distance: number; images: number; failed: number; mean: number; encoded: number }[] };
+      expect(r.backend).toBe('libjxl');
+      expect(r.codecVersion).toMatch(/^libjxl@0\.7\./);
+      expect(r.rows.map((x) => [x.distance, x.images, x.failed, x.encoded])).toEqual([
+        [0, 8, 0, 8],
+        [1, 8, 0, 8],
+      ]);
+      for (const row of r.rows) expect(row.mean).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
