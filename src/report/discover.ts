@@ -415,10 +415,15 @@ export function readRun(dir: string, problems: string[]): RunEntry {
   const figures = discoverFigures(join(dir, 'figures'), problems);
   const summaryPath = join(dir, 'summary.json');
   const summary = existsSync(summaryPath) ? readJson(summaryPath, problems, 'summary.json') : undefined;
-  const files = readdirSync(dir)
-    .filter((f) => statSync(join(dir, f)).isFile())
-    .sort()
-    .map((f) => ({ name: f, bytes: statSync(join(dir, f)).size }));
+  const files: { name: string; bytes: number }[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    try {
+      const st = statSync(join(dir, f));
+      if (st.isFile()) files.push({ name: f, bytes: st.size });
+    } catch {
+      problems.push(`${displayPath(join(dir, f))}: cannot be read (broken link?); ignored`);
+    }
+  }
   return { dir, displayPath: shown, run, law, tables, figures, files, summary };
 }
 
