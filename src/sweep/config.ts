@@ -48,6 +48,8 @@ export const sweepConfigSchema = obj({
     /** Encoder worker threads (default: the machine's cores). */
     workers: optional(num({ integer: true, min: 0 })),
     effort: optional(num({ integer: true, min: 1, max: 9 }), 7),
+    /** Encoder: 'jsquash' (@jsquash/jxl WebAssembly, the default) or 'libjxl' (the system library; see docs of the codec). */
+    backend: optional(oneOf(['jsquash', 'libjxl'] as const)),
   }),
   grid: obj({
     fractions: arr(num({ min: 0, minOpen: true, max: 1 }), { minLength: 1, increasing: true }),

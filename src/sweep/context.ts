@@ -3,7 +3,7 @@ import { selectImages, type ImageSet } from '../data/imageSet.js';
 import { compressImages, type CompressedImages } from '../codec/compressImages.js';
 import { createEncodePool, type EncodePool } from '../codec/encodePool.js';
 import { defaultWorkers } from '../codec/compressImages.js';
-import { jxlCodecVersion } from '../codec/jxlCodec.js';
+import { codecVersionFor, DEFAULT_BACKEND } from '../codec/codecBackend.js';
 import { InputError } from '../errors.js';
 import type { SweepConfig } from './config.js';
 import { stratifiedOrder } from './stratify.js';
@@ -98,6 +98,7 @@ export async function openSweepContext(
     compressImages(set, distance, {
       cacheDir: config.codec.cacheDir!,
       effort: config.codec.effort,
+      ...(config.codec.backend ? { backend: config.codec.backend } : {}),
       pool: getPool(),
       onProgress: opts.onCodecProgress ? (done, total) => opts.onCodecProgress!(label, done, total) : undefined,
       checkInterrupt: opts.checkInterrupt,
@@ -124,7 +125,7 @@ export async function openSweepContext(
     testSet: selectImages(testSplit, test),
     matrixTestSet,
     poolPosition,
-    codecVersion: jxlCodecVersion(),
+    codecVersion: codecVersionFor(config.codec.backend ?? DEFAULT_BACKEND),
     compress,
     poolAt: (d) => memo(poolMemo, poolSet, d, `pool d=${d}`),
     matrixTestAt: (d) => memo(testMemo, matrixTestSet, d, `test d=${d}`),
