@@ -135,6 +135,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   const figures = [...byName.values()];
   const runOf = (f: FigureEntry): RunEntry | undefined => runs.find((r) => r.figures.includes(f)) ?? runs.find((r) => figureUsesDir(f, r.dir));
   const groups = new Map<string, FigureEntry[]>();
+  const groupOf = new Map<FigureEntry, string>();
   for (const f of figures) {
     let g = classifyFigure(f.name).group;
     // A sweep may name its figures without a prefix (fig1-scaling, fig2-allocation): a paper
@@ -142,11 +143,28 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     const run = runOf(f);
     if (run && !isStylizedRun(run) && realFigureNumber(f.name) !== null && !g.startsWith('real:')) g = `real:${run.displayPath.split('/').pop()}`;
     groups.set(g, [...(groups.get(g) ?? []), f]);
+    groupOf.set(f, g);
   }
+  /** The section holding most of a run's figures: its tables are shown there. */
+  const homeGroup = (r: RunEntry): string | null => {
+    const count = new Map<string, number>();
+    for (const f of figures) if (runOf(f) === r) count.set(groupOf.get(f)!, (count.get(groupOf.get(f)!) ?? 0) + 1);
+    return [...count.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  };
 
   const sections: Section[] = [];
   const glance: ReportModel['glance'] = [];
   const placedTables = new Set<RunEntry>();
+  /** Table blocks of the runs at home in `group` (or matching `extra`), each run placed once. */
+  const tablesFor = (group: string, extra: (r: RunEntry) => boolean = () => false): Block[] => {
+    const out: Block[] = [];
+    for (const r of runs) {
+      if (placedTables.has(r) || !(homeGroup(r) === group || extra(r))) continue;
+      placedTables.add(r);
+      out.push(...tableBlocks(r.tables, (t) => `${t.name.replace(/[-_]/g, ' ')}, ${r.displayPath}`));
+    }
+    return out;
+  };
 
   // 1. The law and its exponents.
   const stylizedRuns = runs.filter((r) => isStylizedRun(r));
@@ -204,15 +222,12 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       id: 'theory',
       title: 'Stylized model: what the theory predicts',
       intro: '<p>Deterministic-risk curves of the stylized model (Lemma 1): the error ridge regression reaches in the limit, before any sampling. Their local log-log slopes converge to the Theorem-1 exponents above (slowly near β = 2κ).</p>',
-      blocks: [{ kind: 'figures', figures: sortFigures(theory) }],
+      blocks: [{ kind: 'figures', figures: sortFigures(theory) }, ...tablesFor('theory')],
     });
   const fig6 = groups.get('fig6') ?? [];
   const fig6Blocks: Block[] = fig6.length ? [{ kind: 'figures', figures: sortFigures(fig6) }] : [];
   if (!fig6.length && (theory.length || stylizedRuns.length)) fig6Blocks.push({ kind: 'note', tone: 'warn', html: 'No Figure-6 simulation figure (<code>fig6-sim-*.vl.json</code>) was found: run <code>lossyscale simulate --config sims/fig6.json</code> and <code>npm run figures</code>.' });
-  for (const r of stylizedRuns) {
-    fig6Blocks.push(...tableBlocks(r.tables, (t) => `${t.name.replace(/[-_]/g, ' ')}, ${r.displayPath}`));
-    placedTables.add(r);
-  }
+  fig6Blocks.push(...tablesFor('fig6', (r) => !!isStylizedRun(r) && homeGroup(r) === null));
   if (fig6Blocks.length)
     sections.push({
       id: 'figure-6',
@@ -226,7 +241,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       id: 'storage',
       title: 'Spending a storage budget',
       intro: '<p>Given the law, a budget S buys the split n*(S), L*(S) that minimises the predicted error (paper Figure 2 and Equation 3). Compare it with keeping every sample at original quality: the optimum keeps more samples at fewer bytes each.</p>',
-      blocks: [{ kind: 'figures', figures: sortFigures(storage) }],
+      blocks: [{ kind: 'figures', figures: sortFigures(storage) }, ...tablesFor('storage')],
     });
 
   // 5. Real data, one section per figure prefix (one per sweep).
