@@ -91,3 +91,10 @@ describe('the freshness check and regeneration can fail', () => {
     expect(await regenerateSet('broken', broken, figs)).toEqual({ set: 'broken', written: [], error: 'no results yet' });
   });
 });
+
+describe('gallery markdown', () => {
+  it('escapes markdown emphasis in titles and captions (n*(S), R_det)', async () => {
+    const { mdEscape } = await import('../src/report/gallery.js');
+    expect(mdEscape('optimal n*(S) and L*(S), R_det  [x]')).toBe('optimal n\\*(S) and L\\*(S), R\\_det \\[x\\]');
+  });
+});

@@ -17,6 +17,11 @@ const GROUP_TITLES: [test: (g: string) => boolean, title: string, order: number]
   [(g) => g === 'other', 'Other figures', 4],
 ];
 
+/** Escape markdown emphasis/code/link characters in plain text (n*(S), R_det, ...). */
+export function mdEscape(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/([\\`*_[\]<>|])/g, '\\$1');
+}
+
 function groupTitle(group: string): { title: string; order: number } {
   for (const [test, title, order] of GROUP_TITLES) if (test(group)) return { title: group.startsWith('real:') ? `${title}: ${group.slice(5)}` : title, order };
   return { title: group, order: 9 };
@@ -51,11 +56,11 @@ export function galleryMarkdown(figuresDir: string, galleryPath: string): { mark
     lines.push(`## ${groupTitle(g).title}`, '');
     const sorted = [...list].sort((a, b) => classifyFigure(a.name).order - classifyFigure(b.name).order || a.name.localeCompare(b.name));
     for (const f of sorted) {
-      const title = f.title.replace(/\s+/g, ' ').trim();
+      const title = mdEscape(f.title);
       lines.push(`### ${title}`, '');
-      if (f.subtitle) lines.push(`*${f.subtitle.replace(/\s+/g, ' ').trim()}*`, '');
-      lines.push(`![${title.replace(/[[\]]/g, '')}](${rel(f.svgPath!)})`, '');
-      if (f.meta?.caption) lines.push(f.meta.caption.replace(/\s+/g, ' ').trim(), '');
+      if (f.subtitle) lines.push(`*${mdEscape(f.subtitle)}*`, '');
+      lines.push(`![${title}](${rel(f.svgPath!)})`, '');
+      if (f.meta?.caption) lines.push(mdEscape(f.meta.caption), '');
       const src = (f.meta?.sources ?? []).map((s) => `\`${s.path}\``).join(', ');
       lines.push(`<sub>\`${f.displayPath}\`${src ? ` · data: ${src}` : ''}</sub>`, '');
     }
