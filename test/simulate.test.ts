@@ -62,11 +62,30 @@ describe('Monte Carlo engine', () => {
         // Stored values are rounded to 8 (excess) and 10 (errors) significant digits.
         expect(cell.excess[k]).toBeCloseTo(populationExcessRisk(params, cell.m, w, { tailLevels: 6 }), 6);
         expect(Math.abs((cell.val as number[])[k] - mse(val, w))).toBeLessThan(1e-8);
-        expect(Math.abs((cell.test as number[])[k] - mse(test, w))).toBeLessThan(1e-8);
+        if (k === cell.sel) expect(Math.abs((cell.testSel as number) - mse(test, w))).toBeLessThan(1e-8);
       });
       const vals = cell.val as number[];
       expect(cell.sel).toBe(vals.indexOf(Math.min(...vals)));
+      expect(cell.testSel).toBeTypeOf('number');
       expect(cell.oracle).toBe(cell.excess.indexOf(Math.min(...cell.excess)));
+    }
+  });
+
+  it('sampled test error with oracle selection is the direct test MSE of the exact-risk-selected fit', () => {
+    const pl = plan({ testSize: 150, scoring: 'sampled', lambdaSelection: 'oracle', n: [60], levels: [2, 3], lambda0: [0.1, 1, 10] });
+    const res = runRepetition(pl, 1);
+    const opts = { keptLevels: 3, levelsGenerated: 5 };
+    const train = sampleRows(params, opts, 60, pl.seed, 1, 0);
+    const test = sampleRows(params, opts, 150, pl.seed, 1, 2);
+    for (const cell of res.cells) {
+      const L = bitsPerSample(2, cell.m);
+      expect(cell.sel).toBe(cell.oracle);
+      const X = new Matrix(train.x.map((r) => Array.from(r.subarray(0, L))));
+      const y = Matrix.columnVector(Array.from(train.y));
+      const w = solve(X.transpose().mmul(X).add(Matrix.eye(L).mul(pl.lambdas[0][cell.sel])), X.transpose().mmul(y)).to1DArray();
+      const mse = test.x.reduce((s, row, i) => s + (test.y[i] - w.reduce((t, wj, j) => t + wj * row[j], 0)) ** 2, 0) / test.x.length;
+      // testSel is rounded to 10 significant digits; the solves differ in rounding only.
+      expect(Math.abs((cell.testSel as number) - mse)).toBeLessThan(1e-8);
     }
   });
 

@@ -77,7 +77,7 @@ export function aggregate(plan: SimulationPlan, results: RepetitionResult[]): Ru
       const rows = sorted.map((r) => r.cells.find((c) => c.n === n && c.m === m)).filter((c) => c !== undefined);
       const corr = tailEnergy(plan.params, m) - tailEnergy(plan.params, m, { tailLevels: M });
       const sel = rows.map((c) => c.excess[c.sel]);
-      const scoreVals = plan.scoring === 'sampled' ? rows.map((c) => (c.test as number[])[c.sel] - tau2 + corr) : sel.map((x) => x + corr);
+      const scoreVals = plan.scoring === 'sampled' ? rows.map((c) => (c.testSel ?? (c.test as number[])[c.sel]) - tau2 + corr) : sel.map((x) => x + corr);
       const score = meanStdErr(scoreVals);
       const oracle = meanStdErr(rows.map((c) => c.excess[c.oracle] + corr));
       const logL0 = rows.reduce((s, c) => s + Math.log(plan.lambda0[c.sel]), 0) / Math.max(rows.length, 1);

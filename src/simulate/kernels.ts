@@ -99,19 +99,32 @@ export interface Tridiagonal {
 /**
  * Householder tridiagonalisation of the symmetric dim x dim matrix `a` (row-major; only the
  * lower triangle is read and updated, the rest is destroyed), Golub & Van Loan algorithm
- * 8.3.1: (4/3) dim^3 flops. The product p = A22 v walks each lower-triangle row once and
- * scatters its transpose contribution (p_j += a_ij v_i), so every inner loop is contiguous
- * and the matrix streams through the cache once per product and once per rank-2 update
- * (THEORY.md section 5). 1.5x faster than the full-storage loop it replaced.
+ * 8.3.1: (4/3) dim^3 flops (THEORY.md section 5). Lower triangle only, every inner loop
+ * contiguous: the product p = A22 v walks each lower-triangle row once and scatters its
+ * transpose contribution (p_j += a_ij v_i). The rank-2 update of step k,
+ * A22 -= v w^T + w v^T, is fused with the product of step k+1: column k+1 is updated first
+ * (it defines v_{k+1}), then one pass over the rows updates each entry and immediately
+ * accumulates it into p_{k+1}, so the matrix streams through the cache once per step instead
+ * of twice. Every entry and every p_j sees exactly the same operations in the same order as
+ * in the unfused algorithm (rows ascending, columns ascending), so the result is bit-identical
+ * to it.
  */
 export function tridiagonalize(a: Float64Array, dim: number, work?: { v: Float64Array; p: Float64Array }): Tridiagonal {
   const diag = new Float64Array(dim);
   const off = new Float64Array(Math.max(dim - 1, 0));
   const vectors = new Float64Array(dim * dim);
   const beta = new Float64Array(dim);
-  const v = work?.v ?? new Float64Array(dim);
-  const p = work?.p ?? new Float64Array(dim);
+  // Pending rank-2 update (v_prev, w_prev) of the previous step, and the current step's v, p.
+  let vPrev: Float64Array = work?.v ?? new Float64Array(dim);
+  let wPrev: Float64Array = work?.p ?? new Float64Array(dim);
+  let v: Float64Array = new Float64Array(dim);
+  let p: Float64Array = new Float64Array(dim);
+  let pending = false;
   for (let k = 0; k + 2 < dim; k++) {
+    if (pending) {
+      // Column k (rows k..dim-1) of the previous step's update: it defines this step's reflector.
+      for (let i = k; i < dim; i++) a[i * dim + k] -= vPrev[i] * wPrev[k] + wPrev[i] * vPrev[k];
+    }
     // x = a[k+1..dim-1][k]; v with v[k+1] = 1 so that H x = mu e_1 (GvL algorithm 5.1.1).
     let sigma = 0;
     for (let i = k + 2; i < dim; i++) {
@@ -123,6 +136,16 @@ export function tridiagonalize(a: Float64Array, dim: number, work?: { v: Float64
     if (sigma === 0) {
       off[k] = x0;
       beta[k] = 0;
+      if (pending) {
+        // Finish the previous update on rows/columns k+1.. (no product this step).
+        for (let i = k + 1; i < dim; i++) {
+          const ri = i * dim;
+          const vi = vPrev[i];
+          const wi = wPrev[i];
+          for (let j = k + 1; j <= i; j++) a[ri + j] -= vi * wPrev[j] + wi * vPrev[j];
+        }
+      }
+      pending = false;
       continue;
     }
     const mu = Math.sqrt(x0 * x0 + sigma);
@@ -137,31 +160,59 @@ export function tridiagonalize(a: Float64Array, dim: number, work?: { v: Float64
       vectors[vrow + i] = v[i];
       p[i] = 0;
     }
-    // p = A22 v from the lower triangle: row i gives p_i += sum_{j<=i} a_ij v_j and p_j += a_ij v_i (j < i).
-    for (let i = k + 1; i < dim; i++) {
-      const ri = i * dim;
-      const vi = v[i];
-      let t = 0;
-      for (let j = k + 1; j < i; j++) {
-        const aij = a[ri + j];
-        t += aij * v[j];
-        p[j] += aij * vi;
+    // p = A22 v from the lower triangle (after the pending update, applied in the same pass):
+    // row i gives p_i += sum_{j<=i} a_ij v_j and p_j += a_ij v_i (j < i).
+    if (pending) {
+      for (let i = k + 1; i < dim; i++) {
+        const ri = i * dim;
+        const vi = v[i];
+        const ui = vPrev[i];
+        const wi = wPrev[i];
+        let t = 0;
+        for (let j = k + 1; j < i; j++) {
+          const aij = a[ri + j] - (ui * wPrev[j] + wi * vPrev[j]);
+          a[ri + j] = aij;
+          t += aij * v[j];
+          p[j] += aij * vi;
+        }
+        const aii = a[ri + i] - (ui * wPrev[i] + wi * vPrev[i]);
+        a[ri + i] = aii;
+        p[i] += t + aii * vi;
       }
-      p[i] += t + a[ri + i] * vi;
+    } else {
+      for (let i = k + 1; i < dim; i++) {
+        const ri = i * dim;
+        const vi = v[i];
+        let t = 0;
+        for (let j = k + 1; j < i; j++) {
+          const aij = a[ri + j];
+          t += aij * v[j];
+          p[j] += aij * vi;
+        }
+        p[i] += t + a[ri + i] * vi;
+      }
     }
     let pv = 0;
     for (let i = k + 1; i < dim; i++) {
       p[i] *= b;
       pv += p[i] * v[i];
     }
-    // w = p - (b/2)(p.v) v ; lower(A22) -= v w^T + w v^T  (w stored in p)
+    // w = p - (b/2)(p.v) v ; lower(A22) -= v w^T + w v^T is left pending (w stored in p).
     const half = 0.5 * b * pv;
     for (let i = k + 1; i < dim; i++) p[i] -= half * v[i];
-    for (let i = k + 1; i < dim; i++) {
+    let tmp = vPrev;
+    vPrev = v;
+    v = tmp;
+    tmp = wPrev;
+    wPrev = p;
+    p = tmp;
+    pending = true;
+  }
+  if (pending) {
+    // The last update touches only the trailing 2 x 2 block (rows/columns dim-2, dim-1).
+    for (let i = dim - 2; i < dim; i++) {
       const ri = i * dim;
-      const vi = v[i];
-      const wi = p[i];
-      for (let j = k + 1; j <= i; j++) a[ri + j] -= vi * p[j] + wi * v[j];
+      for (let j = dim - 2; j <= i; j++) a[ri + j] -= vPrev[i] * wPrev[j] + wPrev[i] * vPrev[j];
     }
   }
   if (dim >= 2) {

@@ -13,9 +13,13 @@ import { levelsGenerated, type SimulationPlan } from './plan.js';
  * - per (n, m) one Householder tridiagonalisation G = Q T Q^T serves every lambda:
  *   w(lambda) = Q (T + lambda I)^{-1} Q^T X^T y (an O(L) tridiagonal solve and O(L^2)
  *   reflections per lambda; equivalent to an eigendecomposition, cheaper by the QL sweep);
- * - validation and sampled test errors from sufficient statistics: with G_v = X_v^T X_v,
- *   c_v = X_v^T y_v, s_v = y_v^T y_v, the error of w is (s_v - 2 w.c_v + w^T G_v w)/n_v,
- *   O(L^2) per lambda instead of a 10,000-row product;
+ * - validation errors (needed for every lambda, to select one) from sufficient statistics: with
+ *   G_v = X_v^T X_v, c_v = X_v^T y_v, s_v = y_v^T y_v, the error of w is
+ *   (s_v - 2 w.c_v + w^T G_v w)/n_v, O(L^2) per lambda instead of a 10,000-row product;
+ * - the sampled test error is only needed at the selected lambda of each (n, m): after all
+ *   cells are fitted, the test set is drawn block by block (never stored) and mean (y - X_m w)^2
+ *   is evaluated directly for those |n| x |levels| weight vectors, about 2 n_test sum_m L(m)
+ *   flops per n instead of an n_test L(m_max)^2 test Gram (10x less for Figure 6);
  * - the exact risk R(w) is O(L) per w.
  *
  * Random streams: training (seed, rep, 0), validation (seed, rep, 1), test (seed, rep, 2), so
@@ -28,7 +32,9 @@ export interface CellResult {
   excess: number[];
   /** Validation mean squared error per lambda (absent without a validation set). */
   val?: number[];
-  /** Sampled test mean squared error per lambda (scoring 'sampled' only). */
+  /** Sampled test mean squared error at the selected lambda (scoring 'sampled' only), evaluated directly on the test rows. */
+  testSel?: number;
+  /** Legacy rows (before testSel): sampled test error per lambda. Read by aggregate for old results files; no longer written. */
   test?: number[];
   /** Index of the selected lambda (validation argmin, or exact-risk argmin for 'oracle'). */
   sel: number;
@@ -93,8 +99,9 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
 
   const val = plan.lambdaSelection === 'validation' || plan.validationSize > 0 ? newMoments() : undefined;
   if (val && plan.validationSize > 0) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 1), val, plan.validationSize);
-  const test = plan.scoring === 'sampled' ? newMoments() : undefined;
-  if (test) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 2), test, plan.testSize);
+  const sampledTest = plan.scoring === 'sampled';
+  /** Selected weight vectors (one per cell, in cell order) for the direct test evaluation. */
+  const selected: Float64Array[] = [];
 
   const train = newMoments();
   const trainSampler = createSampler(params, samplerOpts, plan.seed, rep, 0);
@@ -125,24 +132,89 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
       const wl = w.subarray(0, L);
       const excess: number[] = [];
       const valErr: number[] = [];
-      const testErr: number[] = [];
-      for (const lambda of lambdas) {
+      let wSel: Float64Array | undefined;
+      let valBest = Infinity;
+      for (let k = 0; k < lambdas.length; k++) {
+        const lambda = lambdas[k];
         solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, wl, piv);
         applyQ(tri, wl);
         excess.push(K[mi] + estimationError(params, m, wl));
         if (val && val.rows > 0) valErr.push(sampledError(val, Lp, wl, L));
-        if (test) testErr.push(sampledError(test, Lp, wl, L));
+        if (sampledTest) {
+          // Keep the w of the running selection (strict < : the first minimum, as argmin).
+          const score = plan.lambdaSelection === 'validation' ? valErr[k] : excess[k];
+          if (k === 0 || score < valBest) {
+            valBest = score;
+            wSel = wSel ?? new Float64Array(L);
+            wSel.set(wl);
+          }
+        }
       }
       timing.solveSeconds += now() - ts;
       const oracle = argmin(excess);
       const sel = plan.lambdaSelection === 'validation' ? argmin(valErr) : oracle;
       const cell: CellResult = { n, m, excess: excess.map((x) => roundSig(x, 8)), sel, oracle };
       if (valErr.length) cell.val = valErr.map((x) => roundSig(x, 10));
-      if (testErr.length) cell.test = testErr.map((x) => roundSig(x, 10));
+      if (sampledTest) selected.push(wSel as Float64Array);
       cells.push(cell);
     }
   }
+  if (sampledTest) {
+    const ta = now();
+    const s0 = timing.sampleSeconds;
+    const sse = directTestErrors(createSampler(params, samplerOpts, plan.seed, rep, 2), plan.testSize, B, Lp, selected, timing);
+    cells.forEach((cell, i) => (cell.testSel = roundSig(sse[i] / plan.testSize, 10)));
+    timing.solveSeconds += now() - ta - (timing.sampleSeconds - s0); // evaluation only; drawing the test rows counts as sampling
+  }
   return { rep, cells, seconds: now() - t0, timing };
+}
+
+/**
+ * Sums of squared test residuals sum_i (y_i - x_i[0..L) . w)^2 for every weight vector in
+ * `ws` (L = its length), over `rows` fresh samples drawn block by block from `sampler` and
+ * discarded after use (THEORY.md section 5: the sampled test error of the selected fit).
+ */
+function directTestErrors(
+  sampler: StylizedSampler,
+  rows: number,
+  B: number,
+  Lp: number,
+  ws: Float64Array[],
+  timing: { sampleSeconds: number },
+): Float64Array {
+  const xt = new Float64Array(Lp * B);
+  const yb = new Float64Array(B);
+  const r = new Float64Array(B);
+  const sse = new Float64Array(ws.length);
+  let left = rows;
+  while (left > 0) {
+    const k = Math.min(B, left);
+    const ta = now();
+    sampler.fill(k, xt, B, yb);
+    timing.sampleSeconds += now() - ta;
+    for (let c = 0; c < ws.length; c++) {
+      const w = ws[c];
+      const L = w.length;
+      for (let i = 0; i < k; i++) r[i] = yb[i];
+      // Four features per sweep over the block: a quarter of the loads and stores of r.
+      let j = 0;
+      for (; j + 3 < L; j += 4) {
+        const w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
+        const o0 = j * B, o1 = o0 + B, o2 = o1 + B, o3 = o2 + B;
+        for (let i = 0; i < k; i++) r[i] -= w0 * xt[o0 + i] + w1 * xt[o1 + i] + w2 * xt[o2 + i] + w3 * xt[o3 + i];
+      }
+      for (; j < L; j++) {
+        const wj = w[j];
+        const o = j * B;
+        for (let i = 0; i < k; i++) r[i] -= wj * xt[o + i];
+      }
+      let s = 0;
+      for (let i = 0; i < k; i++) s += r[i] * r[i];
+      sse[c] += s;
+    }
+    left -= k;
+  }
+  return sse;
 }
 
 /** Mean squared error of w on a sampled set from its sufficient statistics: (s - 2 w.c + w^T G w)/rows. */
