@@ -162,6 +162,9 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
     }));
     if (!rows.length) return;
     const lawRows = name.startsWith('fig3') && law ? s.allocationCurve.map((a) => ({ S: a.storageBytes, errorPct: pct(a.error), strategy: 'law-predicted optimum Err*(S)' })) : [];
+    // Legend order: the three named strategies, then fixed levels by distance, then the law line.
+    const rank = (n: string): number => (n === 'scaling-optimal' ? -3 : n === 'original' ? -2 : n === 'randomized' ? -1 : n.startsWith('fixed-d=') ? Number(n.slice(8)) : 1e9);
+    const domain = [...new Set([...rows.map((r) => r.strategy as string), ...lawRows.map((r) => r.strategy)])].sort((a, b) => rank(a) - rank(b));
     const Smin = Math.min(...rows.map((r) => r.S as number)) / 1.5;
     const Smax = Math.max(...rows.map((r) => r.S as number)) * 1.5;
     // The law's predicted optimum joins the strategies as one more series (same legend).
@@ -175,16 +178,16 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
         width: 420,
         height: 280,
         layer: [
-          { data: { values: rows }, mark: 'rule', encoding: { x: { field: 'S', type: 'quantitative', scale: { type: 'log', domain: [Smin, Smax], nice: false } }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'strategy', type: 'nominal', title: 'strategy' } } },
+          { data: { values: rows }, mark: 'rule', encoding: { x: { field: 'S', type: 'quantitative', scale: { type: 'log', domain: [Smin, Smax], nice: false } }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain } } } },
           {
             data: { values: rows },
             mark: { type: 'line', point: { filled: true, size: 60 } },
             encoding: {
               x: { field: 'S', type: 'quantitative', scale: { type: 'log', domain: [Smin, Smax], nice: false }, title: 'storage budget S (bytes, log)' },
               y: { field: 'errorPct', type: 'quantitative', scale: { zero: false }, title: 'test error (%)' },
-              color: { field: 'strategy', type: 'nominal', title: 'strategy' },
-              strokeDash: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { range: DASHES } },
-              shape: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { range: SHAPES } },
+              color: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain } },
+              strokeDash: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain, range: DASHES } },
+              shape: { field: 'strategy', type: 'nominal', title: 'strategy', scale: { domain, range: SHAPES } },
               tooltip: [{ field: 'strategy' }, { field: 'S', title: 'budget (bytes)', format: ',' }, { field: 'used', title: 'bytes used', format: ',' }, { field: 'n', title: 'images' }, { field: 'L', title: 'bytes/image' }, { field: 'distance' }, { field: 'errorPct', title: 'error (%)' }, { field: 'seeds' }],
             },
           },
