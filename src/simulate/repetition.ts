@@ -13,6 +13,9 @@ import { levelsGenerated, type SimulationPlan } from './plan.js';
  * - per (n, m) one Householder tridiagonalisation G = Q T Q^T serves every lambda:
  *   w(lambda) = Q (T + lambda I)^{-1} Q^T X^T y (an O(L) tridiagonal solve and O(L^2)
  *   reflections per lambda; equivalent to an eigendecomposition, cheaper by the QL sweep);
+ *   when n < L and it is cheaper, the dual n x n kernel K = X X^T is tridiagonalised instead
+ *   and w(lambda) = X^T Q (T + lambda I)^{-1} Q^T y (the first rows of the training set are
+ *   kept row-major for this);
  * - validation errors (needed for every lambda, to select one) from sufficient statistics: with
  *   G_v = X_v^T X_v, c_v = X_v^T y_v, s_v = y_v^T y_v, the error of w is
  *   (s_v - 2 w.c_v + w^T G_v w)/n_v, O(L^2) per lambda instead of a 10,000-row product;
@@ -78,13 +81,21 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
   const yb = new Float64Array(B);
 
   const newMoments = (): Moments => ({ g: new Float64Array(Lp * Lp), c: new Float64Array(Lp), syy: 0, rows: 0 });
-  const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number): void => {
+  const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number, keep?: { x: Float64Array; y: Float64Array; rows: number }): void => {
     let left = rows;
     while (left > 0) {
       const k = Math.min(B, left);
       const ta = now();
       sampler.fill(k, xt, B, yb);
       const tb = now();
+      if (keep) {
+        // Row-major copy of the first keep.rows samples (the dual route's data matrix).
+        for (let i = 0; i < k && mom.rows + i < keep.rows; i++) {
+          const r = mom.rows + i;
+          for (let j = 0; j < Lmax; j++) keep.x[r * Lmax + j] = xt[j * B + i];
+          keep.y[r] = yb[i];
+        }
+      }
       syrkUpper(mom.g, Lp, xt, B, Lp, k);
       gemvXty(mom.c, xt, B, Lmax, yb, k);
       let s = 0;
@@ -112,20 +123,55 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
   const w = new Float64Array(Lmax);
   const piv = new Float64Array(Lmax);
   const K = plan.levels.map((m) => tailEnergy(params, m, { tailLevels: M }));
+  // Dual route (kernel form) for n < L when cheaper: needs the first rows of the training set.
+  const useDual = (n: number, L: number): boolean => n < L && (4 / 3) * n ** 3 + n * n * L < (4 / 3) * L ** 3;
+  const dualRows = plan.n.reduce((mx, n) => (plan.levels.some((m) => useDual(n, bitsPerSample(params.q, m))) ? Math.max(mx, n) : mx), 0);
+  const kept = dualRows > 0 ? { x: new Float64Array(dualRows * Lmax), y: new Float64Array(dualRows), rows: dualRows } : undefined;
+  const alpha = new Float64Array(Lmax);
 
   for (let ni = 0; ni < plan.n.length; ni++) {
     const n = plan.n[ni];
-    accumulate(trainSampler, train, n - train.rows);
+    accumulate(trainSampler, train, n - train.rows, kept);
     const lambdas = plan.lambdas[ni];
     for (let mi = 0; mi < plan.levels.length; mi++) {
       const m = plan.levels[mi];
       const L = bitsPerSample(params.q, m);
       const tf = now();
-      const am = a.subarray(0, L * L);
-      symmetricBlock(train.g, Lp, L, am);
-      const tri = tridiagonalize(am, L, work);
-      const ut = u.subarray(0, L);
-      ut.set(train.c.subarray(0, L));
+      const dual = kept !== undefined && useDual(n, L);
+      let tri;
+      let ut;
+      if (dual) {
+        // Kernel form: w = X^T (X X^T + lambda I)^{-1} y with X the n x L(m) training block;
+        // the n x n kernel is tridiagonalised once for every lambda ((4/3) n^3 + n^2 L flops
+        // instead of (4/3) L^3; the same w up to rounding).
+        const km = a.subarray(0, n * n);
+        const xs = kept.x;
+        for (let i = 0; i < n; i++) {
+          const oi = i * Lmax;
+          for (let j = 0; j <= i; j++) {
+            const oj = j * Lmax;
+            let s0 = 0, s1 = 0;
+            let f = 0;
+            for (; f + 1 < L; f += 2) {
+              s0 += xs[oi + f] * xs[oj + f];
+              s1 += xs[oi + f + 1] * xs[oj + f + 1];
+            }
+            if (f < L) s0 += xs[oi + f] * xs[oj + f];
+            const kij = s0 + s1;
+            km[i * n + j] = kij;
+            km[j * n + i] = kij;
+          }
+        }
+        tri = tridiagonalize(km, n, work);
+        ut = u.subarray(0, n);
+        ut.set(kept.y.subarray(0, n));
+      } else {
+        const am = a.subarray(0, L * L);
+        symmetricBlock(train.g, Lp, L, am);
+        tri = tridiagonalize(am, L, work);
+        ut = u.subarray(0, L);
+        ut.set(train.c.subarray(0, L));
+      }
       applyQt(tri, ut);
       const ts = now();
       timing.factorSeconds += ts - tf;
@@ -136,8 +182,21 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
       let valBest = Infinity;
       for (let k = 0; k < lambdas.length; k++) {
         const lambda = lambdas[k];
-        solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, wl, piv);
-        applyQ(tri, wl);
+        if (dual && kept) {
+          const al = alpha.subarray(0, n);
+          solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, al, piv);
+          applyQ(tri, al);
+          wl.fill(0);
+          const xs = kept.x;
+          for (let i = 0; i < n; i++) {
+            const ai = al[i];
+            const oi = i * Lmax;
+            for (let f = 0; f < L; f++) wl[f] += ai * xs[oi + f];
+          }
+        } else {
+          solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, wl, piv);
+          applyQ(tri, wl);
+        }
         excess.push(K[mi] + estimationError(params, m, wl));
         if (val && val.rows > 0) valErr.push(sampledError(val, Lp, wl, L));
         if (sampledTest) {
