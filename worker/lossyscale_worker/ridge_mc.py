@@ -2,7 +2,7 @@
 
 Same protocol and output as the CPU engine (src/simulate/repetition.ts): the job carries a
 SimulationPlan (the plain object src/simulate/plan.ts builds) and a list of repetitions; each
-repetition returns {rep, cells: [{n, m, excess[], val[]?, test[]?, sel, oracle}], seconds,
+repetition returns {rep, cells: [{n, m, excess[], val[]?, testSel?, test[]?, sel, oracle}], seconds,
 timing}, so src/simulate/aggregate.ts summarises GPU and CPU repetitions alike.
 
 Per repetition: one training set of size n_max drawn in blocks; X^T X, X^T y accumulated so
@@ -246,6 +246,9 @@ def run_repetition(plan, rep, device, data=None, bundle=".", block_rows=None, ma
             if val_err:
                 cell["val"] = _round(val_err, 10)
             if test_err:
+                # Same row format as the CPU engine: the sampled test error at the selected
+                # lambda (the only one aggregation reads); the per-lambda curve is kept too.
+                cell["testSel"] = _round([test_err[sel]], 10)[0]
                 cell["test"] = _round(test_err, 10)
             cells.append(cell)
     return {"rep": rep, "cells": cells, "seconds": time.time() - t0, "timing": timing}
