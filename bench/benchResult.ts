@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { machineInfo, provenance, repoRoot } from '../src/provenance.js';
 
@@ -11,7 +12,9 @@ export function writeBenchResult(name: string, results: Record<string, unknown>)
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.json`);
-  const record = { benchmark: name, machine: machineInfo(), provenance: provenance({ command: `npm run bench -- ${name}` }), results };
+  // The 1-minute load average when the result is written tells a reader whether other jobs
+  // shared the cores (2 cores here: above ~0.5 the timings are inflated).
+  const record = { benchmark: name, machine: machineInfo(), loadAverageAtWrite: loadavg().map((x) => Math.round(x * 100) / 100), provenance: provenance({ command: `npm run bench -- ${name}` }), results };
   writeFileSync(path, JSON.stringify(record, null, 2) + '\n');
   return path;
 }

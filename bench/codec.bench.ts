@@ -80,7 +80,7 @@ for (const d of distances) {
 }
 const backends = { codecVersions: { jsquash: codecVersionFor('jsquash'), libjxl: codecVersionFor('libjxl') }, imageShape: '28x28x1 (Fashion-MNIST test split, first N)', rows: backendRows };
 if (onlyBackends) {
-  const path = writeBenchResult('codec-backends', { ...backends, note: 'BENCH_CODEC_PART=backends; timings taken on a shared 2-core machine under load from other jobs unless re-run on a quiet machine' });
+  const path = writeBenchResult('codec-backends', { ...backends });
   console.log(`wrote ${path}`);
   process.exit(0);
 }
@@ -148,6 +148,5 @@ const path = writeBenchResult('codec', {
     msPerImageAllDistancesMean: meanMs,
     secondsFor70kImagesTimes7Distances2Cores: (70000 * 7 * meanMs) / 1000 / 2,
   },
-  note: 'timings taken on a shared 2-core machine under load from other jobs unless re-run on a quiet machine',
 });
 console.log(`wrote ${path}`);

@@ -34,7 +34,6 @@ const results = {
   secondsPerBootstrapReplicate: (boot - lsq) / 200,
   secondsPerAllocation: { closedForm: closed, constrainedInteger: constrained },
   ratios: { huberLogOverLsq: huber / lsq, bootstrap200OverPlain: boot / lsq, constrainedOverClosed: constrained / closed },
-  note: 'taken under load (2 shared cores, several helpers running); the lead re-runs on a quiet machine',
 };
 console.log(JSON.stringify(results, null, 2));
 console.log(`wrote ${writeBenchResult('fitLaw', results)}`);

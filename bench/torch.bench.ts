@@ -93,7 +93,6 @@ console.log(`ridge-mc, one repetition (n_max 1e4, m 2..9, 20 lambdas, 1e4 valida
 rmSync(dir, { recursive: true, force: true });
 
 const path = writeBenchResult('torch', {
-  note: 'Measured on the shared CI machine under load from other jobs unless loadAverage is low; device as named.',
   loadAverage: { start: load0, end: loadavg()[0] },
   training: { device: seq.device, deviceName: seq.deviceName, models: K, imagesPerModel: nTrain, epochs: 1, model: 'cnn width 0.5', sequentialSeconds: seq.seconds, groupedSeconds: grp.seconds, sequentialImagesPerSecond: imgs / seq.seconds, groupedImagesPerSecond: imgs / grp.seconds, groupSpeedup: seq.seconds / grp.seconds },
   ridgeMc: { device: mcDevice, plan: 'fig6 truncated at n_max = 1e4, sampled test, validation-selected lambda', torchSeconds, cpuEngineSeconds: cpuSeconds, cpuOverTorch: cpuSeconds / torchSeconds },
