@@ -211,7 +211,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   sections.push({
     id: 'law',
     title: 'The law and its exponents',
-    intro: `<p>Test error of a model trained on <var>n</var> samples stored at <var>L</var> bytes each follows Err(n, L) ≈ E* + A n<sup>−α</sup> + B L<sup>−β</sup>. Under a storage budget S = n·L the best split makes the excess error fall like S<sup>−ν</sup> with ν = αβ/(α+β), and the optimum keeps more, more compressed samples than the original format allows. In the stylized multiscale model, Theorem 1 predicts the exponents from the model's (p, q, r); the first table puts them beside the exponents fitted to the simulation, the second lists every fitted law.</p>`,
+    intro: `<p>Test error of a model trained on <var>n</var> samples stored at <var>L</var> bytes each follows Err(n, L) ≈ E* + A n<sup>−α</sup> + B L<sup>−β</sup>. Under a storage budget S = n·L the best split makes the excess error fall like S<sup>−ν</sup> with ν = αβ/(α+β), and the optimum keeps more, more compressed samples than the original format allows. ${lawBlocks.some((b) => b.kind === 'exponents') ? " In the stylized multiscale model, Theorem 1 predicts the exponents from the model's (p, q, r); the first table puts them beside the exponents fitted to the simulation, the second lists every fitted law." : ' The table lists the law fitted to each run.'}</p>`,
     blocks: lawBlocks,
   });
 

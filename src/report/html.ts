@@ -425,7 +425,7 @@ export function renderReportHtml(model: ReportModel): string {
 <div class="toprow"><div class="kicker">lossyscale report</div><button id="gray-toggle" type="button" aria-pressed="false" title="Show every chart in grayscale to check it reads without colour">Grayscale check</button></div>
 <h1>${esc(model.title)}</h1>
 <div class="law">${model.subtitle}</div>
-<div class="meta">Generated ${esc(g.time.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))} by <code>${esc(g.command)}</code> · lossyscale ${esc(g.version)} · commit <code>${esc(g.gitCommit ? g.gitCommit.slice(0, 10) + (g.gitDirty ? ' (uncommitted changes)' : '') : 'not in git')}</code> · ${specs.length} interactive figure${specs.length === 1 ? '' : 's'} · ${model.sections.flatMap((x) => x.blocks).filter((b) => b.kind === 'run').length} runs${problemsBanner || ' · no problems'}</div>
+<div class="meta">Generated ${esc(g.time.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))} by <code>${esc(g.command)}</code> · lossyscale ${esc(g.version)} · commit <code>${esc(g.gitCommit ? g.gitCommit.slice(0, 10) + (g.gitDirty ? ' (uncommitted changes)' : '') : 'not in git')}</code> · ${specs.length} interactive figure${specs.length === 1 ? '' : 's'} · ${((k) => `${k} run${k === 1 ? '' : 's'}`)(model.sections.flatMap((x) => x.blocks).filter((b) => b.kind === 'run').length)}${problemsBanner || ' · no problems'}</div>
 ${glance}
 </header>
 <div class="layout">
