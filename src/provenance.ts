@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What produced an output: every result file and figure carries one of these. */
@@ -51,6 +51,17 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/**
+ * The command line of this process as a user would retype it: `lossyscale <args>` under the
+ * CLI, else `node <script> <args>` (e.g. `node src/figures/regenerate.ts` for `npm run figures`).
+ */
+export function currentCommand(): string {
+  const script = process.argv[1] ? relative(repoRoot, process.argv[1]) : '';
+  const args = process.argv.slice(2);
+  if (script === '' || script.endsWith(join('bin', 'lossyscale.js')) || script.endsWith('lossyscale')) return ['lossyscale', ...args].join(' ');
+  return ['node', script.startsWith('..') ? process.argv[1] : script, ...args].join(' ');
+}
+
 /** Provenance record for an output produced now by this process. */
 export function provenance(extra: { config?: unknown; seed?: number | string | null; command?: string } = {}): Provenance {
   const commit = git(['rev-parse', 'HEAD']);
@@ -60,7 +71,7 @@ export function provenance(extra: { config?: unknown; seed?: number | string | n
     version: toolVersion(),
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
-    command: extra.command ?? ['lossyscale', ...process.argv.slice(2)].join(' '),
+    command: extra.command ?? currentCommand(),
     config: extra.config,
     seed: extra.seed ?? null,
     time: new Date().toISOString(),
