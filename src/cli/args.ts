@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../errors.js';
+import { parseNumber } from '../util/validate.js';
 
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -37,4 +38,15 @@ export function maybeHelp(values: ParsedFlags['values'], usage: string): boolean
 export function str(values: ParsedFlags['values'], name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** An optional integer flag in min..max; InputError naming `--name` otherwise. */
+export function intFlag(values: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const text = values[name];
+  if (typeof text !== 'string') return undefined;
+  const v = parseNumber(`--${name}`, text);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new InputError(`--${name}`, text, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer ${min}..${max}`);
+  }
+  return v;
 }

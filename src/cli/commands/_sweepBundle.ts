@@ -21,7 +21,7 @@ import { BUNDLE_FORMAT, BUNDLE_VERSION, writeImageArray, writeIndices, writeMani
 import { metricsFromResult, trainingOptions, workerPackageDir } from '../../trainers/torch/index.js';
 import type { ArrayDescriptor, ClassifyJobSpec, ClassifyResult, DataRef, Hello, JobSpec } from '../../trainers/torch/protocol.js';
 import { ridgeMcJob } from '../../trainers/torch/ridgeMc.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
 
 /**
  * `lossyscale sweep plan|ingest` (THEORY.md sections 5-6): job bundles that a GPU machine with
@@ -307,14 +307,6 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
   throw new InputError('--bundle', bundleDir, 'a bundle written by lossyscale sweep plan (manifest.plan.kind sweep or ridge-mc)');
 }
 
-function intFlag(values: Record<string, unknown>, name: string): number | undefined {
-  const t = str(values as never, name);
-  if (t === undefined) return undefined;
-  const v = Number(t);
-  if (!Number.isInteger(v) || v < 1) throw new InputError(`--${name}`, t, 'an integer >= 1');
-  return v;
-}
-
 /** `lossyscale sweep plan` (CONTRACTS.md). */
 export async function runPlan(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { config: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, 'reps-per-job': { type: 'string' }, reps: { type: 'string' }, quiet: { type: 'boolean' } });
@@ -329,7 +321,7 @@ export async function runPlan(argv: string[]): Promise<number> {
   const t0 = performance.now();
   let r: { jobs: number; bytes: number };
   if (raw && typeof raw === 'object' && 'simulation' in raw) {
-    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job'), reps: intFlag(values, 'reps'), configPath });
+    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job', 1), reps: intFlag(values, 'reps', 1), configPath });
   } else {
     const config = loadSweepConfig(configPath);
     if (config.trainer !== 'torch') log(`plan: note: config.trainer is "${config.trainer}"; the bundle is trained by the torch worker with config.trainerOptions as its training options`);

@@ -13,7 +13,7 @@ import { provenance } from '../../provenance.js';
 import { progress } from '../../util/progress.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { oneOf, parseNumber, parseNumberList } from '../../util/validate.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
 import { datasetFlags, datasetSpecFromFlags, datasetUsage } from './_datasetFlags.js';
 import { formatTable } from './_table.js';
 
@@ -49,14 +49,6 @@ const flags = {
 } as const;
 
 const DEFAULT_DISTANCES = '0,1,2,4,7,10,15';
-
-function intFlag(values: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
-  const text = str(values as never, name);
-  if (text === undefined) return undefined;
-  const v = parseNumber(`--${name}`, text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name}`, text, `an integer ${min}..${max}`);
-  return v;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, flags, true);

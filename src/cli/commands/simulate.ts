@@ -8,7 +8,7 @@ import { meanStdErr } from '../../simulate/aggregate.js';
 import { runRepetitions, simulateStylized } from '../../simulate/simulateStylized.js';
 import { analyzeRun } from '../../simulate/analyzeRun.js';
 import { oneOf, parseNumber } from '../../util/validate.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
 
 export const summary = 'Monte Carlo ridge regression in the stylized model (Figure 6, or one (n, m, lambda) point)';
 
@@ -45,14 +45,6 @@ const flags = {
   features: { type: 'string' },
   tail: { type: 'string' },
 } as const;
-
-function intFlag(values: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  const text = str(values as never, name);
-  if (text === undefined) return undefined;
-  const v = parseNumber(`--${name}`, text);
-  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${name}`, text, `an integer ${min}..${max}`);
-  return v;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, flags);
