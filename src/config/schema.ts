@@ -122,10 +122,10 @@ export function obj<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
   };
 }
 
-/** Require a field to be present (the default for obj fields unless wrapped in optional). */
-function summarize(v: unknown): string {
+/** A short rendering of a bad value for messages (undefined stays undefined: InputError prints `missing`). */
+function summarize(v: unknown): string | undefined {
   const s = JSON.stringify(v);
-  return s === undefined ? 'missing' : s.length > 60 ? s.slice(0, 57) + '...' : s;
+  return s === undefined ? undefined : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
 /** Read and validate a JSON config file; the root path in messages is `config`. */
