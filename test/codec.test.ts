@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticImages } from './syntheticImages.js';
 import { compressImages, dropFailed } from '../src/codec/compressImages.js';
 import { loadJxlCodec } from '../src/codec/jxlCodec.js';
 import {
@@ -16,42 +17,7 @@ import {
 import { sizeStats } from '../src/codec/sizeStats.js';
 import type { ImageSet } from '../src/data/imageSet.js';
 import { InputError } from '../src/errors.js';
-import { createRng } from '../src/util/rng.js';
 
-/**
- * Synthetic but image-like test pictures (smooth gradients, a blob and mild noise), so no
- * test depends on an installed dataset. 28x28 like Fashion-MNIST.
- */
-function syntheticImages(count: number, channels: 1 | 3, seed = 1, size = 28): ImageSet {
-  const rng = createRng(seed);
-  const per = size * size * channels;
-  const pixels = new Uint8Array(count * per);
-  for (let i = 0; i < count; i++) {
-    const cx = 6 + rng.uniform() * 16;
-    const cy = 6 + rng.uniform() * 16;
-    const r = 4 + rng.uniform() * 6;
-    const base = rng.uniform() * 80;
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
-        for (let c = 0; c < channels; c++) {
-          const v = base + (x + y) * 2 + (inside ? 120 + 20 * c : 0) + rng.normal() * 6;
-          pixels[i * per + (y * size + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-        }
-      }
-    }
-  }
-  return {
-    width: size,
-    height: size,
-    channels,
-    count,
-    pixels,
-    labels: Int32Array.from({ length: count }, (_, i) => i % 3),
-    classNames: ['a', 'b', 'c'],
-    ids: Array.from({ length: count }, (_, i) => `synthetic/${i}`),
-  };
-}
 
 describe('distance <-> quality mapping of the @jsquash/jxl encoder', () => {
   it('matches hand-computed anchor points of the libjxl/squoosh formula', () => {
@@ -145,8 +111,8 @@ describe('sizeStats', () => {
 
 describe('JPEG XL round trips', () => {
   let cacheRoot: string;
-  const gray = syntheticImages(24, 1, 7);
-  const rgb = syntheticImages(6, 3, 8);
+  const gray = syntheticImages(24, 1, { seed: 7 });
+  const rgb = syntheticImages(6, 3, { seed: 8 });
   beforeAll(() => {
     cacheRoot = mkdtempSync(join(tmpdir(), 'lossyscale-codec-'));
   });
@@ -239,7 +205,7 @@ describe('JPEG XL round trips', () => {
   });
 
   it('an interrupted call keeps its finished batches; the rerun encodes only the rest', async () => {
-    const many = syntheticImages(130, 1, 11);
+    const many = syntheticImages(130, 1, { seed: 11 });
     const dir = join(cacheRoot, 'interrupt');
     let calls = 0;
     await expect(

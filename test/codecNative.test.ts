@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { syntheticImages } from './syntheticImages.js';
 import { main } from '../src/cli/main.js';
 import { codecVersionFor } from '../src/codec/codecBackend.js';
 import { compressImages } from '../src/codec/compressImages.js';
 import { loadLibjxlCodec, readJxlStreamInfo } from '../src/codec/libjxlCodec.js';
-import type { ImageSet } from '../src/data/imageSet.js';
 import { InputError } from '../src/errors.js';
 import { repoRoot } from '../src/provenance.js';
-import { createRng } from '../src/util/rng.js';
 
 /**
  * The native libjxl 0.7 backend (src/codec/libjxlCodec.ts, THEORY.md section 6): exact
@@ -19,27 +18,6 @@ import { createRng } from '../src/util/rng.js';
  * backend, lossy fidelity, worker threads, cache separation and clear errors.
  * Synthetic image-like pictures (gradient, blob, mild noise), 28x28 like Fashion-MNIST.
  */
-function syntheticImages(count: number, channels: 1 | 3, seed = 7, size = 28): ImageSet {
-  const rng = createRng(seed);
-  const per = size * size * channels;
-  const pixels = new Uint8Array(count * per);
-  for (let i = 0; i < count; i++) {
-    const cx = 6 + rng.uniform() * 16;
-    const cy = 6 + rng.uniform() * 16;
-    const r = 4 + rng.uniform() * 6;
-    const base = rng.uniform() * 80;
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
-        for (let c = 0; c < channels; c++) {
-          const v = base + (x + y) * 2 + (inside ? 120 + 20 * c : 0) + rng.normal() * 6;
-          pixels[i * per + (y * size + x) * channels + c] = Math.max(0, Math.min(255, Math.round(v)));
-        }
-      }
-    }
-  }
-  return { width: size, height: size, channels, count, pixels, labels: Int32Array.from({ length: count }, (_, i) => i % 2), classNames: ['a', 'b'] };
-}
 
 const mean = (a: Uint32Array): number => a.reduce((s, v) => s + v, 0) / a.length;
 
@@ -56,8 +34,8 @@ beforeAll(() => {
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 describe('native libjxl backend', () => {
-  const gray = syntheticImages(24, 1);
-  const rgb = syntheticImages(12, 3, 8);
+  const gray = syntheticImages(24, 1, { seed: 7, classes: 2 });
+  const rgb = syntheticImages(12, 3, { seed: 8, classes: 2 });
 
   it('lossless (distance 0) decodes to exactly the input, grayscale and RGB', async () => {
     for (const set of [gray, rgb]) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { logUniform, modelArb as modelArbitrary } from './modelArbitraries.js';
 import { InputError } from '../src/errors.js';
 import { bitsPerSample, type ModelParams } from '../src/model/params.js';
 import { effectiveRegularization, fixedPointFunction, levelTerms, newFixedPointState, solveFixedPoint } from '../src/theory/fixedPoint.js';
@@ -11,19 +12,8 @@ import { effectiveRegularization, fixedPointFunction, levelTerms, newFixedPointS
  */
 
 /** Random valid model: q in {2,3,4,8}, p = q (1 + e) with e log-uniform in [1e-3, 1e2], r = p u. */
-const modelArb = fc
-  .record({
-    q: fc.constantFrom(2, 3, 4, 8),
-    e: fc.double({ min: -3, max: 2, noNaN: true }),
-    u: fc.double({ min: 1e-6, max: 0.999999, noNaN: true }),
-    tau: fc.double({ min: 0, max: 10, noNaN: true }),
-  })
-  .map(({ q, e, u, tau }) => {
-    const p = q * (1 + 10 ** e);
-    return { p, q, r: p * u, tau } as ModelParams;
-  });
+const modelArb = modelArbitrary();
 
-const logUniform = (lo: number, hi: number) => fc.double({ min: lo, max: hi, noNaN: true }).map((v) => 10 ** v);
 
 /** Direct residual of F with sum_l q^l/(1 + x p^l) (THEORY.md form), scaled by n. */
 function relResidual(P: ModelParams, n: number, m: number, lambda: number, x: number): number {

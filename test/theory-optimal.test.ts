@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { logUniform, modelArb as modelArbitrary } from './modelArbitraries.js';
 import { InputError } from '../src/errors.js';
 import { bitsPerSample, type ModelParams } from '../src/model/params.js';
 import { deterministicRisk } from '../src/theory/deterministicRisk.js';
@@ -13,17 +14,7 @@ const SATURATED: ModelParams = { p: 4, q: 2, r: 0.1, tau: 0.5 }; // beta = 5.32 
 const Q4: ModelParams = { p: 5, q: 4, r: 1.5, tau: 1 };
 const paperGrid = Array.from({ length: 20 }, (_, i) => 10 ** (-2 + (4 * i) / 19));
 
-const modelArb = fc
-  .record({
-    q: fc.constantFrom(2, 3, 4),
-    e: fc.double({ min: -2, max: 1, noNaN: true }),
-    u: fc.double({ min: 1e-3, max: 0.99, noNaN: true }),
-    tau: fc.double({ min: 0.05, max: 3, noNaN: true }),
-  })
-  .map(({ q, e, u, tau }) => {
-    const p = q * (1 + 10 ** e);
-    return { p, q, r: p * u, tau } as ModelParams;
-  });
+const modelArb = modelArbitrary({ qs: [2, 3, 4], log10Excess: [-2, 1], rOverP: [1e-3, 0.99], tau: [0.05, 3] });
 
 describe('optimalRisk (continuous in ln lambda)', () => {
   it('is below R_det at any other lambda, including ridgeless (random inputs)', () => {

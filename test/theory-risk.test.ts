@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { logUniform, modelArb as modelArbitrary } from './modelArbitraries.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bitsPerSample, compressionError, signalEnergy, type ModelParams } from '../src/model/params.js';
@@ -13,18 +14,7 @@ import { deterministicRisk } from '../src/theory/deterministicRisk.js';
 
 const FIG6: ModelParams = { p: 2.01, q: 2, r: 0.99, tau: 1 };
 
-const modelArb = fc
-  .record({
-    q: fc.constantFrom(2, 3, 4, 8),
-    e: fc.double({ min: -3, max: 2, noNaN: true }),
-    u: fc.double({ min: 1e-6, max: 0.999999, noNaN: true }),
-    tau: fc.double({ min: 0, max: 10, noNaN: true }),
-  })
-  .map(({ q, e, u, tau }) => {
-    const p = q * (1 + 10 ** e);
-    return { p, q, r: p * u, tau } as ModelParams;
-  });
-const logUniform = (lo: number, hi: number) => fc.double({ min: lo, max: hi, noNaN: true }).map((v) => 10 ** v);
+const modelArb = modelArbitrary();
 
 interface Reference {
   p: number; q: number; r: number; tau: number; n: number; m: number; lambda: number;
