@@ -4,24 +4,16 @@ import { logGridValues, type StylizedConfig } from '../config/fig6Config.js';
 import { levelTerms, newFixedPointState } from './fixedPoint.js';
 import { exponents, theorem1LambdaExponent } from './exponents.js';
 import { gridOptimalRiskFromTerms } from './optimalLambda.js';
+import type { RiskParts } from './deterministicRisk.js';
 
-/** One point of a Figure-6 theory line (THEORY.md section 5). */
-export interface TheoryPoint {
-  n: number;
-  m: number;
-  L: number;
-  /** The lambda0 of the grid that minimised R_det at (n, m). */
+/**
+ * One point of a Figure-6 theory line (THEORY.md section 5): the Lemma-1 risk parts at the
+ * lambda the grid chose, plus that grid value lambda0 (lambda = lambda0 n^((kappa+1)/(2kappa+1))
+ * under the theorem1 schedule, lambda0 itself under the constant one).
+ */
+export type TheoryPoint = Pick<RiskParts, 'n' | 'm' | 'L' | 'lambda' | 'lambdaStar' | 'bias' | 'variance' | 'compression' | 'risk' | 'excess'> & {
   lambda0: number;
-  /** lambda = lambda0 n^((kappa+1)/(2kappa+1)) (theorem1 schedule) or lambda0 (constant). */
-  lambda: number;
-  lambdaStar: number;
-  bias: number;
-  variance: number;
-  compression: number;
-  risk: number;
-  /** risk - tau^2, summed from its parts. */
-  excess: number;
-}
+};
 
 /**
  * Figure-6 theory lines (THEORY.md section 5): for every level m in config.levels and every n
