@@ -96,6 +96,41 @@ export interface Tridiagonal {
   beta: Float64Array;
 }
 
+/** Work vectors of tridiagonalize, each of length >= dim (all four, for the WebAssembly sweep). */
+export interface TridiagWork {
+  v: Float64Array;
+  p: Float64Array;
+  v2?: Float64Array;
+  p2?: Float64Array;
+}
+
+/**
+ * One fused pass of tridiagonalize (step k, with the previous step's update pending): for rows
+ * i = k+1..dim-1 of the lower triangle, a_ij -= vPrev_i wPrev_j + wPrev_i vPrev_j (j <= i), then
+ * p_i += sum_{j<=i} a_ij v_j and p_j += a_ij v_i (j < i). `fusedSweep` is the JavaScript one;
+ * src/simulate/simdKernels.ts has the same pass in WebAssembly SIMD.
+ */
+export type FusedSweep = (a: Float64Array, dim: number, k: number, v: Float64Array, p: Float64Array, vPrev: Float64Array, wPrev: Float64Array) => void;
+
+export const fusedSweep: FusedSweep = (a, dim, k, v, p, vPrev, wPrev) => {
+  for (let i = k + 1; i < dim; i++) {
+    const ri = i * dim;
+    const vi = v[i];
+    const ui = vPrev[i];
+    const wi = wPrev[i];
+    let t = 0;
+    for (let j = k + 1; j < i; j++) {
+      const aij = a[ri + j] - (ui * wPrev[j] + wi * vPrev[j]);
+      a[ri + j] = aij;
+      t += aij * v[j];
+      p[j] += aij * vi;
+    }
+    const aii = a[ri + i] - (ui * wPrev[i] + wi * vPrev[i]);
+    a[ri + i] = aii;
+    p[i] += t + aii * vi;
+  }
+};
+
 /**
  * Householder tridiagonalisation of the symmetric dim x dim matrix `a` (row-major; only the
  * lower triangle is read and updated, the rest is destroyed), Golub & Van Loan algorithm
@@ -109,7 +144,7 @@ export interface Tridiagonal {
  * in the unfused algorithm (rows ascending, columns ascending), so the result is bit-identical
  * to it.
  */
-export function tridiagonalize(a: Float64Array, dim: number, work?: { v: Float64Array; p: Float64Array }): Tridiagonal {
+export function tridiagonalize(a: Float64Array, dim: number, work?: TridiagWork, sweep: FusedSweep = fusedSweep): Tridiagonal {
   const diag = new Float64Array(dim);
   const off = new Float64Array(Math.max(dim - 1, 0));
   const vectors = new Float64Array(dim * dim);
@@ -117,8 +152,8 @@ export function tridiagonalize(a: Float64Array, dim: number, work?: { v: Float64
   // Pending rank-2 update (v_prev, w_prev) of the previous step, and the current step's v, p.
   let vPrev: Float64Array = work?.v ?? new Float64Array(dim);
   let wPrev: Float64Array = work?.p ?? new Float64Array(dim);
-  let v: Float64Array = new Float64Array(dim);
-  let p: Float64Array = new Float64Array(dim);
+  let v: Float64Array = work?.v2 ?? new Float64Array(dim);
+  let p: Float64Array = work?.p2 ?? new Float64Array(dim);
   let pending = false;
   for (let k = 0; k + 2 < dim; k++) {
     if (pending) {
@@ -163,22 +198,7 @@ export function tridiagonalize(a: Float64Array, dim: number, work?: { v: Float64
     // p = A22 v from the lower triangle (after the pending update, applied in the same pass):
     // row i gives p_i += sum_{j<=i} a_ij v_j and p_j += a_ij v_i (j < i).
     if (pending) {
-      for (let i = k + 1; i < dim; i++) {
-        const ri = i * dim;
-        const vi = v[i];
-        const ui = vPrev[i];
-        const wi = wPrev[i];
-        let t = 0;
-        for (let j = k + 1; j < i; j++) {
-          const aij = a[ri + j] - (ui * wPrev[j] + wi * vPrev[j]);
-          a[ri + j] = aij;
-          t += aij * v[j];
-          p[j] += aij * vi;
-        }
-        const aii = a[ri + i] - (ui * wPrev[i] + wi * vPrev[i]);
-        a[ri + i] = aii;
-        p[i] += t + aii * vi;
-      }
+      sweep(a, dim, k, v, p, vPrev, wPrev);
     } else {
       for (let i = k + 1; i < dim; i++) {
         const ri = i * dim;

@@ -1,7 +1,8 @@
 import { bitsPerSample } from '../model/params.js';
 import { createSampler, type StylizedSampler } from '../model/sample.js';
 import { estimationError, tailEnergy } from '../model/populationRisk.js';
-import { applyQ, applyQt, gemvXty, quadFormUpper, solveShiftedTridiagonal, symmetricBlock, syrkUpper, tridiagonalize } from './kernels.js';
+import { applyQ, applyQt, gemvXty, quadFormUpper, solveShiftedTridiagonal, symmetricBlock, tridiagonalize } from './kernels.js';
+import { createSimdArena } from './simdKernels.js';
 import { levelsGenerated, type SimulationPlan } from './plan.js';
 
 /**
@@ -77,10 +78,14 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
   const Lp = Math.ceil(Lmax / 4) * 4;
   const B = plan.blockRows;
   const samplerOpts = { keptLevels: mMax, levelsGenerated: M, features: plan.features, tail: plan.tail };
-  const xt = new Float64Array(Lp * B); // padding rows stay zero
+  // The Gram update runs in WebAssembly (./simdKernels.ts): the sample block and the two Grams
+  // (training, validation) live in its memory.
+  const hasVal = plan.lambdaSelection === 'validation' || plan.validationSize > 0;
+  const arena = createSimdArena(Lp * B + (hasVal ? 2 : 1) * Lp * Lp + Lmax * Lmax + 4 * Lmax + 16);
+  const xt = arena.f64(Lp * B); // padding rows stay zero
   const yb = new Float64Array(B);
 
-  const newMoments = (): Moments => ({ g: new Float64Array(Lp * Lp), c: new Float64Array(Lp), syy: 0, rows: 0 });
+  const newMoments = (): Moments => ({ g: arena.f64(Lp * Lp), c: new Float64Array(Lp), syy: 0, rows: 0 });
   const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number, keep?: { x: Float64Array; y: Float64Array; rows: number }): void => {
     let left = rows;
     while (left > 0) {
@@ -96,7 +101,7 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
           keep.y[r] = yb[i];
         }
       }
-      syrkUpper(mom.g, Lp, xt, B, Lp, k);
+      arena.syrkUpper(mom.g, Lp, xt, B, Lp, k);
       gemvXty(mom.c, xt, B, Lmax, yb, k);
       let s = 0;
       for (let i = 0; i < k; i++) s += yb[i] * yb[i];
@@ -108,7 +113,7 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
     }
   };
 
-  const val = plan.lambdaSelection === 'validation' || plan.validationSize > 0 ? newMoments() : undefined;
+  const val = hasVal ? newMoments() : undefined;
   if (val && plan.validationSize > 0) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 1), val, plan.validationSize);
   const sampledTest = plan.scoring === 'sampled';
   /** Selected weight vectors (one per cell, in cell order) for the direct test evaluation. */
@@ -117,8 +122,10 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
   const train = newMoments();
   const trainSampler = createSampler(params, samplerOpts, plan.seed, rep, 0);
   const cells: CellResult[] = [];
-  const a = new Float64Array(Lmax * Lmax);
-  const work = { v: new Float64Array(Lmax), p: new Float64Array(Lmax) };
+  // The matrix being tridiagonalised and its work vectors live in the arena too (the fused
+  // pass of the tridiagonalisation runs in WebAssembly).
+  const a = arena.f64(Lmax * Lmax);
+  const work = { v: arena.f64(Lmax), p: arena.f64(Lmax), v2: arena.f64(Lmax), p2: arena.f64(Lmax) };
   const u = new Float64Array(Lmax);
   const w = new Float64Array(Lmax);
   const piv = new Float64Array(Lmax);
@@ -162,13 +169,13 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
             km[j * n + i] = kij;
           }
         }
-        tri = tridiagonalize(km, n, work);
+        tri = tridiagonalize(km, n, work, arena.fusedSweep);
         ut = u.subarray(0, n);
         ut.set(kept.y.subarray(0, n));
       } else {
         const am = a.subarray(0, L * L);
         symmetricBlock(train.g, Lp, L, am);
-        tri = tridiagonalize(am, L, work);
+        tri = tridiagonalize(am, L, work, arena.fusedSweep);
         ut = u.subarray(0, L);
         ut.set(train.c.subarray(0, L));
       }
