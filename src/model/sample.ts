@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { createRng } from '../util/rng.js';
+import { createBinomialHalfTable, drawUint32Sum, MAX_BINOMIAL_N, type BinomialHalfTable } from '../util/binomialTable.js';
 import { levelCoefficient, levelSize, levelVariance, bitsPerSample, type ModelParams } from './params.js';
 
 /**
@@ -10,23 +11,32 @@ import { levelCoefficient, levelSize, levelVariance, bitsPerSample, type ModelPa
  * Gaussian. The response is y = <x, theta> + eps with theta_{l,j} = sqrt(r^l/q^l) and
  * eps ~ N(0, tau^2). Only the first `keptLevels` levels are returned as features; the levels
  * keptLevels..levelsGenerated-1 enter y only (they are what compression throws away, and the
- * learner never sees them).
+ * learner never sees them), and only through their level sums theta_l sum_j x_{l,j}, so the
+ * sampler draws those sums directly instead of q^l coordinates each.
  *
  * Tail modes (how the levels beyond keptLevels enter y):
- * - 'coordinates' (default, faithful): every tail coordinate is drawn like a kept one and
- *   summed; for uniform features this is exactly the paper's generator.
- * - 'levelSums': one draw per tail level of its y-contribution theta_l sum_j x_{l,j}, as
- *   N(0, r^l p^-l). Exact in distribution for Gaussian features. For uniform features it
- *   replaces a sum of q^l uniforms by a Gaussian of the same variance: the ridge fit is
+ * - 'coordinates' (default, faithful): each tail level sum has exactly the distribution of the
+ *   sum of its q^l coordinates drawn like the kept ones. Uniform features: the coordinates are
+ *   x = a_l ((k + 1/2) 2^-31 - 1) with k uniform 32-bit integers (as below), so the level sum
+ *   is a_l (S 2^-31 + q^l (2^-32 - 1)) with S the sum of q^l iid uniform 32-bit integers.
+ *   Every bit of such an integer is an independent fair coin, so S = sum_{b<32} 2^b B_b with
+ *   B_b iid Binomial(q^l, 1/2), and the sampler draws the 32 B_b from an integer alias table
+ *   (src/util/binomialTable.ts: exact up to weights rounded to 2^-64 and outcomes of pmf
+ *   below 2^-70 dropped), usually one 32-bit draw each instead of q^l; S is an exact integer
+ *   in a double, which needs q^l <= 2^21 for every tail level (checked). Gaussian features:
+ *   the sum of q^l iid N(0, p^-l) is exactly N(0, q^l p^-l), one normal per level.
+ * - 'levelSums': one draw per tail level of its y-contribution as N(0, r^l p^-l). For Gaussian
+ *   features this is the same draw as 'coordinates'. For uniform features it replaces the
+ *   sum of q^l uniforms by a Gaussian of the same variance (an approximation): the ridge fit is
  *   linear in y and the risk quadratic in the fit, so the mean risk at a fixed lambda depends
  *   on the tail only through its variance and is unchanged; only fourth-moment effects
  *   (excess kurtosis -1.2/q^l, below 0.3% for q^l >= 512) differ.
  *
  * Randomness: one xoshiro128** stream per (seed, ...streamIds) from createRng, inlined in the
- * inner loop (the recurrence of src/util/rng.ts, seeded by four of its draws) because the
- * paper's scale needs 1.6e9 coordinates per repetition. Uniform coordinates use one 32-bit
- * draw each: x = a_l ((k + 1/2) 2^-31 - 1), k uniform on 0..2^32-1 (symmetric, mean exactly 0,
- * variance a_l^2 (1 - 2^-64)/3; the 2^-32 grid is far below any statistic we estimate).
+ * inner loop (the recurrence of src/util/rng.ts, seeded by four of its draws). Kept uniform
+ * coordinates use one 32-bit draw each: x = a_l ((k + 1/2) 2^-31 - 1), k uniform on
+ * 0..2^32-1 (symmetric, mean exactly 0, variance a_l^2 (1 - 2^-64)/3; the 2^-32 grid is far
+ * below any statistic we estimate). Normals: Marsaglia polar method on 53-bit uniforms.
  */
 export type FeatureDistribution = 'uniform' | 'gaussian';
 export type TailMode = 'coordinates' | 'levelSums';
@@ -94,6 +104,19 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
   }
   // Standard deviation of a tail level's whole y-contribution: sqrt(q^l theta_l^2 p^-l) = sqrt((r/p)^l).
   const levelSumSd = size.map((_, l) => Math.sqrt((r / p) ** l));
+  // Exact uniform tail sums: one Binomial(q^l, 1/2) alias table per tail level (distinct q^l).
+  const binomial: (BinomialHalfTable | null)[] = size.map(() => null);
+  if (tail === 'coordinates' && features === 'uniform') {
+    for (let l = keptLevels; l < levelsGenerated; l++) {
+      if (size[l] > MAX_BINOMIAL_N) {
+        let maxGenerated = 1;
+        while (levelSize(q, maxGenerated) <= MAX_BINOMIAL_N) maxGenerated++;
+        throw new InputError('levelsGenerated', levelsGenerated, `at most ${maxGenerated} for q = ${q} with uniform features and tail 'coordinates'`,
+          `tail level ${l} would have q^l = ${size[l]} coordinates, above the 2^21 for which their 32-bit sum is exact in a double (tail 'levelSums' has no such limit)`);
+      }
+      binomial[l] = createBinomialHalfTable(size[l]);
+    }
+  }
   const gauss = { hasSpare: false, spare: 0 };
 
   const fill = (rows: number, xt: Float64Array, ldx: number, y: Float64Array): void => {
@@ -117,20 +140,15 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
         feat += cnt;
       }
       for (let l = keptLevels; l < levelsGenerated; l++) {
-        if (tail === 'levelSums') {
+        const table = binomial[l];
+        if (table === null) {
+          // 'levelSums', or Gaussian features, where it is the exact sum of the q^l coordinates.
           yi += levelSumSd[l] * nextNormal(st, gauss);
           continue;
         }
+        // The q^l uniform coordinates summed: a_l (S 2^-31 + q^l (2^-32 - 1)), S their 32-bit integers' sum.
         const cnt = size[l];
-        if (features === 'uniform') {
-          // Sum of the 32-bit integers is exact in a double (cnt * 2^32 < 2^53 for cnt < 2^21).
-          const sk = sumUint32(st, cnt);
-          yi += coef[l] * scale[l] * (sk * TWO_M31 + cnt * (TWO_M32 - 1));
-        } else {
-          let sx = 0;
-          for (let j = 0; j < cnt; j++) sx += nextNormal(st, gauss);
-          yi += coef[l] * scale[l] * sx;
-        }
+        yi += coef[l] * scale[l] * (drawUint32Sum(st, table) * TWO_M31 + cnt * (TWO_M32 - 1));
       }
       if (tau > 0) yi += tau * nextNormal(st, gauss);
       y[i] = yi;
@@ -152,28 +170,6 @@ export function sampleRows(params: ModelParams, options: SamplerOptions, rows: n
     x.push(row);
   }
   return { x, y };
-}
-
-/** Sum of cnt consecutive uint32 draws of the xoshiro128** state st (inlined hot loop). */
-function sumUint32(st: Int32Array, cnt: number): number {
-  let a0 = st[0], a1 = st[1], a2 = st[2], a3 = st[3];
-  let sum = 0;
-  for (let j = 0; j < cnt; j++) {
-    const m5 = Math.imul(a1, 5);
-    sum += Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
-    const t = a1 << 9;
-    a2 ^= a0;
-    a3 ^= a1;
-    a1 ^= a2;
-    a0 ^= a3;
-    a2 ^= t;
-    a3 = (a3 << 11) | (a3 >>> 21);
-  }
-  st[0] = a0;
-  st[1] = a1;
-  st[2] = a2;
-  st[3] = a3;
-  return sum;
 }
 
 /** cnt uniform coordinates a((k + 1/2) 2^-31 - 1) written with stride ldx from offset; returns their sum. */
