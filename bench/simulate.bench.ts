@@ -4,7 +4,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadStylizedConfig } from '../src/config/fig6Config.js';
 import { repoRoot } from '../src/provenance.js';
-import { syrkUpper, symmetricBlock, tridiagonalize } from '../src/simulate/kernels.js';
+import { syrkUpper, symmetricBlock, tridiagonalize, type FusedSweep } from '../src/simulate/kernels.js';
+import { createSimdArena } from '../src/simulate/simdKernels.js';
 import { planFromConfig, type SimulationPlan } from '../src/simulate/plan.js';
 import { runRepetition } from '../src/simulate/repetition.js';
 import { runRepetitions } from '../src/simulate/simulateStylized.js';
@@ -21,10 +22,10 @@ import { writeBenchResult } from './benchResult.js';
  *    /usr/bin/python3 lacks numpy or scikit-learn (apt-get install python3-sklearn).
  * 2. One full-scale repetition (n_max = 1e5, the committed Figure-6 protocol), one thread, and
  *    the recorded wall time of the committed 50-repetition run (sims/results/fig6/timing.json).
- * 3. Arithmetic rates of the two kernels (Gram rank-k update, Householder tridiagonalisation)
- *    beside the machine's limit for this code: a measured tight loop of independent scalar
- *    multiply-adds in JavaScript (V8 emits scalar SSE2 code, no SIMD), and the hardware's
- *    vector peak (cores x GHz x 16 flops/cycle for AVX2 FMA) for scale.
+ * 3. Arithmetic rates of the two kernels (Gram rank-k update, Householder tridiagonalisation),
+ *    each in the engine's WebAssembly SIMD form and its JavaScript peer, beside the limits for
+ *    such code: a measured tight loop of independent f64x2 multiply-adds in WebAssembly, the
+ *    same in scalar JavaScript, and the hardware's FMA vector peak for scale.
  */
 const now = (): number => performance.now() / 1000;
 /** CPU seconds of this process (user + system): kernel rates are timed with it so other jobs' contention does not count. */
@@ -50,35 +51,53 @@ function timeRep(plan: SimulationPlan, rep: number): { seconds: number; cpuSecon
   return { seconds: now() - t0, cpuSeconds: (c.user + c.system) / 1e6, timing: r.timing };
 }
 
-// ---- kernel rates
-function gramRate(): number {
-  const L = 512, rows = 128;
-  const xt = new Float64Array(L * rows).map((_, i) => Math.sin(i));
-  const g = new Float64Array(L * L);
-  syrkUpper(g, L, xt, rows, L, rows);
-  const reps = 30;
-  const t0 = cpuNow();
-  for (let i = 0; i < reps; i++) syrkUpper(g, L, xt, rows, L, rows);
-  const dt = cpuNow() - t0;
-  // Useful flops: the upper triangle incl. diagonal tiles, 2 flops per multiply-add.
-  return (reps * rows * (L / 4) * (L / 4 + 1) * 16 * 2) / 2 / dt / 1e9;
+// ---- kernel rates (one thread, CPU seconds). Each kernel runs in both implementations: the
+// engine's WebAssembly SIMD one (src/simulate/wasm/kernels.wat) and its JavaScript peer
+// (src/simulate/kernels.ts), so the ratio between them is machine-independent-ish.
+interface Rate {
+  wasm: number;
+  js: number;
 }
 
-function tridiagRate(): number {
+function timeCpu(reps: number, f: () => void): number {
+  f();
+  const t0 = cpuNow();
+  for (let i = 0; i < reps; i++) f();
+  return cpuNow() - t0;
+}
+
+function gramRate(): Rate {
+  const L = 512, rows = 128;
+  const arena = createSimdArena(L * rows + L * L + 16);
+  const xw = arena.f64(L * rows);
+  xw.set(new Float64Array(L * rows).map((_, i) => Math.sin(i)));
+  const gw = arena.f64(L * L);
+  const xj = xw.slice();
+  const gj = new Float64Array(L * L);
+  // Useful flops: the upper triangle incl. diagonal tiles, 2 flops per multiply-add.
+  const flops = (rows * (L / 4) * (L / 4 + 1) * 16 * 2) / 2;
+  const reps = 30;
+  return {
+    wasm: (reps * flops) / timeCpu(reps, () => arena.syrkUpper(gw, L, xw, rows, L, rows)) / 1e9,
+    js: (reps * flops) / timeCpu(reps, () => syrkUpper(gj, L, xj, rows, L, rows)) / 1e9,
+  };
+}
+
+function tridiagRate(): Rate {
   const L = 511, rows = 2048, Lp = 512;
   const xt = new Float64Array(Lp * rows).map((_, i) => Math.sin(i * 0.7));
   const g = new Float64Array(Lp * Lp);
   syrkUpper(g, Lp, xt, rows, Lp, rows);
-  const a = new Float64Array(L * L);
-  symmetricBlock(g, Lp, L, a);
-  tridiagonalize(a.slice(), L);
+  const arena = createSimdArena(L * L + 4 * L + 16);
+  const a = arena.f64(L * L);
+  const work = { v: arena.f64(L), p: arena.f64(L), v2: arena.f64(L), p2: arena.f64(L) };
+  const flops = (4 / 3) * L ** 3; // flops performed by the lower-triangle algorithm
   const reps = 3;
-  const t0 = cpuNow();
-  for (let i = 0; i < reps; i++) {
+  const run = (sweep?: FusedSweep) => () => {
     symmetricBlock(g, Lp, L, a);
-    tridiagonalize(a, L);
-  }
-  return (reps * (4 / 3) * L ** 3) / ((cpuNow() - t0) * 1e9); // flops performed by the lower-triangle algorithm: 4/3 L^3
+    tridiagonalize(a, L, work, sweep);
+  };
+  return { wasm: (reps * flops) / timeCpu(reps, run(arena.fusedSweep)) / 1e9, js: (reps * flops) / timeCpu(reps, run()) / 1e9 };
 }
 
 function scalarPeak(): number {
@@ -97,6 +116,31 @@ function scalarPeak(): number {
   const dt = cpuNow() - t0;
   if (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 === 42) console.log('');
   return (reps * 1024 * 2) / dt / 1e9;
+}
+
+/**
+ * The WebAssembly SIMD limit for this code: 12 independent f64x2 multiply-add chains with
+ * operands in registers (no loads), the most a kernel built from f64x2.mul and f64x2.add
+ * (WebAssembly SIMD has no fused multiply-add) can reach on this core under V8.
+ */
+async function simdPeak(): Promise<number> {
+  const chains = 12;
+  const locals = Array.from({ length: chains }, (_, i) => `(local $c${i} v128)`).join(' ');
+  const body = Array.from({ length: chains }, (_, i) => `(local.set $c${i} (f64x2.add (local.get $c${i}) (f64x2.mul (local.get $x) (local.get $y))))`).join('\n');
+  const sum = Array.from({ length: chains }, (_, i) => `(local.get $c${i})`).reduce((acc, c) => `(f64x2.add ${acc} ${c})`);
+  const wat = `(module (func (export "peak") (param $n i32) (result f64) (local $i i32) (local $x v128) (local $y v128) ${locals}
+    (local.set $x (v128.const f64x2 1.0000001 1.0000002)) (local.set $y (v128.const f64x2 0.9999999 0.9999998))
+    (block $done (loop $l (br_if $done (i32.ge_u (local.get $i) (local.get $n))) ${body}
+      (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))
+    (f64x2.extract_lane 0 ${sum})))`;
+  const { assembleWat } = await import('../src/simulate/wasm/assemble.js');
+  const W = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: { peak(n: number): number } }; Module: new (b: Uint8Array) => object } }).WebAssembly;
+  const peak = new W.Instance(new W.Module(await assembleWat(wat, 'peak.wat')), {}).exports.peak;
+  const n = 20_000_000;
+  peak(1000);
+  const t0 = cpuNow();
+  peak(n);
+  return (n * chains * 4) / (cpuNow() - t0) / 1e9;
 }
 
 function cpuInfo(): { mhz: number | null; avx512: boolean } {
@@ -169,23 +213,28 @@ if (existsSync(timingPath)) {
 const gram = gramRate();
 const tri = tridiagRate();
 const peak = scalarPeak();
+const simd = await simdPeak();
 const { mhz, avx512 } = cpuInfo();
 const cores = 2;
 // Hardware peak: 2 FMA units x (8 doubles AVX-512 | 4 doubles AVX2) x 2 flops per cycle per core.
 const flopsPerCycle = 2 * (avx512 ? 8 : 4) * 2;
 const vectorPeak = mhz ? (cores * mhz * flopsPerCycle) / 1000 : null;
-// Scalar limit for code without SIMD or FMA (what V8 emits): one multiply and one add per cycle can retire on two ports.
-const scalarLimit = mhz ? (mhz * 2) / 1000 : null;
-console.log(`Gram rank-k update: ${gram.toFixed(2)} GFLOP/s; tridiagonalisation (511): ${tri.toFixed(2)} GFLOP/s (1 thread each); measured JS scalar multiply-add loop: ${peak.toFixed(2)} GFLOP/s per core; scalar non-FMA limit ${scalarLimit?.toFixed(1)} GFLOP/s per core; hardware ${avx512 ? 'AVX-512' : 'AVX2'} FMA peak ${vectorPeak ? `${vectorPeak.toFixed(0)} GFLOP/s (2 cores x ${mhz} MHz x ${flopsPerCycle} flops/cycle)` : 'unknown'}`);
+console.log(`Gram rank-k update (L = 512, 128 samples): WebAssembly SIMD ${gram.wasm.toFixed(2)} GFLOP/s, JavaScript ${gram.js.toFixed(2)} GFLOP/s (x${(gram.wasm / gram.js).toFixed(2)})`);
+console.log(`tridiagonalisation (L = 511): WebAssembly SIMD pass ${tri.wasm.toFixed(2)} GFLOP/s, JavaScript ${tri.js.toFixed(2)} GFLOP/s (x${(tri.wasm / tri.js).toFixed(2)})`);
+console.log(`limits per core: measured f64x2 multiply-add loop in WebAssembly ${simd.toFixed(2)} GFLOP/s (Gram at ${((100 * gram.wasm) / simd).toFixed(0)}%), measured JS scalar multiply-add loop ${peak.toFixed(2)} GFLOP/s; hardware ${avx512 ? 'AVX-512' : 'AVX2'} FMA peak ${vectorPeak ? `${vectorPeak.toFixed(0)} GFLOP/s for both cores (2 x ${mhz} MHz x ${flopsPerCycle} flops/cycle), which WebAssembly's 128-bit vectors without FMA cannot reach` : 'unknown'}`);
 results.kernels = {
-  gramGflops: gram,
-  tridiagonalGflops: tri,
+  gramGflops: gram.wasm,
+  gramJsGflops: gram.js,
+  gramWasmOverJs: gram.wasm / gram.js,
+  tridiagonalGflops: tri.wasm,
+  tridiagonalJsGflops: tri.js,
+  tridiagonalWasmOverJs: tri.wasm / tri.js,
+  wasmSimdPeakGflopsPerCore: simd,
+  gramFractionOfSimdPeak: gram.wasm / simd,
   jsScalarPeakGflopsPerCore: peak,
-  gramFractionOfScalarPeak: gram / peak,
-  scalarLimitGflopsPerCore: scalarLimit,
   hardwareVectorPeakGflops: vectorPeak,
   hardwareVectorPeakNote: `2 cores x ${mhz} MHz x ${flopsPerCycle} flops/cycle (${avx512 ? 'AVX-512' : 'AVX2'}, 2 FMA units assumed)`,
-  note: 'one thread, timed in CPU seconds; Gram counts the flops of the upper-triangle tiles (about L^2 n), tridiagonalisation the 4/3 L^3 of the lower-triangle algorithm',
+  note: 'one thread, timed in CPU seconds; Gram counts the flops of the upper-triangle tiles (about L^2 n), tridiagonalisation the 4/3 L^3 of the lower-triangle algorithm; the engine runs the WebAssembly kernels, the JavaScript ones are their peers and the tests\' independent route',
 };
 results.loadAverage = { start: load0, end: loadavg() };
 console.log(`wrote ${writeBenchResult('simulate', results)}`);
