@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Matrix, solve } from 'ml-matrix';
 import { parseStylizedConfig } from '../src/config/fig6Config.js';
 import { InterruptedError } from '../src/errors.js';
-import { sampleRows } from '../src/model/sample.js';
+import { RANDOM_STREAM_VERSION, sampleRows } from '../src/model/sample.js';
 import { populationExcessRisk } from '../src/model/populationRisk.js';
 import { bitsPerSample, type ModelParams } from '../src/model/params.js';
 import { meanStdErr } from '../src/simulate/aggregate.js';
@@ -122,6 +122,16 @@ describe('Monte Carlo engine', () => {
     expect(readFileSync(join(dirA, 'summary.csv'), 'utf8')).toBe(readFileSync(join(dirB, 'summary.csv'), 'utf8'));
     // a different plan in the same directory is refused
     await expect(simulateStylized({ ...config, seed: 4 }, { outDir: dirA, workers: 1, quiet: true, interrupt: quietFlag })).rejects.toThrow(/out/);
+    // run.json keeps the provenance of the run that started the directory and lists the resumption
+    const runA = JSON.parse(readFileSync(join(dirA, 'run.json'), 'utf8')) as { time: string; randomStreamVersion: number; resumes: { time: string; reps: number }[] };
+    expect(runA.randomStreamVersion).toBe(RANDOM_STREAM_VERSION);
+    expect(runA.resumes).toHaveLength(1);
+    expect(runA.resumes[0].reps).toBe(5);
+    expect(runA.resumes[0].time >= runA.time).toBe(true);
+    // a directory whose repetitions were drawn by another random-stream version is not resumed
+    const old = { ...runA, resumes: undefined, randomStreamVersion: undefined };
+    writeFileSync(join(dirB, 'run.json'), JSON.stringify(old));
+    await expect(simulateStylized(config, { outDir: dirB, workers: 1, quiet: true, interrupt: quietFlag })).rejects.toThrow(/drawn by version 1; resuming would mix draws/);
   });
 
   /**

@@ -38,6 +38,13 @@ import { levelCoefficient, levelSize, levelVariance, bitsPerSample, type ModelPa
  * 0..2^32-1 (symmetric, mean exactly 0, variance a_l^2 (1 - 2^-64)/3; the 2^-32 grid is far
  * below any statistic we estimate). Normals: Marsaglia polar method on 53-bit uniforms.
  */
+/**
+ * Version of the samplers' random streams: what a (seed, stream) pair draws. 1: every tail
+ * coordinate drawn; 2: tail level sums drawn exactly from bit-plane binomials. Stored with
+ * every Monte Carlo run, so a run is never resumed with draws of another version.
+ */
+export const RANDOM_STREAM_VERSION = 2;
+
 export type FeatureDistribution = 'uniform' | 'gaussian';
 export type TailMode = 'coordinates' | 'levelSums';
 

@@ -9,6 +9,7 @@ import { progress as makeProgress } from '../util/progress.js';
 import { watchInterrupt, type InterruptFlag } from '../util/interrupt.js';
 import { startWorker } from '../util/worker.js';
 import { aggregate, summaryCsv, type RunSummary } from './aggregate.js';
+import { RANDOM_STREAM_VERSION } from '../model/sample.js';
 import { planFromConfig, type SimulationPlan } from './plan.js';
 import { runRepetition, type RepetitionResult } from './repetition.js';
 
@@ -138,15 +139,24 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
   mkdirSync(runDir, { recursive: true });
   const runJson = join(runDir, 'run.json');
   const identity = planIdentity(plan);
+  const here = { ...provenance({ config, seed: config.seed }), reps: plan.reps, randomStreamVersion: RANDOM_STREAM_VERSION, planIdentity: identity };
+  let record: Record<string, unknown> = here;
   if (existsSync(runJson)) {
-    const prev = JSON.parse(readFileSync(runJson, 'utf8')) as { planIdentity?: string };
+    const prev = JSON.parse(readFileSync(runJson, 'utf8')) as { planIdentity?: string; randomStreamVersion?: number; resumes?: unknown[] };
     if (prev.planIdentity !== identity) {
       throw new InputError('out', runDir, 'an empty directory or one holding a run of the same config (only reps may differ)', 'it holds results of a different plan');
     }
+    const version = prev.randomStreamVersion ?? 1;
+    if (version !== RANDOM_STREAM_VERSION) {
+      throw new InputError('out', runDir, `a directory of random-stream version ${RANDOM_STREAM_VERSION} (this engine's) or an empty one`, `its repetitions were drawn by version ${version}; resuming would mix draws, so write to a new --out or delete the directory`);
+    }
+    // Keep the provenance of the run that started the directory; record each resumption.
+    const resumed = { time: here.time, gitCommit: here.gitCommit, gitDirty: here.gitDirty, version: here.version, command: here.command, reps: plan.reps };
+    record = { ...prev, reps: plan.reps, resumes: [...(prev.resumes ?? []), resumed] };
   }
   const store = openStore<RepetitionRow>(join(runDir, 'results.jsonl'));
   const todo = Array.from({ length: plan.reps }, (_, r) => r).filter((r) => !store.has(`rep-${r}`));
-  writeFileSync(runJson, JSON.stringify({ ...provenance({ config, seed: config.seed }), reps: plan.reps, planIdentity: identity }, null, 1) + '\n');
+  writeFileSync(runJson, JSON.stringify(record, null, 1) + '\n');
   if (todo.length < plan.reps && !opts.quiet) process.stderr.write(`simulate: resuming, ${plan.reps - todo.length} of ${plan.reps} repetitions already in ${store.path}\n`);
   await runRepetitions(plan, todo, {
     ...opts,
