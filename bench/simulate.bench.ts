@@ -68,7 +68,7 @@ function timeCpu(reps: number, f: () => void): number {
 
 function gramRate(): Rate {
   const L = 512, rows = 128;
-  const arena = createSimdArena(L * rows + L * L + 16);
+  const arena = createSimdArena(L * rows + L * L);
   const xw = arena.f64(L * rows);
   xw.set(new Float64Array(L * rows).map((_, i) => Math.sin(i)));
   const gw = arena.f64(L * L);
@@ -88,7 +88,7 @@ function tridiagRate(): Rate {
   const xt = new Float64Array(Lp * rows).map((_, i) => Math.sin(i * 0.7));
   const g = new Float64Array(Lp * Lp);
   syrkUpper(g, Lp, xt, rows, Lp, rows);
-  const arena = createSimdArena(L * L + 4 * L + 16);
+  const arena = createSimdArena(L * L + 4 * L);
   const a = arena.f64(L * L);
   const work = { v: arena.f64(L), p: arena.f64(L), v2: arena.f64(L), p2: arena.f64(L) };
   const flops = (4 / 3) * L ** 3; // flops performed by the lower-triangle algorithm

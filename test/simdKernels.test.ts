@@ -38,7 +38,7 @@ describe('WebAssembly SIMD kernels', () => {
         const dim = 4 * tiles;
         const ldx = rows + ldxExtra;
         const ldg = dim + ldgExtra;
-        const arena = createSimdArena(dim * ldx + dim * ldg + 64);
+        const arena = createSimdArena(dim * ldx + dim * ldg);
         const xt = fill(arena.f64(dim * ldx), seed);
         const g = arena.f64(dim * ldg);
         const start = fill(new Float64Array(dim * ldg), seed + 1);
@@ -68,7 +68,7 @@ describe('WebAssembly SIMD kernels', () => {
     fc.assert(
       fc.property(fc.integer({ min: 3, max: 70 }), fc.integer({ min: 0, max: 1e6 }), fc.double({ min: 0, max: 1, noNaN: true }), (dim, seed, kFrac) => {
         const k = Math.min(dim - 3, Math.floor(kFrac * (dim - 2)));
-        const arena = createSimdArena(dim * dim + 8 * dim + 64);
+        const arena = createSimdArena(dim * dim + 4 * dim);
         const a = fill(arena.f64(dim * dim), seed);
         const vecs = [1, 2, 3, 4].map((s) => fill(arena.f64(dim), seed + s));
         const [v, p, vp, wp] = vecs;
@@ -92,7 +92,7 @@ describe('WebAssembly SIMD kernels', () => {
     for (const dim of [3, 4, 17, 64, 129]) {
       const rows = 2 * dim + 3;
       const dp = Math.ceil(dim / 4) * 4;
-      const arena = createSimdArena(dp * rows + dp * dp + dim * dim + 4 * dim + 64);
+      const arena = createSimdArena(dp * rows + dp * dp + dim * dim + 4 * dim);
       const xt = fill(arena.f64(dp * rows), dim);
       for (let j = dim; j < dp; j++) xt.fill(0, j * rows, (j + 1) * rows);
       const g = arena.f64(dp * dp);

@@ -81,7 +81,7 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
   // The Gram update runs in WebAssembly (./simdKernels.ts): the sample block and the two Grams
   // (training, validation) live in its memory.
   const hasVal = plan.lambdaSelection === 'validation' || plan.validationSize > 0;
-  const arena = createSimdArena(Lp * B + (hasVal ? 2 : 1) * Lp * Lp + Lmax * Lmax + 4 * Lmax + 16);
+  const arena = createSimdArena(Lp * B + (hasVal ? 2 : 1) * Lp * Lp + Lmax * Lmax + 4 * Lmax);
   const xt = arena.f64(Lp * B); // padding rows stay zero
   const yb = new Float64Array(B);
 

@@ -23,6 +23,8 @@ export interface SimdArena {
 }
 
 const PAGE_BYTES = 65536;
+/** Views one arena hands out at most: each may need up to 8 bytes of padding to start 16-byte aligned. */
+const MAX_VIEWS = 128;
 const MAX_BYTES = 4 * 1024 ** 3 - PAGE_BYTES; // 32-bit addresses
 
 /** The part of the WebAssembly JavaScript API used here (its types live in the DOM lib, which this project does not load). */
@@ -40,10 +42,13 @@ function kernelModule(): object {
   return compiled;
 }
 
-/** An arena of `capacityF64` doubles (plus alignment slack) with the kernels bound to it. */
+/**
+ * An arena for views totalling `capacityF64` doubles (at most 128 views; their alignment
+ * padding is added here, callers count only their own lengths), with the kernels bound to it.
+ */
 export function createSimdArena(capacityF64: number): SimdArena {
   if (!Number.isInteger(capacityF64) || capacityF64 < 0) throw new RangeError(`simd arena capacity ${capacityF64} is not a non-negative integer`);
-  const bytes = capacityF64 * 8 + 1024;
+  const bytes = capacityF64 * 8 + 8 * MAX_VIEWS;
   if (bytes > MAX_BYTES) {
     throw new InputError('simulation size', `${(bytes / 1024 ** 3).toFixed(1)} GiB of Gram and sample memory`, 'at most 4 GiB (fewer kept levels m_max or a smaller blockRows)');
   }
@@ -52,16 +57,22 @@ export function createSimdArena(capacityF64: number): SimdArena {
     syrkUpper(g: number, ldg: number, xt: number, ldx: number, dim: number, rows: number): void;
     tridiagSweep(a: number, dim: number, k: number, v: number, p: number, vPrev: number, wPrev: number): void;
   };
-  let next = 0;
+  let next = 0; // first free byte
+  let usedF64 = 0;
+  let views = 0;
   const own = (a: Float64Array, name: string): number => {
     if (a.buffer !== memory.buffer) throw new RangeError(`simd kernel: ${name} is not a view of this arena`);
     return a.byteOffset;
   };
   return {
     f64(length: number): Float64Array {
+      if (usedF64 + length > capacityF64 || views === MAX_VIEWS) {
+        throw new RangeError(`simd arena full: ${length} doubles requested, ${usedF64} of ${capacityF64} used in ${views} views (at most ${MAX_VIEWS})`);
+      }
       const start = Math.ceil(next / 16) * 16;
-      if (start + length * 8 > bytes) throw new RangeError(`simd arena full: ${length} doubles requested, capacity ${capacityF64}`);
       next = start + length * 8;
+      usedF64 += length;
+      views++;
       return new Float64Array(memory.buffer, start, length);
     },
     syrkUpper(g, ldg, xt, ldx, dimPadded, rows) {
