@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gammaln } from 'simple-statistics';
 import { createBinomialHalfTable, drawBinomialHalf, drawUint32Sum, MAX_BINOMIAL_N, type BinomialHalfTable } from '../src/util/binomialTable.js';
-import { createRng } from '../src/util/rng.js';
+import { createRng, xoshiroNext } from '../src/util/rng.js';
 import { InputError } from '../src/errors.js';
 
 /** A xoshiro128** state (the sampler's Int32Array form) seeded from createRng, as createSampler does. */
@@ -190,7 +190,7 @@ describe('Binomial(n, 1/2) alias table', () => {
     const t = createBinomialHalfTable(7); // k = 3: cells of 2^29 top values
     const peek = state(99, 1);
     const after = Int32Array.from(peek);
-    const w = drawRaw(after), v = drawRaw(after);
+    const w = xoshiroNext(after), v = xoshiroNext(after);
     const cell = w >>> (32 - t.k), u = w & ((1 << (32 - t.k)) - 1);
     for (const [lo32, accept] of [[v + 1, true], [v, false]] as const) {
       const thrHi = Int32Array.from(t.thrHi), thrLo = Float64Array.from(t.thrLo), alias = Int32Array.from(t.alias);
@@ -210,17 +210,3 @@ describe('Binomial(n, 1/2) alias table', () => {
     }
   });
 });
-
-/** One xoshiro128** output of st as an unsigned 32-bit integer (the recurrence of src/util/rng.ts). */
-function drawRaw(st: Int32Array): number {
-  const m5 = Math.imul(st[1], 5);
-  const res = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
-  const t = st[1] << 9;
-  st[2] ^= st[0];
-  st[3] ^= st[1];
-  st[1] ^= st[2];
-  st[0] ^= st[3];
-  st[2] ^= t;
-  st[3] = (st[3] << 11) | (st[3] >>> 21);
-  return res;
-}

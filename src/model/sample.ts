@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { createRng } from '../util/rng.js';
+import { createRng, xoshiroNext } from '../util/rng.js';
 import { createBinomialHalfTable, drawUint32Sum, MAX_BINOMIAL_N, type BinomialHalfTable } from '../util/binomialTable.js';
 import { levelCoefficient, levelSize, levelVariance, bitsPerSample, type ModelParams } from './params.js';
 
@@ -206,20 +206,6 @@ function fillUniform(st: Int32Array, cnt: number, a: number, xt: Float64Array, o
   return sum;
 }
 
-function nextUint32(st: Int32Array): number {
-  const a1 = st[1];
-  const m5 = Math.imul(a1, 5);
-  const res = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
-  const t = a1 << 9;
-  st[2] ^= st[0];
-  st[3] ^= st[1];
-  st[1] ^= st[2];
-  st[0] ^= st[3];
-  st[2] ^= t;
-  st[3] = (st[3] << 11) | (st[3] >>> 21);
-  return res;
-}
-
 /** Standard normal by the Marsaglia polar method on 53-bit uniforms, one value cached. */
 function nextNormal(st: Int32Array, cache: { hasSpare: boolean; spare: number }): number {
   if (cache.hasSpare) {
@@ -228,8 +214,8 @@ function nextNormal(st: Int32Array, cache: { hasSpare: boolean; spare: number })
   }
   let u: number, v: number, s: number;
   do {
-    u = 2 * (((nextUint32(st) >>> 5) * 67108864 + (nextUint32(st) >>> 6)) * TWO_M53) - 1;
-    v = 2 * (((nextUint32(st) >>> 5) * 67108864 + (nextUint32(st) >>> 6)) * TWO_M53) - 1;
+    u = 2 * (((xoshiroNext(st) >>> 5) * 67108864 + (xoshiroNext(st) >>> 6)) * TWO_M53) - 1;
+    v = 2 * (((xoshiroNext(st) >>> 5) * 67108864 + (xoshiroNext(st) >>> 6)) * TWO_M53) - 1;
     s = u * u + v * v;
   } while (s >= 1 || s === 0);
   const f = Math.sqrt((-2 * Math.log(s)) / s);

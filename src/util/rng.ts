@@ -83,6 +83,25 @@ export function createRng(seed: number, ...stream: number[]): Rng {
   return { uniform, uint32, normal, below };
 }
 
+/**
+ * One step of xoshiro128** on a state held in an Int32Array (the recurrence createRng runs on
+ * its closure variables): advances `st` and returns the output as an unsigned 32-bit integer.
+ * For samplers that keep their stream's state in an array; their hottest loops inline it.
+ */
+export function xoshiroNext(st: Int32Array): number {
+  const s1 = st[1];
+  const m5 = Math.imul(s1, 5);
+  const res = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
+  const t = s1 << 9;
+  st[2] ^= st[0];
+  st[3] ^= st[1];
+  st[1] ^= st[2];
+  st[0] ^= st[3];
+  st[2] ^= t;
+  st[3] = (st[3] << 11) | (st[3] >>> 21);
+  return res;
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
