@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
-import { fitLaw, normalCdf, normalQuantile, type LawFit } from '../src/fit/fitLaw.js';
+import { fitLaw, type LawFit } from '../src/fit/fitLaw.js';
+import { normalCdf, normalQuantile } from '../src/stats/distributions.js';
 import { predictError, predictRaw, type LawForm, type LawObservation, type LawParams } from '../src/fit/lawForms.js';
 import { levenbergMarquardt } from '../src/fit/levenbergMarquardt.js';
 import { nonNegativeLeastSquares } from '../src/fit/linearInit.js';

@@ -1,3 +1,5 @@
+import { solveSpdSmall } from '../linalg/cholesky.js';
+
 /**
  * Starting values for the law fit (THEORY.md section 1): with the exponents held fixed the
  * law is linear in (E*, A, B), so each multi-start grid point gets the non-negative weighted
@@ -21,7 +23,7 @@ export function nonNegativeLeastSquares(columns: Float64Array[], y: ArrayLike<nu
         for (let c = 0; c < q; c++) G[a * q + c] += xa * columns[idx[c]][i];
       }
     }
-    const sol = solveSpd(G, b, q);
+    const sol = solveSpdSmall(G, b, q);
     if (!sol || sol.some((v) => !(v >= 0))) continue;
     const coef = new Array(p).fill(0);
     idx.forEach((j, a) => (coef[j] = sol[a]));
@@ -39,32 +41,4 @@ function weightedSsr(columns: Float64Array[], coef: number[], y: ArrayLike<numbe
     s += w[i] * (y[i] - f) ** 2;
   }
   return s;
-}
-
-/** Cholesky solve of a tiny symmetric positive definite system; null when not positive definite. */
-function solveSpd(G: Float64Array, b: Float64Array, q: number): number[] | null {
-  const Lc = new Float64Array(q * q);
-  for (let i = 0; i < q; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = G[i * q + j];
-      for (let k = 0; k < j; k++) s -= Lc[i * q + k] * Lc[j * q + k];
-      if (i === j) {
-        if (!(s > 1e-14 * Math.max(G[i * q + i], 1e-300))) return null;
-        Lc[i * q + i] = Math.sqrt(s);
-      } else Lc[i * q + j] = s / Lc[j * q + j];
-    }
-  }
-  const z = new Array(q).fill(0);
-  for (let i = 0; i < q; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= Lc[i * q + k] * z[k];
-    z[i] = s / Lc[i * q + i];
-  }
-  const x = new Array(q).fill(0);
-  for (let i = q - 1; i >= 0; i--) {
-    let s = z[i];
-    for (let k = i + 1; k < q; k++) s -= Lc[k * q + i] * x[k];
-    x[i] = s / Lc[i * q + i];
-  }
-  return x.every(Number.isFinite) ? x : null;
 }

@@ -1,5 +1,6 @@
 import { bytesPerImageRaw, type ImageSet } from '../data/imageSet.js';
 import { InputError } from '../errors.js';
+import { choleskyInPlace, choleskySolve } from '../linalg/cholesky.js';
 import { evalMetrics, type EvalMetrics, type TrainJob, type TrainMetrics, type Trainer, type TrainProgress } from './trainer.js';
 
 /**
@@ -11,7 +12,7 @@ import { evalMetrics, type EvalMetrics, type TrainJob, type TrainMetrics, type T
  *
  * All the work is in the Gram matrix X^T X (n x d^2 / 2 multiply-adds: 18 G for the full
  * 60,000 x 784 Fashion-MNIST training split) and in one d x d Cholesky factorisation per
- * candidate lambda (d^3 / 3). Both kernels are written here on flat Float64Arrays: ml-matrix
+ * candidate lambda (d^3 / 3, src/linalg/cholesky.ts). Both kernels work on flat Float64Arrays: ml-matrix
  * stores matrices as arrays of row arrays and allocates per call; its X^T X measured 17x
  * slower than the blocked kernel below (bench/results/sweep.json), its Cholesky 0.27 s
  * against 0.12 s here (quiet machine; parity under heavy load), and its symmetric
@@ -151,51 +152,6 @@ export function centeredSystem(acc: GramAccumulator): CenteredSystem {
   const xy = new Float64Array(d * C);
   for (let i = 0; i < d; i++) for (let c = 0; c < C; c++) xy[i * C + c] = acc.xy[i * C + c] - n * meanX[i] * meanY[c];
   return { dim: d, numClasses: C, n, gram, xy, meanX, meanY };
-}
-
-/**
- * In-place Cholesky factorisation of the symmetric positive definite matrix a (d x d,
- * row-major; the lower triangle is read and overwritten by L with a = L L^T). Returns false
- * when a pivot is not positive (matrix not numerically positive definite).
- */
-export function choleskyInPlace(a: Float64Array, d: number): boolean {
-  for (let j = 0; j < d; j++) {
-    const rj = j * d;
-    let sum = a[rj + j];
-    for (let k = 0; k < j; k++) sum -= a[rj + k] * a[rj + k];
-    if (!(sum > 0)) return false;
-    const ljj = Math.sqrt(sum);
-    a[rj + j] = ljj;
-    const inv = 1 / ljj;
-    for (let i = j + 1; i < d; i++) {
-      const ri = i * d;
-      let s = a[ri + j];
-      for (let k = 0; k < j; k++) s -= a[ri + k] * a[rj + k];
-      a[ri + j] = s * inv;
-    }
-  }
-  return true;
-}
-
-/** Solve L L^T W = R for W (d x C) given the Cholesky factor in the lower triangle of l. */
-export function choleskySolve(l: Float64Array, d: number, r: Float64Array, C: number): Float64Array {
-  const w = r.slice();
-  for (let i = 0; i < d; i++) {
-    const ri = i * d;
-    for (let c = 0; c < C; c++) {
-      let s = w[i * C + c];
-      for (let k = 0; k < i; k++) s -= l[ri + k] * w[k * C + c];
-      w[i * C + c] = s / l[ri + i];
-    }
-  }
-  for (let i = d - 1; i >= 0; i--) {
-    for (let c = 0; c < C; c++) {
-      let s = w[i * C + c];
-      for (let k = i + 1; k < d; k++) s -= l[k * d + i] * w[k * C + c];
-      w[i * C + c] = s / l[i * d + i];
-    }
-  }
-  return w;
 }
 
 /** A fitted linear classifier: scores = (x - meanX) W + meanY over pixels scaled to [0, 1]. */
