@@ -21,7 +21,7 @@ export interface LawReplicates {
   seed: number;
 }
 
-export function lawReplicates(rows: LawObservation[], fit: LawFit, opts: { replicates?: number; seed?: number; onProgress?: (done: number, total: number) => void } = {}): LawReplicates {
+export function lawReplicates(rows: LawObservation[], fit: Pick<LawFit, 'form' | 'estimator' | 'params'>, opts: { replicates?: number; seed?: number; onProgress?: (done: number, total: number) => void } = {}): LawReplicates {
   const B = opts.replicates ?? 200;
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(B) || B < 2 || B > 100000) throw new InputError('replicates', B, 'an integer 2..100000');

@@ -16,6 +16,7 @@ import {
 } from './discover.js';
 import { exponentComparison, storageExponent } from './exponentsTable.js';
 import { strategyHeadline } from './headline.js';
+import { plannerData } from './planner.js';
 import { esc, fmt, renderReportHtml, type Block, type ReportModel, type Section } from './html.js';
 
 /**
@@ -243,6 +244,23 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       intro: '<p>Given the law, a budget S buys the split n*(S), L*(S) that minimises the predicted error (paper Figure 2 and Equation 3). Compare it with keeping every sample at original quality: the optimum keeps more samples at fewer bytes each.</p>',
       blocks: [{ kind: 'figures', figures: sortFigures(storage) }, ...tablesFor('storage')],
     });
+
+  // The planner (one per fitted real-data law) and the theory explorer, computed in the page.
+  const planners = runs.map((r, i) => plannerData(r, i, problems)).filter((d): d is NonNullable<typeof d> => d !== null && d.curve !== null);
+  sections.push({
+    id: 'planner',
+    title: 'Plan a storage budget',
+    intro: '<p>Type a storage budget (with units) and, if you like, how many images you have: the fitted law gives the number of images n* and bytes per image L* that minimise the predicted error, the run\'s size curve gives the JPEG XL distance d* that reaches L*, and the law\'s bootstrap refits give the band. The numbers are computed in this page by the same code as <code>lossyscale optimize</code> (and <code>lossyscale plan</code> does all of it, pilot included, for your own images).</p>',
+    blocks: planners.length
+      ? planners.map((data) => ({ kind: 'planner' as const, data }))
+      : [{ kind: 'note', tone: 'info', html: 'No real-data run with a fitted law (law.json) and a size curve (sizes.json) was found, so there is no law to plan with. Run a sweep, or <code>lossyscale plan</code> on your images.' }],
+  });
+  sections.push({
+    id: 'theory-explorer',
+    title: 'Theory explorer',
+    intro: '<p>Change the stylized model\'s parameters: the Theorem-1 exponents, the regime and the deterministic-risk curves (Lemma 1, λ tuned for every n and L) are recomputed in the page by lossyscale\'s own theory code. Invalid parameters (p ≤ q, r ≥ p, ...) show the message the CLI prints and draw nothing.</p>',
+    blocks: [{ kind: 'explorer' }],
+  });
 
   // 5. Real data, one section per figure prefix (one per sweep).
   const realGroups = [...groups.keys()].filter((g) => g.startsWith('real:')).sort();

@@ -1,4 +1,7 @@
 import type { Provenance } from '../provenance.js';
+import { explorerHtml, plannerHtml, TOOL_CSS, TOOL_SCRIPT } from './interactive.js';
+import { lossyscaleBrowserBundle } from './browserBundle.js';
+import type { PlannerData } from './planner.js';
 import { browserBundles, inlineJson, inlineScript } from './bundles.js';
 import type { FigureEntry, LawSummary, RunEntry, TableEntry } from './discover.js';
 import { storageExponent, type ExponentComparison, type FittedExponent } from './exponentsTable.js';
@@ -17,7 +20,9 @@ export type Block =
   | { kind: 'run'; run: RunEntry }
   | { kind: 'note'; tone: 'info' | 'warn'; html: string }
   | { kind: 'problems'; problems: string[] }
-  | { kind: 'details'; summary: string; open: boolean; blocks: Block[] };
+  | { kind: 'details'; summary: string; open: boolean; blocks: Block[] }
+  | { kind: 'planner'; data: PlannerData }
+  | { kind: 'explorer' };
 
 export interface Section {
   id: string;
@@ -360,6 +365,7 @@ const BOOT = `
 /** Render the whole report to one HTML string (bundles and specs inline). */
 export function renderReportHtml(model: ReportModel): string {
   const specs: { id: string; name: string; spec: unknown }[] = [];
+  let tools = false;
   const toc: string[] = [];
   const body: string[] = [];
   for (const sec of model.sections) {
@@ -391,6 +397,13 @@ export function renderReportHtml(model: ReportModel): string {
           return `<div class="note${b.tone === 'warn' ? ' warn' : ''}">${b.html}</div>`;
         case 'problems':
           return b.problems.length ? `<ul class="problems">${b.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '<p>None: every figure, table, law and run file was read without problems.</p>';
+        case 'planner':
+          tools = true;
+          sub.push(`<li><a href="#${esc(b.data.id)}">${esc(b.data.label)}</a></li>`);
+          return plannerHtml(b.data);
+        case 'explorer':
+          tools = true;
+          return explorerHtml();
         case 'details': {
           const before = sub.length;
           const inner = b.blocks.map(renderBlock).join('\n');
@@ -418,7 +431,7 @@ export function renderReportHtml(model: ReportModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="lossyscale ${esc(g.version)}">
 <title>${esc(model.title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${tools ? TOOL_CSS : ''}</style>
 </head>
 <body>
 <header class="top">
@@ -438,6 +451,7 @@ ${body.join('\n')}
 ${bundles.map((b) => `<script data-bundle="${esc(b.name)}">${inlineScript(b.code)}</script>`).join('\n')}
 <script type="application/json" id="lossyscale-specs">${inlineJson(specs)}</script>
 <script>${BOOT}</script>
+${tools ? `<script data-bundle="lossyscale">${inlineScript(lossyscaleBrowserBundle().code)}</script>\n<script>${TOOL_SCRIPT}</script>` : ''}
 </body>
 </html>
 `;

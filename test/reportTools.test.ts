@@ -1,0 +1,186 @@
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { main } from '../src/cli/main.js';
+import { buildReport } from '../src/report/buildReport.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/report/browserCheck.js';
+import { repoRoot } from '../src/provenance.js';
+
+/**
+ * The report's planner and theory explorer in headless Chromium (playwright-core): typed
+ * budgets and model parameters give the numbers `lossyscale optimize`, `exponents` and
+ * `risk` print for the same inputs; invalid inputs show the CLI's one-line message and draw
+ * nothing; no console errors, no network; one screenshot per section in
+ * runs/test-artifacts/report-tools/ (or $LOSSYSCALE_TEST_ARTIFACTS).
+ */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  let err = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk).replace(/\n$/, ''));
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, out: out.join('\n'), err };
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+    stdout.mockRestore();
+  }
+}
+
+const artifacts = process.env.LOSSYSCALE_TEST_ARTIFACTS ?? join(repoRoot, 'runs', 'test-artifacts', 'report-tools');
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+const network: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const out = mkdtempSync(join(tmpdir(), 'report-tools-'));
+  buildReport({ outDir: out });
+  const { chromium } = await import('playwright-core');
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    if (!/^(file|data|blob|about):/.test(r.url())) network.push(r.url());
+  });
+  await page.goto(pathToFileURL(join(out, 'index.html')).href, { waitUntil: 'load' });
+  await page.waitForFunction('window.__lossyscaleTools && window.__lossyscaleTools.ready === true', undefined, { timeout: 20_000 });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function type(testid: string, value: string, tool: 'planner' | 'explorer'): Promise<void> {
+  const counter = tool === 'planner' ? 'Object.values(window.__lossyscaleTools.planner)[0].updates' : 'window.__lossyscaleTools.explorer.updates';
+  const before = (await page.evaluate(counter)) as number;
+  if ((await page.inputValue(`[data-testid="${testid}"]`)) === value) return;
+  await page.fill(`[data-testid="${testid}"]`, value);
+  await page.waitForFunction(`${counter} > ${before}`);
+}
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+const text = async (testid: string): Promise<string> => ((await page.textContent(`[data-testid="${testid}"]`)) ?? '').trim();
+const svgIn = async (testid: string): Promise<number> => (await page.$$(`[data-testid="${testid}"] svg`)).length;
+
+describe('report planner and theory explorer in Chromium', () => {
+  it('the planner shows what lossyscale optimize computes for the same law and budget', async () => {
+    for (const [budget, available] of [['2.5MB', ''], ['500KB', ''], ['12345678', '3000'], ['40KB', '']]) {
+      await type('planner-storage', budget, 'planner');
+      await type('planner-available', available, 'planner');
+      expect(await text('planner-message')).toBe('');
+      const last = (await page.evaluate('Object.values(window.__lossyscaleTools.planner)[0].last')) as { command: string; n: number; L: number; error: number; distance: number; storage: number };
+      const args = last.command.split(' ').slice(1);
+      const r = await cli(args);
+      expect(r.code, r.err).toBe(0);
+      const [o] = JSON.parse(r.out) as { n: number; L: number; error: number; storage: number }[];
+      // The page computes with the CLI's own code. Chromium's and Node's V8 need not agree to
+      // the last bit (Math.log and Math.pow are not required to be correctly rounded), so the
+      // floats are compared to 1e-12 relative: a few ulps, far below any difference of method.
+      expect(last.storage).toBe(o.storage);
+      expect(last.n).toBe(o.n);
+      expect(rel(last.L, o.L)).toBeLessThan(1e-12);
+      expect(rel(last.error, o.error)).toBeLessThan(1e-12);
+      // And the shown text is the plain number (6 significant digits).
+      expect(Number(await text('planner-n'))).toBe(o.n);
+      expect(Number(await text('planner-L'))).toBeCloseTo(o.L, 6 - Math.ceil(Math.log10(o.L)));
+      expect(Number(await text('planner-error'))).toBeCloseTo(o.error, 6);
+      expect(Number(await text('planner-d'))).toBeGreaterThanOrEqual(0);
+      expect(await text('planner-band')).toMatch(/%.*%/);
+      expect(await text('planner-original')).toMatch(/×/);
+      expect(await svgIn('planner-chart')).toBe(1);
+      if (available) expect(o.n).toBeLessThanOrEqual(Number(available));
+    }
+    await type('planner-storage', '2.5MB', 'planner');
+    await page.locator('#planner').screenshot({ path: join(artifacts, 'planner.png') });
+    expect(statSync(join(artifacts, 'planner.png')).size).toBeGreaterThan(10_000);
+  });
+
+  it('an invalid budget shows the message lossyscale plan prints, and no chart', async () => {
+    for (const bad of ['abc', '-5MB', '12 parsecs']) {
+      await type('planner-storage', bad, 'planner');
+      const r = await cli(['plan', '--dataset', 'fashion-mnist', '--out', join(tmpdir(), 'never'), `--budget=${bad}`]);
+      expect(r.code).toBe(2);
+      expect(await text('planner-message')).toBe(r.err.trim());
+      expect(await text('planner-n')).toBe('');
+      expect(await svgIn('planner-chart')).toBe(0);
+    }
+    await type('planner-storage', '2.5MB', 'planner');
+  });
+
+  it('the explorer shows what lossyscale exponents and risk print', async () => {
+    for (const [p, q, r, tau] of [['2.01', '2', '0.99', '1'], ['3', '2', '1.5', '0.5'], ['5', '4', '0.2', '0']]) {
+      await type('explorer-p', p, 'explorer');
+      await type('explorer-q', q, 'explorer');
+      await type('explorer-r', r, 'explorer');
+      await type('explorer-tau', tau, 'explorer');
+      expect(await text('explorer-message')).toBe('');
+      const e = JSON.parse((await cli(['exponents', '--p', p, '--q', q, '--r', r, '--json'])).out) as Record<string, number | string>;
+      const shown = (await page.evaluate('window.__lossyscaleTools.explorer.last.exponents')) as Record<string, number | string>;
+      expect(shown.regime).toBe(e.regime);
+      for (const k of Object.keys(e)) if (typeof e[k] === 'number') expect(rel(shown[k] as number, e[k] as number), k).toBeLessThan(1e-12);
+      for (const k of ['alphaOptimal', 'alphaTheorem', 'beta']) expect(Number(await text(`explorer-${k}`)), k).toBeCloseTo(e[k] as number, 5);
+      expect(await text('explorer-regime')).toBe(e.regime);
+      for (const [m, n] of [[1, 100], [3, 10000], [6, 1000000]]) {
+        const c = await cli(['risk', '--p', p, '--q', q, '--r', r, '--tau', tau, '--n', String(n), '--m', String(m), '--lambda', 'opt', '--json']);
+        expect(c.code, c.err).toBe(0);
+        const risk = (JSON.parse(c.out) as { risk: number }).risk;
+        const cell = Number(await text(`explorer-risk-m${m}-n${n}`));
+        expect(Math.abs(cell - risk) / risk, `m=${m} n=${n}`).toBeLessThan(1e-5);
+        const row = ((await page.evaluate('window.__lossyscaleTools.explorer.last.rows')) as { n: number; m: number; risk: number }[]).find((x) => x.m === m && Math.abs(x.n - n) < 1e-6 * n)!;
+        expect(Math.abs(row.risk - risk) / risk).toBeLessThan(1e-12);
+      }
+      expect(await svgIn('explorer-chart')).toBe(1);
+    }
+    await type('explorer-p', '2.01', 'explorer');
+    await type('explorer-q', '2', 'explorer');
+    await type('explorer-r', '0.99', 'explorer');
+    await type('explorer-tau', '1', 'explorer');
+    await page.locator('#theory-explorer').screenshot({ path: join(artifacts, 'explorer.png') });
+    expect(statSync(join(artifacts, 'explorer.png')).size).toBeGreaterThan(10_000);
+  });
+
+  it('invalid model parameters show the CLI message and draw nothing', async () => {
+    const cases: [string, string, string, string, string[]][] = [
+      ['1.5', '2', '0.99', '1', ['exponents', '--p', '1.5', '--q', '2', '--r', '0.99']],
+      ['2', '2', '0.99', '1', ['exponents', '--p', '2', '--q', '2', '--r', '0.99']],
+      ['2.01', '2', '2.01', '1', ['exponents', '--p', '2.01', '--q', '2', '--r', '2.01']],
+      ['2.01', '2', '3', '1', ['risk', '--p', '2.01', '--q', '2', '--r', '3', '--tau', '1', '--n', '10', '--m', '1', '--lambda', 'opt']],
+      ['2.01', '2', '0.99', '-1', ['risk', '--p', '2.01', '--q', '2', '--r', '0.99', '--tau=-1', '--n', '10', '--m', '1', '--lambda', 'opt']],
+      ['abc', '2', '0.99', '1', ['exponents', '--p', 'abc', '--q', '2', '--r', '0.99']],
+    ];
+    for (const [p, q, r, tau, args] of cases) {
+      await type('explorer-p', p, 'explorer');
+      await type('explorer-q', q, 'explorer');
+      await type('explorer-r', r, 'explorer');
+      await type('explorer-tau', tau, 'explorer');
+      const c = await cli(args);
+      expect(c.code).toBe(2);
+      expect(await text('explorer-message')).toBe(c.err.trim());
+      expect(await text('explorer-alphaOptimal')).toBe('');
+      expect(await svgIn('explorer-chart')).toBe(0);
+    }
+    await page.locator('#theory-explorer').screenshot({ path: join(artifacts, 'explorer-invalid.png') });
+    await type('explorer-p', '2.01', 'explorer');
+    await type('explorer-r', '0.99', 'explorer');
+    await type('explorer-tau', '1', 'explorer');
+  });
+
+  it('logged no console error and requested nothing from the network', () => {
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
+    expect(network).toEqual([]);
+  });
+});
