@@ -12,7 +12,7 @@ import { runRepetitions } from '../src/simulate/simulateStylized.js';
 import { writeBenchResult } from './benchResult.js';
 
 /**
- * Monte Carlo engine vs the reference algorithm (issue 7 item 7; THEORY.md section 5).
+ * Monte Carlo engine vs the reference algorithm (THEORY.md section 5).
  *
  * 1. Small configuration (n_max = 1e4, 7 n values, m = 2..9, extra 5 levels, 20 lambdas,
  *    10,000 validation and 10,000 test samples, validation-selected lambda, sampled test

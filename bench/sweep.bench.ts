@@ -7,6 +7,7 @@ import { selectImages } from '../src/data/imageSet.js';
 import { accumulateGram, centeredSystem, createGramAccumulator, createRidgeTrainer, solveRidge } from '../src/trainers/ridgeClassifier.js';
 import { loadSweepConfig } from '../src/sweep/config.js';
 import { runSweep } from '../src/sweep/runSweep.js';
+import { writeRunFigures } from '../src/figures/fashionMnist.js';
 import { repoRoot } from '../src/provenance.js';
 import { timeMedian, writeBenchResult } from './benchResult.js';
 
@@ -75,7 +76,7 @@ if (process.env.BENCH_SWEEP_FULL === '1') {
   const config = loadSweepConfig(join(repoRoot, 'sims', 'fashion-mnist-cpu.json'));
   const cold = { ...config, codec: { ...config.codec, cacheDir: join(tmp, 'cache') } };
   const w0 = performance.now();
-  const r = await runSweep(cold, { runDir: join(tmp, 'run') });
+  const r = await runSweep(cold, { runDir: join(tmp, 'run'), drawFigures: writeRunFigures });
   fresh = { wallSeconds: (performance.now() - w0) / 1000, phases: r.phases, cpuPhases: r.cpuPhases, jobs: r.jobsRun };
   rmSync(tmp, { recursive: true, force: true });
 }

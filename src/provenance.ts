@@ -53,7 +53,7 @@ export function machineInfo(): MachineInfo {
 
 /**
  * The command line of this process as a user would retype it: `lossyscale <args>` under the
- * CLI, else `node <script> <args>` (e.g. `node src/figures/regenerate.ts` for `npm run figures`).
+ * CLI, else `node <script> <args>` (e.g. `node src/report/regenerateFigures.ts` for `npm run figures`).
  */
 export function currentCommand(): string {
   const script = process.argv[1] ? relative(repoRoot, process.argv[1]) : '';

@@ -78,7 +78,7 @@ describe('CSV input (THEORY.md section 6)', () => {
   });
 });
 
-describe('lossyscale fit (issue 3 item 5)', () => {
+describe('lossyscale fit', () => {
   it('--json prints Estar, A, alpha, B, beta with standard errors, intervals, r2, rmse and the form', async () => {
     const r = await cli(['fit', '--in', csvPath, '--json', '--bootstrap', '30']);
     expect(r.code).toBe(0);
@@ -130,7 +130,7 @@ describe('lossyscale fit (issue 3 item 5)', () => {
   });
 });
 
-describe('lossyscale optimize (issue 3 item 5)', () => {
+describe('lossyscale optimize', () => {
   it('reads the law fit --json printed and prints one object per budget', async () => {
     const r = await cli(['optimize', '--law', join(dir, 'law.json'), '--storage', '4.848e7,9.696e7', '--original-bytes', '42804', '--available', '75000', '--fixed', 'd1=9000,d15=1500', '--json']);
     expect(r.code).toBe(0);

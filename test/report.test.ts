@@ -177,7 +177,7 @@ describe('figure conventions lint', () => {
 
 describe('real-data sweep with unprefixed figure names', () => {
   it('puts fig1/fig2 of a non-stylized run under Real data, not the stylized storage section', async () => {
-    const { writeFigure, describeSource } = await import('../src/plot/render.js');
+    const { writeFigure, describeSource } = await import('../src/figures/render.js');
     const { provenance } = await import('../src/provenance.js');
     const dir = mkdtempSync(join(tmpdir(), 'report-sweep-'));
     const runDir = join(dir, 'my-sweep');

@@ -8,7 +8,7 @@ import { markTypesOf, type FigureEntry } from '../src/report/discover.js';
 import { writeFixtureRun } from './reportFixture.js';
 
 /**
- * Issue 6 item 3: the report, opened from a file:// URL in headless Debian Chromium
+ * The report, opened from a file:// URL in headless Debian Chromium
  * (playwright-core), renders every chart with the marks its spec asks for, logs no console
  * error, requests nothing from the network, shows tooltips, and can be screenshotted.
  */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { describeSource, writeFigure } from '../src/plot/render.js';
+import { describeSource, writeFigure } from '../src/figures/render.js';
 import { provenance } from '../src/provenance.js';
 
 /**

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSweepConfig } from '../src/sweep/config.js';
 import { runSweep } from '../src/sweep/runSweep.js';
+import { writeRunFigures } from '../src/figures/fashionMnist.js';
 import { readResults } from '../src/sweep/results.js';
 import { readRun } from '../src/sweep/runDir.js';
 import { InterruptedError } from '../src/errors.js';
@@ -71,7 +72,7 @@ describe('real-data sweep end to end', () => {
     expect(lines(results).length).toBe(afterKill.length + 2);
 
     // 4. Resume to the end.
-    const r = await runSweep(config, { runDir, resume: true, quiet: true });
+    const r = await runSweep(config, { runDir, resume: true, quiet: true, drawFigures: writeRunFigures });
     expect(r.jobsSkipped).toBeGreaterThanOrEqual(afterKill.length + 2);
     const rows = readResults(runDir);
     const keys = rows.map((x) => x.key);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { deterministicRisk } from '../src/theory/deterministicRisk.js';
 import { optimalRisk } from '../src/theory/optimalLambda.js';
 
-/** CLI contracts of issue 2 item 7: `node bin/lossyscale.js risk|exponents|theory`. */
+/** CLI contracts (docs/architecture.md, output contracts): `node bin/lossyscale.js risk|exponents|theory`. */
 
 const root = join(__dirname, '..');
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { ingestBundle, writeRidgeMcBundle, writeSweepBundle } from '../src/cli/commands/_sweepBundle.js';
+import { ingestBundle, writeRidgeMcBundle, writeSweepBundle } from '../src/trainers/torch/sweepBundle.js';
 import { parseStylizedConfig } from '../src/config/fig6Config.js';
 import { parseSweepConfig } from '../src/sweep/config.js';
 import { openSweepContext } from '../src/sweep/context.js';
@@ -85,7 +85,7 @@ describe('sweep plan -> run-bundle -> sweep ingest', () => {
     const second = runBundle(bundle, ['--group', '3']);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/4 jobs to run \(5 already/);
-    const s = await ingestBundle(join(bundle, 'results.jsonl'), runDir, { figures: false });
+    const s = await ingestBundle(join(bundle, 'results.jsonl'), runDir);
     expect(s).toMatchObject({ kind: 'sweep', ingested: 9, alreadyPresent: 0, failures: 0 });
     expect(s.devices[0]).toMatch(/^cpu/);
     const rows = readResults(runDir);
@@ -99,7 +99,7 @@ describe('sweep plan -> run-bundle -> sweep ingest', () => {
     const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { trainer: string; grid: unknown[] };
     expect(summary.trainer).toBe('torch');
     expect(summary.grid).toHaveLength(9);
-    const again = await ingestBundle(bundle, runDir, { figures: false });
+    const again = await ingestBundle(bundle, runDir);
     expect(again).toMatchObject({ ingested: 0, alreadyPresent: 9 });
   });
 
@@ -128,7 +128,7 @@ describe('sweep plan -> run-bundle -> sweep ingest', () => {
     expect(writeRidgeMcBundle(config, mcBundle, { repsPerJob: 3 }).jobs).toBe(2);
     const r = runBundle(mcBundle);
     expect(r.status, r.stderr).toBe(0);
-    const s = await ingestBundle(mcBundle, join(dir, 'mc-run'), { figures: false });
+    const s = await ingestBundle(mcBundle, join(dir, 'mc-run'));
     expect(s).toMatchObject({ kind: 'ridge-mc', ingested: 4 });
     const summary = JSON.parse(readFileSync(join(dir, 'mc-run', 'summary.json'), 'utf8')) as { cells: { reps: number }[] };
     expect(summary.cells).toHaveLength(6);

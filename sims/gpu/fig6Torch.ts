@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadStylizedConfig } from '../../src/config/fig6Config.js';
 import { reportError } from '../../src/cli/main.js';
+import { writeFig6Figures } from '../../src/figures/fig6.js';
 import { analyzeRun } from '../../src/simulate/analyzeRun.js';
 import { simulateStylizedTorch } from '../../src/trainers/torch/ridgeMc.js';
 import { join } from 'node:path';
@@ -30,7 +31,8 @@ async function main(): Promise<number> {
     log: (l) => process.stderr.write(`${l}\n`),
   });
   console.log(`${config.name}: ${r.computed} repetitions computed on ${r.device} in ${r.seconds.toFixed(1)} s; ${r.summary.reps} in ${outDir}`);
-  await analyzeRun(outDir, { config, figuresDir: join(outDir, 'figures') });
+  analyzeRun(outDir, { config });
+  await writeFig6Figures(outDir, join(outDir, 'figures'), { config });
   return 0;
 }
 

@@ -46,7 +46,8 @@ interface WasmApi {
   RuntimeError: new (message?: string) => Error;
 }
 type WasmModule = { readonly __wasmModule?: never };
-const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+// Reflect.get returns the global untyped; WasmApi is the declared shape of what Node provides.
+const Wasm: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 /** Whether an error is a wasm trap (emscripten abort), after which the instance must be replaced. */
 export function isWasmTrap(e: unknown): boolean {

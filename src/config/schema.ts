@@ -75,7 +75,9 @@ export function arr<T>(of: Schema<T>, opts: { minLength?: number; maxLength?: nu
       const out = v.map((x, i) => of.parse(x, `${path}[${i}]`));
       if (opts.increasing) {
         for (let i = 1; i < out.length; i++) {
-          if (!((out[i] as unknown as number) > (out[i - 1] as unknown as number))) throw new InputError(`${path}[${i}]`, out[i], `> ${path}[${i - 1}] = ${out[i - 1]} (strictly increasing)`);
+          const cur: unknown = out[i];
+          const prev: unknown = out[i - 1];
+          if (typeof cur !== 'number' || typeof prev !== 'number' || !(cur > prev)) throw new InputError(`${path}[${i}]`, out[i], `> ${path}[${i - 1}] = ${out[i - 1]} (strictly increasing)`);
         }
       }
       return out;
@@ -118,6 +120,54 @@ export function obj<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
         if (val !== undefined) out[k] = val;
       }
       return out as ObjectOf<F>;
+    },
+  };
+}
+
+/** A value that one of several schemas accepts (tried in order; the message lists them all). */
+export function anyOf<A, B>(a: Schema<A>, b: Schema<B>): Schema<A | B> {
+  const describe = `${a.describe} or ${b.describe}`;
+  return {
+    describe,
+    parse(v, path) {
+      for (const s of [a, b]) {
+        try {
+          return s.parse(v, path);
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+        }
+      }
+      throw new InputError(path, summarize(v), describe);
+    },
+  };
+}
+
+/** An object whose every value matches one schema (keys free, input order kept). */
+export function record<T>(of: Schema<T>): Schema<Record<string, T>> {
+  const describe = `an object of ${of.describe} values`;
+  return {
+    describe,
+    parse(v, path) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), describe);
+      const out: Record<string, T> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = of.parse(x, `${path}.${k}`);
+      return out;
+    },
+  };
+}
+
+/** An object discriminated by a string field: the value of `key` picks the schema of the whole object. */
+export function tagged<K extends string, M extends Record<string, Schema<object>>>(key: K, variants: M): Schema<Infer<M[keyof M]>> {
+  const names = Object.keys(variants);
+  const describe = `an object with ${key} ${names.map((n) => JSON.stringify(n)).join(' or ')}`;
+  return {
+    describe,
+    parse(v, path) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), describe);
+      const tag: unknown = Reflect.get(v, key);
+      const schema = typeof tag === 'string' && Object.hasOwn(variants, tag) ? variants[tag] : undefined;
+      if (!schema) throw new InputError(`${path}.${key}`, summarize(tag), names.map((n) => JSON.stringify(n)).join(' or '));
+      return schema.parse(v, path) as Infer<M[keyof M]>;
     },
   };
 }

@@ -2,9 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { predictRaw, type LawForm, type LawParams } from '../fit/lawForms.js';
-import { repoRoot } from '../provenance.js';
 import type { FigureSet } from './figureSet.js';
+import { ResourceError } from '../errors.js';
+import { provenance, repoRoot } from '../provenance.js';
 import type { SweepSummary } from '../sweep/analyze.js';
+import { parseSweepConfig } from '../sweep/config.js';
+import { readRun, runPaths } from '../sweep/runDir.js';
+import { describeSource, writeFigure, type WrittenFigure } from './render.js';
 
 /**
  * Figures 1-5 of the real-data sweep (THEORY.md section 7) as Vega-Lite specs built from a
@@ -249,6 +253,30 @@ function median(xs: number[]): number {
   return a.length ? a[Math.floor(a.length / 2)] : 0;
 }
 
+/** Figures 1-5 of a run into `outDir` from its summary.json (THEORY.md section 7); also the figureSet's path. */
+export async function writeSweepFigures(runDir: string, outDir: string, prefix: string, png = true): Promise<WrittenFigure[]> {
+  const p = runPaths(runDir);
+  const summary = JSON.parse(readFileSync(p.summaryJson, 'utf8')) as SweepSummary;
+  const run = readRun(runDir);
+  if (!run) throw new ResourceError(`${runDir} is not a sweep run directory (no run.json)`);
+  const sources = [describeSource(p.summaryJson), describeSource(p.results), ...(existsSync(p.law) ? [describeSource(p.law)] : [])];
+  const prov = provenance({ config: run.config, seed: run.seed });
+  const out: WrittenFigure[] = [];
+  for (const f of sweepFigureSpecs(summary)) {
+    out.push(await writeFigure({ dir: outDir, name: `${prefix}${f.name}`, spec: f.spec, meta: { provenance: prov, sources, caption: f.caption }, png }));
+  }
+  return out;
+}
+
+/** Figures 1-5 of an analysed run into its figures/ folder, with the config's prefix and png setting (the CLI's hook for runSweep and bundle ingestion). */
+export async function writeRunFigures(runDir: string): Promise<string[]> {
+  const run = readRun(runDir);
+  if (!run) throw new ResourceError(`${runDir} is not a sweep run directory (no run.json)`);
+  const config = parseSweepConfig(run.config);
+  const written = await writeSweepFigures(runDir, runPaths(runDir).figures, config.figures?.prefix ?? '', config.figures?.png ?? true);
+  return written.map((f) => f.specPath);
+}
+
 /** `npm run figures`: regenerate figures/fmnist-cpu-* from the committed run results/fashion-mnist-cpu/. */
 export const figureSet: FigureSet = {
   name: 'fashion-mnist-cpu',
@@ -256,7 +284,6 @@ export const figureSet: FigureSet = {
   async regenerate(outDir: string) {
     const runDir = join(repoRoot, 'results', 'fashion-mnist-cpu');
     if (!existsSync(join(runDir, 'summary.json'))) return [];
-    const { writeSweepFigures } = await import('../sweep/analyze.js');
     const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { figures?: { prefix?: string } } };
     return writeSweepFigures(runDir, outDir, run.config.figures?.prefix ?? 'fmnist-cpu-');
   },

@@ -1,13 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { loadStylizedConfig, type StylizedConfig } from '../config/fig6Config.js';
-import { ResourceError } from '../errors.js';
 import { predictError } from '../fit/lawForms.js';
-import type { LawFit } from '../fit/fitLaw.js';
-import { describeSource, writeFigure, type WrittenFigure } from '../plot/render.js';
+import type { LawFit } from '../fit/fitTypes.js';
+import { describeSource, writeFigure, type WrittenFigure } from '../figures/render.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import type { RunSummary } from '../simulate/aggregate.js';
+import { readMonteCarloRun } from '../simulate/runDir.js';
 import { theoryCurves, theoryViewVsL } from '../theory/theoryCurves.js';
 import type { FigureSet } from './figureSet.js';
 
@@ -28,15 +27,8 @@ interface LoadedRun {
 }
 
 function loadRun(runDir: string, config?: StylizedConfig): LoadedRun {
-  const summaryPath = join(runDir, 'summary.json');
-  const runPath = join(runDir, 'run.json');
-  if (!existsSync(summaryPath) || !existsSync(runPath)) throw new ResourceError(`no finished simulation in ${runDir} (run: lossyscale simulate --config sims/fig6.json)`);
-  const run = JSON.parse(readFileSync(runPath, 'utf8')) as Provenance & { config: StylizedConfig };
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
-  const lawPath = join(runDir, 'law.json');
-  const law = existsSync(lawPath) ? (JSON.parse(readFileSync(lawPath, 'utf8')) as LawFit) : undefined;
-  const sources = [summaryPath, runPath, ...(law ? [lawPath] : [])];
-  return { config: config ?? run.config, summary, law, runProvenance: run, sources };
+  const run = readMonteCarloRun(runDir);
+  return { config: config ?? run.record.config, summary: run.summary, law: run.law, runProvenance: run.record, sources: run.sources };
 }
 
 const fmtN = (n: number): string => String(n);

@@ -1,9 +1,9 @@
-import type { WrittenFigure } from '../plot/render.js';
+import type { WrittenFigure } from './render.js';
 
 /**
  * A group of committed figures that `npm run figures` can regenerate from committed results
  * (no re-simulation, no re-training). Each module `src/figures/<group>.ts` exports
- * `figureSet: FigureSet`; `src/figures/regenerate.ts` discovers and runs them all.
+ * `figureSet: FigureSet`; `src/report/regenerateFigures.ts` discovers and runs them all.
  */
 export interface FigureSet {
   name: string;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { ResourceError } from '../errors.js';
-import { describeSource, writeFigure, type WrittenFigure } from '../plot/render.js';
+import { describeSource, writeFigure, type WrittenFigure } from '../figures/render.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import { fitAllocationPowerLaw } from '../optimize/allocationPowerLaw.js';
 import type { StylizedStudy } from '../optimize/stylizedOptimum.js';

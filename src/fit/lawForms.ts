@@ -55,7 +55,7 @@ export function toLaw(law: LawLike, where = 'law'): Law {
   const form = formRaw as LawForm;
   const params = {} as LawParams;
   for (const k of PARAM_NAMES) {
-    const v = (raw as unknown as Record<string, unknown>)[k];
+    const v: unknown = Reflect.get(raw, k);
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${where}.params.${k}`, v, 'a finite number');
     params[k] = v;
   }

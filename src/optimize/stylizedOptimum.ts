@@ -112,7 +112,7 @@ function olsSlope(x: number[], y: number[]): number {
 }
 
 /**
- * Study of the stylized optimum over storage budgets (THEORY.md section 4 and issue item 4):
+ * Study of the stylized optimum over storage budgets (THEORY.md section 4):
  * true optimum per S, the optimum of an excess-form law fitted to R_det on (fitN x fitM),
  * the regret of following the law, and the measured storage exponent vs nu from Theorem 1.
  */

@@ -5,7 +5,7 @@ import { ResourceError } from '../errors.js';
 
 /**
  * Open a built report in headless Chromium (Debian's /usr/bin/chromium driven by
- * playwright-core), wait for every chart, and report what rendered (issue 6 item 3).
+ * playwright-core), wait for every chart, and report what rendered.
  * Used by test/reportBrowser.test.ts and by `node --import tsx src/report/browserCheck.ts`
  * (which refreshes docs/report-screenshot.png). playwright-core is a dev dependency.
  */

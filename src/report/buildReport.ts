@@ -20,7 +20,7 @@ import { plannerData } from './planner.js';
 import { esc, fmt, renderReportHtml, type Block, type ReportModel, type Section } from './html.js';
 
 /**
- * Assemble the report (issue 6): the law and the Theorem-1 exponents beside the fitted ones
+ * Assemble the report (THEORY.md section 7): the law and the Theorem-1 exponents beside the fitted ones
  * (THEORY.md sections 1 and 4), the stylized-model figures (section 5, Figure 6), the
  * storage allocation, the real-data Figures 1-5 with their tables (section 6), then runs,
  * provenance and any problems. Everything the report reads is discovered from files.
@@ -342,7 +342,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   };
 }
 
-/** Build the report and write `<outDir>/index.html` (issue 6). */
+/** Build the report and write `<outDir>/index.html` (THEORY.md section 7). */
 export function buildReport(opts: BuildReportOptions): BuiltReport {
   const generated = provenance({ command: opts.command, config: { runs: opts.runs ?? [], outDir: opts.outDir } });
   const model = assembleReport(opts, generated);

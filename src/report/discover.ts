@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { FigureMeta } from '../plot/render.js';
+import type { FigureMeta } from '../figures/render.js';
 import { repoRoot } from '../provenance.js';
 
 /**
  * Discovery of what a report shows (THEORY.md section 7): committed figures (`*.vl.json`
- * written by src/plot/render.ts), and run directories laid out as in CONTRACTS.md
+ * written by src/figures/render.ts), and run directories laid out as in CONTRACTS.md
  * (`run.json`, `law.json`, `summary.*`, `tables/*.md|csv`, optional `figures/`).
  * Nothing here throws on a bad file: every unreadable or malformed item becomes a
  * `problems` line naming the file and what is wrong, and the report shows it.
@@ -120,7 +120,7 @@ export function markTypesOf(spec: unknown): string[] {
 }
 
 /**
- * Accessibility and clarity checks of a figure spec (issue 6 item 4, CONTRACTS.md figure
+ * Accessibility and clarity checks of a figure spec (docs/architecture.md, figure
  * conventions): a title, axis titles on positional channels, a tooltip, provenance.
  */
 export function lintFigure(spec: Record<string, unknown>, meta: FigureMeta | null): string[] {

@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { sha256File, type FigureSource } from '../plot/render.js';
+import { sha256File, type FigureSource } from '../figures/render.js';
 import { repoRoot } from '../provenance.js';
 import { displayPath, readFigure } from './discover.js';
 
 /**
- * Staleness of committed figures (issue 6, THEORY.md section 7): a figure records the sha256
- * of every data file it was computed from (usermeta.lossyscale.sources, src/plot/render.ts);
+ * Staleness of committed figures (THEORY.md section 7): a figure records the sha256
+ * of every data file it was computed from (usermeta.lossyscale.sources, src/figures/render.ts);
  * when a source's current hash differs, the committed figure no longer shows the data.
  */
 

@@ -4,7 +4,7 @@ import { classifyFigure } from './buildReport.js';
 import { discoverFigures, type FigureEntry } from './discover.js';
 
 /**
- * The static figure gallery (docs/gallery.md; issue 6 item 2): every committed SVG with its
+ * The static figure gallery (docs/gallery.md): every committed SVG with its
  * title and caption, grouped in the report's narrative order (THEORY.md section 7). It is
  * deterministic (no dates), so regenerating unchanged figures leaves it byte-identical.
  */

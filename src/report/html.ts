@@ -8,7 +8,7 @@ import { storageExponent, type ExponentComparison, type FittedExponent } from '.
 import { sourceState } from './freshness.js';
 
 /**
- * The report as one self-contained HTML file (issue 6; THEORY.md section 7 for the figure
+ * The report as one self-contained HTML file (THEORY.md section 7 for the figure
  * list). The model below is assembled by buildReport.ts; this module only renders it.
  */
 

@@ -1,24 +1,22 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StylizedConfig } from '../config/fig6Config.js';
 import { fitLaw, type LawFit } from '../fit/fitLaw.js';
-import { writeFig6Figures } from '../figures/fig6.js';
-import type { WrittenFigure } from '../plot/render.js';
 import { exponents, type Exponents } from '../theory/exponents.js';
 import { gridOptimalRisk } from '../theory/optimalLambda.js';
-import type { RunSummary } from './aggregate.js';
+import { monteCarloPaths, readMonteCarloSummary } from './runDir.js';
 import { matchedDeterministicRisk } from './deterministicMatch.js';
 
 /**
  * Analysis of a finished Monte Carlo run (THEORY.md section 5): the law a n^-alpha + b L^-beta
  * fitted to the simulated excess errors (law.json), its exponents beside Theorem 1's, tables
- * comparing every point with the deterministic risk, and the Figure-6 figures.
+ * comparing every point with the deterministic risk (the Figure-6 figures are drawn by
+ * src/figures/fig6.ts from the same run directory).
  */
 export interface RunAnalysis {
   law: LawFit;
   lawLsq: LawFit;
   exponents: Exponents;
-  figures: string[];
   /** Fixed-lambda agreement: z-scores of simulated vs matched deterministic excess, n >= 300. */
   fixedLambdaCheck: { points: number; maxAbsZ: number; meanZ: number; rmsZ: number; maxRelDiff: number };
   text: string;
@@ -26,20 +24,21 @@ export interface RunAnalysis {
 
 const fmt = (x: number, d = 4): string => (Number.isFinite(x) ? x.toPrecision(d) : String(x));
 
-/** Fit, tables and figures of a run directory holding summary.json (THEORY.md section 5). */
-export async function analyzeRun(runDir: string, opts: { config: StylizedConfig; figuresDir: string; figures?: boolean }): Promise<RunAnalysis> {
+/** Fit and tables of a run directory holding summary.json (THEORY.md section 5). */
+export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): RunAnalysis {
   const { config } = opts;
-  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+  const summary = readMonteCarloSummary(runDir);
+  const paths = monteCarloPaths(runDir);
   const params = config.model;
   const rows = summary.cells.map((c) => ({ n: c.n, L: c.L, error: c.score }));
   // Log-scale (relative) residuals: the points span three decades, a linear least-squares fit
   // would be decided by the n = 100 points alone. The plain least-squares fit is reported too.
   const law = fitLaw(rows, { form: 'excess', estimator: 'huber-log' });
   const lawLsq = fitLaw(rows, { form: 'excess', estimator: 'lsq' });
-  writeFileSync(join(runDir, 'law.json'), JSON.stringify(law, null, 1) + '\n');
+  writeFileSync(paths.law, JSON.stringify(law, null, 1) + '\n');
   const ex = exponents(params);
 
-  const tables = join(runDir, 'tables');
+  const tables = paths.tables;
   mkdirSync(tables, { recursive: true });
   // Selected-lambda points vs the deterministic risk minimised over the same grid (infinite tail).
   const lambda0s = summary.cells[0].curve.map((c) => c.lambda0);
@@ -90,13 +89,11 @@ export async function analyzeRun(runDir: string, opts: { config: StylizedConfig;
   ];
   writeFileSync(join(tables, 'law.md'), lawMd.join('\n') + '\n');
 
-  let figures: WrittenFigure[] = [];
-  if (opts.figures !== false) figures = await writeFig6Figures(runDir, opts.figuresDir, { config });
   const text = [
     ...lawMd,
     '',
     `Fixed-lambda check (n >= 300, ${k} (n, m, lambda) points): max |z| = ${fmt(maxZ, 3)}, mean z = ${fmt(fixedLambdaCheck.meanZ, 2)}, rms z = ${fmt(fixedLambdaCheck.rmsZ, 3)}, max relative difference ${fmt(maxRel, 2)}.`,
-    `Tables: ${tables}; figures: ${figures.map((f) => f.specPath.replace(/\.vl\.json$/, '')).join(', ') || 'none'}`,
+    `Tables: ${tables}`,
   ].join('\n');
-  return { law, lawLsq, exponents: ex, figures: figures.map((f) => f.specPath), fixedLambdaCheck, text };
+  return { law, lawLsq, exponents: ex, fixedLambdaCheck, text };
 }

@@ -33,7 +33,8 @@ interface WasmApi {
   Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+// Reflect.get returns the global untyped; WasmApi is the declared shape of what Node provides.
+const wasm: WasmApi = Reflect.get(globalThis, 'WebAssembly');
 
 // Compiled code is immutable, so one compilation per thread is shared by every arena.
 let compiled: object | undefined;

@@ -8,7 +8,8 @@ import { openStore, type StoreRow } from '../store/appendOnlyStore.js';
 import { progress as makeProgress } from '../util/progress.js';
 import { watchInterrupt, type InterruptFlag } from '../util/interrupt.js';
 import { startWorker } from '../util/worker.js';
-import { aggregate, summaryCsv, type RunSummary } from './aggregate.js';
+import type { RunSummary } from './aggregate.js';
+import { monteCarloPaths, planIdentity, readMonteCarloRecord, writeMonteCarloRecord, writeMonteCarloSummary } from './runDir.js';
 import { RANDOM_STREAM_VERSION } from '../model/sample.js';
 import { planFromConfig, type SimulationPlan } from './plan.js';
 import { runRepetition, type RepetitionResult } from './repetition.js';
@@ -123,10 +124,6 @@ export interface SimulateResult {
   seconds: number;
 }
 
-function planIdentity(plan: SimulationPlan): string {
-  return JSON.stringify({ ...plan, reps: undefined });
-}
-
 /**
  * Run (or resume) the Monte Carlo simulation of a stylized-model config (THEORY.md section 5)
  * into a run directory: run.json (provenance), results.jsonl (one row per repetition),
@@ -137,12 +134,11 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
   const plan = planFromConfig(config, { reps: opts.reps });
   const runDir = opts.outDir ?? config.out;
   mkdirSync(runDir, { recursive: true });
-  const runJson = join(runDir, 'run.json');
   const identity = planIdentity(plan);
   const here = { ...provenance({ config, seed: config.seed }), reps: plan.reps, randomStreamVersion: RANDOM_STREAM_VERSION, planIdentity: identity };
   let record: Record<string, unknown> = here;
-  if (existsSync(runJson)) {
-    const prev = JSON.parse(readFileSync(runJson, 'utf8')) as { planIdentity?: string; randomStreamVersion?: number; resumes?: unknown[] };
+  const prev = readMonteCarloRecord(runDir);
+  if (prev) {
     if (prev.planIdentity !== identity) {
       throw new InputError('out', runDir, 'an empty directory or one holding a run of the same config (only reps may differ)', 'it holds results of a different plan');
     }
@@ -154,9 +150,9 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
     const resumed = { time: here.time, gitCommit: here.gitCommit, gitDirty: here.gitDirty, version: here.version, command: here.command, reps: plan.reps };
     record = { ...prev, reps: plan.reps, resumes: [...(prev.resumes ?? []), resumed] };
   }
-  const store = openStore<RepetitionRow>(join(runDir, 'results.jsonl'));
+  const store = openStore<RepetitionRow>(monteCarloPaths(runDir).results);
   const todo = Array.from({ length: plan.reps }, (_, r) => r).filter((r) => !store.has(`rep-${r}`));
-  writeFileSync(runJson, JSON.stringify(record, null, 1) + '\n');
+  writeMonteCarloRecord(runDir, record);
   if (todo.length < plan.reps && !opts.quiet) process.stderr.write(`simulate: resuming, ${plan.reps - todo.length} of ${plan.reps} repetitions already in ${store.path}\n`);
   await runRepetitions(plan, todo, {
     ...opts,
@@ -170,8 +166,6 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
     .filter((r) => r.rep < plan.reps)
     .map(({ key: _key, ...r }) => r as RepetitionResult)
     .sort((a, b) => a.rep - b.rep);
-  const summary = aggregate(plan, results);
-  writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ provenance: provenance({ config, seed: config.seed }), ...summary }, null, 1) + '\n');
-  writeFileSync(join(runDir, 'summary.csv'), summaryCsv(summary));
+  const summary = writeMonteCarloSummary(runDir, config, plan, results);
   return { plan, summary, results, runDir, computed: todo.length, seconds: (performance.now() - t0) / 1000 };
 }

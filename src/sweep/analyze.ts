@@ -1,13 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fitLaw, type LawFit } from '../fit/fitLaw.js';
 import { predictError, type LawObservation } from '../fit/lawForms.js';
 import { optimalAllocation } from '../optimize/optimalAllocation.js';
 import { provenance, repoRoot } from '../provenance.js';
-import { relative } from 'node:path';
 import { ResourceError } from '../errors.js';
-import { describeSource, writeFigure, type WrittenFigure } from '../plot/render.js';
-import { sweepFigureSpecs } from '../figures/fashionMnist.js';
 import { parseSweepConfig, type SweepConfig } from './config.js';
 import { readResults, type ResultRow } from './results.js';
 import { readRun, runPaths } from './runDir.js';
@@ -15,7 +12,8 @@ import { readRun, runPaths } from './runDir.js';
 /**
  * analyzeRun (CONTRACTS.md, THEORY.md sections 1, 6, 7): from a run's results store, the law
  * fit to the (n, d) grid (law.json, the parameter table), the strategy comparison at equal
- * budgets (budget table), the test-compression matrix, summary.csv|json, and Figures 1-5.
+ * budgets (budget table), the test-compression matrix and summary.csv|json, from which
+ * src/figures/fashionMnist.ts draws Figures 1-5.
  */
 export interface GridPoint {
   distance: number;
@@ -192,7 +190,7 @@ export function fitRunLaw(runDir: string, config: SweepConfig, rows: ResultRow[]
 }
 
 /** The full analysis of a run directory (THEORY.md sections 6-7). */
-export async function analyzeRun(runDir: string, opts: { figures?: boolean; log?: (line: string) => void } = {}): Promise<{ summary: SweepSummary; law?: LawFit; figures: WrittenFigure[] }> {
+export function analyzeRun(runDir: string): { summary: SweepSummary; law?: LawFit } {
   const run = readRun(runDir);
   if (!run) throw new ResourceError(`${runDir} is not a sweep run directory (no run.json)`);
   const config = parseSweepConfig(run.config);
@@ -288,28 +286,11 @@ export async function analyzeRun(runDir: string, opts: { figures?: boolean; log?
     join(p.tables, 'grid.md'),
     mdTable(['d', 'fraction', 'n', 'L (B/image)', 'error (mean ± sd over seeds)', 'law'], grid.map((g) => [g.distance, g.fraction, g.n, g4(g.bytesPerImage), `${(100 * g.errorMean).toFixed(2)}% ± ${(100 * g.errorSd).toFixed(2)}`, law && g.inFit ? `${(100 * predictError(law, g.n, g.bytesPerImage)).toFixed(2)}%` : law ? `${(100 * predictError(law, g.n, g.bytesPerImage)).toFixed(2)}% (not fitted)` : 'n/a'])),
   );
-  let figures: WrittenFigure[] = [];
-  if (opts.figures !== false) figures = await writeSweepFigures(runDir, p.figures, config.figures?.prefix ?? '', config.figures?.png ?? true);
-  return { summary, law, figures };
+  return { summary, law };
 }
 
 function order(strategy: string): number {
   return ['scaling-optimal', 'original', 'randomized'].indexOf(strategy) >= 0 ? ['scaling-optimal', 'original', 'randomized'].indexOf(strategy) : 3;
-}
-
-/** Figures 1-5 of a run into `outDir` from its summary.json (THEORY.md section 7); also the figureSet's path. */
-export async function writeSweepFigures(runDir: string, outDir: string, prefix: string, png = true): Promise<WrittenFigure[]> {
-  const p = runPaths(runDir);
-  const { readFileSync, existsSync } = await import('node:fs');
-  const summary = JSON.parse(readFileSync(p.summaryJson, 'utf8')) as SweepSummary;
-  const run = readRun(runDir)!;
-  const sources = [describeSource(p.summaryJson), describeSource(p.results), ...(existsSync(p.law) ? [describeSource(p.law)] : [])];
-  const prov = provenance({ config: run.config, seed: run.seed });
-  const out: WrittenFigure[] = [];
-  for (const f of sweepFigureSpecs(summary)) {
-    out.push(await writeFigure({ dir: outDir, name: `${prefix}${f.name}`, spec: f.spec, meta: { provenance: prov, sources, caption: f.caption }, png }));
-  }
-  return out;
 }
 
 /** A path relative to the repository root when it lies inside it (committed results stay portable). */

@@ -1,4 +1,4 @@
-import { arr, bool, loadConfig, num, obj, oneOf, optional, str, type Infer, type Schema } from '../config/schema.js';
+import { anyOf, arr, bool, loadConfig, num, obj, oneOf, optional, record, str, tagged, type Infer, type Schema } from '../config/schema.js';
 import { InputError } from '../errors.js';
 import { isReachableDistance } from '../codec/jxlDistance.js';
 
@@ -8,11 +8,86 @@ import { isReachableDistance } from '../codec/jxlDistance.js';
  * strategies at equal budgets, and the test-set compression matrix. One schema, parsed at
  * the CLI boundary; errors name the config path of the bad field.
  */
-const passthrough: Schema<Record<string, unknown>> = {
+
+/** Where the images come from (src/data/loadDataset.ts DatasetSpec; defaults are loadDataset's). */
+export const datasetSchema = tagged('kind', {
+  'fashion-mnist': obj({
+    kind: oneOf(['fashion-mnist'] as const),
+    /** Directory of the four IDX files (default: Debian's dataset-fashion-mnist). */
+    root: optional(str({ nonEmpty: true })),
+    validationFraction: optional(num({ min: 0, max: 1, maxOpen: true })),
+    seed: optional(num({ integer: true, min: 0 })),
+  }),
+  folder: obj({
+    kind: oneOf(['folder'] as const),
+    /** The folder holding one subfolder per class. */
+    root: str({ nonEmpty: true }),
+    testFraction: optional(num({ min: 0, max: 1, minOpen: true, maxOpen: true })),
+    validationFraction: optional(num({ min: 0, max: 1, maxOpen: true })),
+    seed: optional(num({ integer: true, min: 0 })),
+    maxPerClass: optional(num({ integer: true, min: 1 })),
+    /** Resize every image to size x size pixels. */
+    size: optional(num({ integer: true, min: 1 })),
+  }),
+});
+
+/** Options of the in-process ridge trainer (src/trainers/ridgeClassifier.ts). */
+export const ridgeOptionsSchema = obj({
+  /** Candidate lambdas relative to trace(X_c^T X_c) / d. */
+  lambdaGrid: optional(arr(num({ min: 0, minOpen: true }), { minLength: 1 })),
+});
+
+const jsonScalar: Schema<string | number | boolean> = {
+  describe: 'a string, number or boolean',
+  parse(v, path) {
+    if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v;
+    throw new InputError(path, JSON.stringify(v), 'a string, number or boolean');
+  },
+};
+
+/**
+ * Options of the torch trainer (src/trainers/torch/index.ts TorchTrainerOptions): the worker's
+ * launch settings and its training options (worker/lossyscale_worker/train.py DEFAULTS; the
+ * worker checks their values again and names the field).
+ */
+export const torchOptionsSchema = obj({
+  model: optional(oneOf(['cnn', 'resnet18'] as const)),
+  epochs: optional(num({ integer: true, min: 1 })),
+  batchSize: optional(num({ integer: true, min: 2 })),
+  lr: optional(num({ min: 0, minOpen: true })),
+  weightDecay: optional(num({ min: 0 })),
+  optimizer: optional(oneOf(['adam', 'sgd'] as const)),
+  amp: optional(oneOf(['auto', 'off', 'bf16', 'fp16'] as const)),
+  width: optional(num({ min: 0, minOpen: true })),
+  evalBatchSize: optional(num({ integer: true, min: 1 })),
+  channelsLast: optional(bool()),
+  returnPredictions: optional(bool()),
+  threads: optional(num({ integer: true, min: 1 })),
+  device: optional(str({ nonEmpty: true })),
+  group: optional(num({ integer: true, min: 1 })),
+  jobTimeoutSeconds: optional(num({ min: 0, minOpen: true })),
+  startTimeoutSeconds: optional(num({ min: 0, minOpen: true })),
+  maxRetries: optional(num({ integer: true, min: 0 })),
+  python: optional(str({ nonEmpty: true })),
+  command: optional(anyOf(str({ nonEmpty: true }), arr(str({ nonEmpty: true }), { minLength: 1 }))),
+  env: optional(record(str())),
+  bundleDir: optional(str({ nonEmpty: true })),
+  remoteBundleDir: optional(str({ nonEmpty: true })),
+  failuresFile: optional(str({ nonEmpty: true })),
+  quiet: optional(bool()),
+  /** Training options every job gets (same names as above). */
+  training: optional(record(jsonScalar)),
+});
+
+export type RidgeOptionsConfig = Infer<typeof ridgeOptionsSchema>;
+export type TorchOptionsConfig = Infer<typeof torchOptionsSchema>;
+
+/** Any object at this stage; parseSweepConfig checks it against the trainer's schema. */
+const optionsObject: Schema<object> = {
   describe: 'an object',
   parse(v, path) {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, v === undefined ? undefined : JSON.stringify(v), 'an object');
-    return v as Record<string, unknown>;
+    return v;
   },
 };
 
@@ -28,11 +103,11 @@ export const sweepConfigSchema = obj({
   name: str({ nonEmpty: true }),
   description: optional(str()),
   /** Passed to loadDataset: { kind: 'fashion-mnist', root? } or { kind: 'folder', root, testFraction?, seed?, maxPerClass?, size? }. */
-  dataset: passthrough,
+  dataset: datasetSchema,
   /** 'ridge' (in-process CPU) or 'torch' (PyTorch worker). */
   trainer: oneOf(['ridge', 'torch'] as const),
   /** Options handed to the trainer (ridge: lambdaGrid relative to trace/d; torch: model, epochs...). */
-  trainerOptions: optional(passthrough, {}),
+  trainerOptions: optional(optionsObject, {}),
   seed: num({ integer: true, min: 0 }),
   split: obj({
     /** Held-out uncompressed images from the training split used to choose lambda / early stopping. */
@@ -107,14 +182,17 @@ export const sweepConfigSchema = obj({
   ),
 });
 
-export type SweepConfig = Infer<typeof sweepConfigSchema>;
+type BaseSweepConfig = Infer<typeof sweepConfigSchema>;
+/** A parsed sweep config: trainerOptions typed by the trainer it belongs to. */
+export type SweepConfig = Omit<BaseSweepConfig, 'trainer' | 'trainerOptions'> &
+  ({ trainer: 'ridge'; trainerOptions: RidgeOptionsConfig } | { trainer: 'torch'; trainerOptions: TorchOptionsConfig });
 
 /** Validate a sweep config object; cross-field rules get the same error format (THEORY.md section 6). */
 export function parseSweepConfig(json: unknown): SweepConfig {
-  const c = sweepConfigSchema.parse(json, 'config');
-  const kind = c.dataset.kind;
-  if (kind !== 'fashion-mnist' && kind !== 'folder') throw new InputError('config.dataset.kind', kind, '"fashion-mnist" or "folder"');
-  if (kind === 'folder' && typeof c.dataset.root !== 'string') throw new InputError('config.dataset.root', c.dataset.root, 'the folder holding one subfolder per class');
+  const base = sweepConfigSchema.parse(json, 'config');
+  const c: SweepConfig = base.trainer === 'ridge'
+    ? { ...base, trainer: 'ridge', trainerOptions: ridgeOptionsSchema.parse(base.trainerOptions, 'config.trainerOptions') }
+    : { ...base, trainer: 'torch', trainerOptions: torchOptionsSchema.parse(base.trainerOptions, 'config.trainerOptions') };
   if (c.strategies) {
     const s = c.strategies;
     if (!s.budgetsRelativeToLossless === !s.storageBytes) {

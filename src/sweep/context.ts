@@ -1,4 +1,4 @@
-import { loadDataset, type DatasetSpec } from '../data/loadDataset.js';
+import { loadDataset } from '../data/loadDataset.js';
 import { selectImages, type ImageSet } from '../data/imageSet.js';
 import { compressImages, type CompressedImages } from '../codec/compressImages.js';
 import { createEncodePool, type EncodePool } from '../codec/encodePool.js';
@@ -60,7 +60,7 @@ export async function openSweepContext(
   config: SweepConfig,
   opts: { onCodecProgress?: (label: string, done: number, total: number) => void; checkInterrupt?: () => void } = {},
 ): Promise<SweepContext> {
-  const loaded = await loadDataset(config.dataset as unknown as DatasetSpec);
+  const loaded = await loadDataset(config.dataset);
   const train = loaded.train;
   const testSplit = loaded.test;
   const C = train.classNames.length;

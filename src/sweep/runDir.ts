@@ -40,6 +40,8 @@ export interface RunRecord {
   codecVersion: string;
   trainer: string;
   sessions: RunSession[];
+  /** Bundles ingested into this run (`lossyscale sweep ingest`): file, rows recorded, devices, time. */
+  ingested?: { from: string; rows: number; devices: string[]; time: string }[];
 }
 
 export function readRun(runDir: string): RunRecord | undefined {

@@ -1,5 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { ResourceError } from '../errors.js';
 import { logGridValues, type StylizedConfig } from '../config/fig6Config.js';
 import { levelTerms, newFixedPointState } from './fixedPoint.js';
 import { exponents, theorem1LambdaExponent } from './exponents.js';
@@ -62,38 +60,4 @@ export function theoryViewVsL(points: TheoryPoint[], config: Pick<StylizedConfig
     wanted.add(best);
   }
   return points.filter((p) => wanted.has(p.n));
-}
-
-export const THEORY_CSV_COLUMNS = ['n', 'm', 'L', 'lambda0', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess'] as const;
-
-/** Write theory points as CSV (full double precision, shortest round-trip form). */
-export function writeTheoryCsv(path: string, points: TheoryPoint[]): void {
-  const lines = [THEORY_CSV_COLUMNS.join(',')];
-  for (const p of points) lines.push(THEORY_CSV_COLUMNS.map((c) => String(p[c])).join(','));
-  writeFileSync(path, lines.join('\n') + '\n');
-}
-
-/** Read a CSV written by writeTheoryCsv. */
-export function readTheoryCsv(path: string): TheoryPoint[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ResourceError(`cannot read theory curves ${path} (run: lossyscale theory --config sims/fig6.json)`);
-  }
-  const [header, ...body] = text.trim().split(/\r?\n/);
-  const cols = header.split(',');
-  for (const c of THEORY_CSV_COLUMNS) {
-    if (!cols.includes(c)) throw new ResourceError(`${path}: missing column ${c} (expected ${THEORY_CSV_COLUMNS.join(',')})`);
-  }
-  return body.map((line, i) => {
-    const cells = line.split(',');
-    const row = {} as Record<string, number>;
-    cols.forEach((c, j) => {
-      const v = Number(cells[j]);
-      if (!Number.isFinite(v)) throw new ResourceError(`${path}: row ${i + 2}, column ${c}: not a finite number (${JSON.stringify(cells[j])})`);
-      row[c] = v;
-    });
-    return row as unknown as TheoryPoint;
-  });
 }

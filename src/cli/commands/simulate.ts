@@ -7,6 +7,7 @@ import { validatePlan, type SimulationPlan } from '../../simulate/plan.js';
 import { meanStdErr } from '../../simulate/aggregate.js';
 import { runRepetitions, simulateStylized } from '../../simulate/simulateStylized.js';
 import { analyzeRun } from '../../simulate/analyzeRun.js';
+import { writeFig6Figures } from '../../figures/fig6.js';
 import { oneOf, parseNumber } from '../../util/validate.js';
 import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
 
@@ -69,13 +70,14 @@ async function runConfig(path: string, o: { reps?: number; workers?: number; out
   const committed = resolve(outDir).startsWith(join(repoRoot, 'sims', 'results') + sep);
   const figuresDir = o.figures ?? (committed ? join(repoRoot, 'figures') : join(outDir, 'figures'));
   const res = await simulateStylized(config, { reps: o.reps, workers: o.workers, outDir, quiet: o.quiet });
-  const analysis = await analyzeRun(outDir, { figuresDir, config });
+  const analysis = analyzeRun(outDir, { config });
+  const figures = await writeFig6Figures(outDir, figuresDir, { config });
   if (o.json) {
-    console.log(JSON.stringify({ runDir: outDir, seconds: res.seconds, computed: res.computed, summary: res.summary.cells.map(({ curve: _c, ...c }) => c), law: analysis.law, exponents: analysis.exponents, figures: analysis.figures }, null, 1));
+    console.log(JSON.stringify({ runDir: outDir, seconds: res.seconds, computed: res.computed, summary: res.summary.cells.map(({ curve: _c, ...c }) => c), law: analysis.law, exponents: analysis.exponents, figures: figures.map((f) => f.specPath) }, null, 1));
     return 0;
   }
   console.log(`simulate: ${res.summary.reps} repetitions in ${outDir} (${res.computed} computed now in ${res.seconds.toFixed(1)} s)`);
-  console.log(analysis.text);
+  console.log(`${analysis.text}; figures: ${figures.map((f) => f.specPath.replace(/\.vl\.json$/, '')).join(', ') || 'none'}`);
   return 0;
 }
 

@@ -4,6 +4,7 @@ import { InputError } from '../../errors.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { loadSweepConfig } from '../../sweep/config.js';
 import { runSweep } from '../../sweep/runSweep.js';
+import { writeRunFigures } from '../../figures/fashionMnist.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
 
 export const summary = 'real-data sweep: encode, (n, d) grid, law fit, storage strategies, test-compression matrix, tables and figures';
@@ -35,9 +36,8 @@ examples:
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'plan' || argv[0] === 'ingest') {
-    // Job bundles for another machine are the GPU binding's part (src/cli/commands/_sweepBundle.ts).
-    const bundleModule = './_sweepBundle.js';
-    const bundle = (await import(bundleModule)) as { runPlan(a: string[]): Promise<number>; runIngest(a: string[]): Promise<number> };
+    // Job bundles for another machine (src/cli/commands/_bundle.ts), loaded only when asked for.
+    const bundle = await import('./_bundle.js');
     return argv[0] === 'plan' ? bundle.runPlan(argv.slice(1)) : bundle.runIngest(argv.slice(1));
   }
   const { values } = parseFlags(argv, { config: { type: 'string' }, run: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' } });
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const flag = watchInterrupt();
   const t0 = performance.now();
   try {
-    const r = await runSweep(config, { runDir: resolve(runDir), resume, quiet: values.quiet === true, checkInterrupt: () => flag.check() });
+    const r = await runSweep(config, { runDir: resolve(runDir), resume, quiet: values.quiet === true, checkInterrupt: () => flag.check(), drawFigures: writeRunFigures });
     const secs = (performance.now() - t0) / 1000;
     console.log(`sweep ${config.name}: ${r.jobsRun} jobs trained, ${r.jobsSkipped} already done, ${secs.toFixed(0)} s; results in ${runDir}`);
     console.log(`phases, wall s: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);

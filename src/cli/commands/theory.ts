@@ -1,7 +1,9 @@
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { loadStylizedConfig } from '../../config/fig6Config.js';
-import { runTheory } from '../../theory/theoryRun.js';
+import { writeTheoryRunFigures } from '../../figures/theory.js';
+import { repoRoot } from '../../provenance.js';
+import { writeTheoryRun } from '../../simulate/theoryRunDir.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
 
@@ -36,12 +38,10 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadStylizedConfig(configPath);
   const out = str(values, 'out');
   const figs = str(values, 'figures');
-  const res = await runTheory(config, {
-    outDir: out === undefined ? undefined : resolve(out),
-    figuresDir: values['no-figures'] === true ? null : figs === undefined ? undefined : resolve(figs),
-  });
+  const res = writeTheoryRun(config, { outDir: out === undefined ? undefined : resolve(out) });
+  const figures = values['no-figures'] === true ? [] : await writeTheoryRunFigures(res, figs === undefined ? join(repoRoot, 'figures') : resolve(figs));
   const rel = (p: string): string => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
-  const figurePaths = res.figures.flatMap((f) => [f.specPath, f.svgPath, ...(f.pngPath ? [f.pngPath] : [])]).map(rel);
+  const figurePaths = figures.flatMap((f) => [f.specPath, f.svgPath, ...(f.pngPath ? [f.pngPath] : [])]).map(rel);
   if (values.json === true) {
     console.log(JSON.stringify({ csv: rel(res.csvPath), runJson: rel(res.runJsonPath), figures: figurePaths, rows: res.points.length }));
     return 0;

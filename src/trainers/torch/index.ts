@@ -2,10 +2,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ImageSet } from '../../data/imageSet.js';
-import { InputError, InterruptedError } from '../../errors.js';
+import { InputError, InterruptedError, ResourceError } from '../../errors.js';
 import type { EvalMetrics, TrainJob, TrainMetrics, Trainer, TrainProgress } from '../trainer.js';
 import { writeImageArray } from './bundle.js';
-import type { ArrayDescriptor, ClassifyResult, DataRef, JobMessage, WireEval } from './protocol.js';
+import { isClassifyResult, type ArrayDescriptor, type ClassifyResult, type DataRef, type JobMessage, type WireEval } from './protocol.js';
 import { launchWorker, type WorkerLaunchOptions } from './launch.js';
 import { WorkerDiedError, WorkerJobError, type WorkerProcess } from './workerProcess.js';
 
@@ -211,7 +211,8 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
         for (let attempt = 1; ; attempt++) {
           const w = await ensureWorker();
           try {
-            const result = (await runOnce(w, msg, hooks)) as unknown as ClassifyResult;
+            const result = await runOnce(w, msg, hooks);
+            if (!isClassifyResult(result)) throw new ResourceError(`torch worker returned a malformed classify result for job ${job.id}`);
             const metrics = metricsFromResult(result, w.hello);
             metrics.details = { ...metrics.details, attempts: attempt };
             return metrics;

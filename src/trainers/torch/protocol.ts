@@ -80,6 +80,22 @@ export interface ClassifyResult {
   predictions?: Record<string, number[]>;
 }
 
+const isNumOrNull = (x: unknown): boolean => x === null || typeof x === 'number';
+
+/** Whether a worker's result object has the ClassifyResult shape (evaluations of numbers or nulls, trainSeconds, details). */
+export function isClassifyResult(v: unknown): v is ClassifyResult {
+  if (typeof v !== 'object' || v === null) return false;
+  const evaluations: unknown = Reflect.get(v, 'evaluations');
+  const details: unknown = Reflect.get(v, 'details');
+  if (typeof Reflect.get(v, 'trainSeconds') !== 'number' || typeof details !== 'object' || details === null) return false;
+  if (typeof evaluations !== 'object' || evaluations === null) return false;
+  return Object.values(evaluations).every((e: unknown) => {
+    if (typeof e !== 'object' || e === null) return false;
+    const per: unknown = Reflect.get(e, 'perClassAccuracy');
+    return isNumOrNull(Reflect.get(e, 'accuracy')) && isNumOrNull(Reflect.get(e, 'error')) && typeof Reflect.get(e, 'count') === 'number' && Array.isArray(per) && per.every(isNumOrNull);
+  });
+}
+
 export type ErrorKind = 'input' | 'resource' | 'cancelled' | 'internal';
 
 export type WorkerMessage =

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { StylizedConfig } from '../../config/fig6Config.js';
 import { InputError, InterruptedError } from '../../errors.js';
 import { provenance } from '../../provenance.js';
-import { aggregate, summaryCsv, type RunSummary } from '../../simulate/aggregate.js';
+import type { RunSummary } from '../../simulate/aggregate.js';
+import { checkPlanIdentity, monteCarloPaths, planIdentity, writeMonteCarloRecord, writeMonteCarloSummary } from '../../simulate/runDir.js';
 import { planFromConfig, type SimulationPlan } from '../../simulate/plan.js';
 import type { RepetitionResult } from '../../simulate/repetition.js';
 import type { RepetitionRow } from '../../simulate/simulateStylized.js';
@@ -81,17 +82,13 @@ export async function simulateStylizedTorch(config: StylizedConfig, opts: RidgeM
   const plan = planFromConfig(config, { reps: opts.reps });
   const runDir = opts.outDir ?? config.out;
   mkdirSync(runDir, { recursive: true });
-  const identity = JSON.stringify({ ...plan, reps: undefined });
-  const runJson = join(runDir, 'run.json');
-  if (existsSync(runJson)) {
-    const prev = JSON.parse(readFileSync(runJson, 'utf8')) as { planIdentity?: string };
-    if (prev.planIdentity !== identity) throw new InputError('out', runDir, 'an empty directory or one holding a run of the same config (only reps may differ)', 'it holds results of a different plan');
-  }
-  const store = openStore<RepetitionRow & { engine?: unknown }>(join(runDir, 'results.jsonl'));
+  const identity = planIdentity(plan);
+  checkPlanIdentity(runDir, identity, 'out', 'an empty directory or one holding a run of the same config (only reps may differ)');
+  const store = openStore<RepetitionRow & { engine?: unknown }>(monteCarloPaths(runDir).results);
   const todo = Array.from({ length: plan.reps }, (_, r) => r).filter((r) => !store.has(`rep-${r}`));
   const worker = opts.worker ?? (await launchWorker(opts));
   const engine = { kind: 'torch', device: worker.hello.device, deviceName: worker.hello.deviceName, torch: worker.hello.torch, cuda: worker.hello.cuda, rng: 'torch' };
-  writeFileSync(runJson, JSON.stringify({ ...provenance({ config, seed: config.seed }), reps: plan.reps, planIdentity: identity, engine }, null, 1) + '\n');
+  writeMonteCarloRecord(runDir, { ...provenance({ config, seed: config.seed }), reps: plan.reps, planIdentity: identity, engine });
   const bar = makeProgress('simulate (torch)', todo.length, { quiet: opts.quiet });
   let ticked = 0;
   try {
@@ -107,8 +104,6 @@ export async function simulateStylizedTorch(config: StylizedConfig, opts: RidgeM
     .rows()
     .filter((r) => r.rep < plan.reps)
     .map(({ key: _k, engine: _e, ...r }) => r as RepetitionResult);
-  const summary = aggregate(plan, results);
-  writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ provenance: provenance({ config, seed: config.seed }), engine, ...summary }, null, 1) + '\n');
-  writeFileSync(join(runDir, 'summary.csv'), summaryCsv(summary));
+  const summary = writeMonteCarloSummary(runDir, config, plan, results, engine);
   return { plan, summary, runDir, computed: todo.length, seconds: (performance.now() - t0) / 1000, device: engine.device };
 }

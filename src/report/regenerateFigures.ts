@@ -2,21 +2,22 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { WrittenFigure } from '../plot/render.js';
+import type { WrittenFigure } from '../figures/render.js';
+import type { FigureSet } from '../figures/figureSet.js';
 import { repoRoot } from '../provenance.js';
-import { defaultGalleryPath, writeGallery } from '../report/gallery.js';
-import type { FigureSet } from './figureSet.js';
+import { defaultGalleryPath, writeGallery } from './gallery.js';
 
 /**
- * `npm run figures` (issue 6, THEORY.md section 7): discover every src/figures/<group>.ts
+ * `npm run figures` (THEORY.md section 7): discover every src/figures/<group>.ts
  * exporting `figureSet`, regenerate its figures from committed results into figures/, keep
  * the old files where only the provenance (time, commit) would change, rewrite the gallery
  * (docs/gallery.md), and print what changed.
  */
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** The figure-set modules live in src/figures/; this script sits above them (it also writes the gallery). */
+const here = join(dirname(fileURLToPath(import.meta.url)), '..', 'figures');
 const ext = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
-const SKIP = new Set(['figureSet', 'regenerate']);
+const SKIP = new Set(['figureSet', 'render', 'theoryFigures']);
 
 /** The figure-set modules next to this file (their base names, sorted). */
 export function figureModuleNames(dir = here): string[] {

@@ -5,10 +5,10 @@ import { parseStylizedConfig, type StylizedConfig } from '../../config/fig6Confi
 import type { ImageSet } from '../../data/imageSet.js';
 import { InputError, ResourceError } from '../../errors.js';
 import { provenance } from '../../provenance.js';
-import { aggregate, summaryCsv } from '../../simulate/aggregate.js';
 import { analyzeRun as analyzeStylizedRun } from '../../simulate/analyzeRun.js';
 import { planFromConfig } from '../../simulate/plan.js';
 import type { RepetitionResult } from '../../simulate/repetition.js';
+import { checkPlanIdentity, monteCarloPaths, planIdentity, writeMonteCarloRecord, writeMonteCarloSummary } from '../../simulate/runDir.js';
 import { openStore, type StoreRow } from '../../store/appendOnlyStore.js';
 import { analyzeRun } from '../../sweep/analyze.js';
 import { loadSweepConfig, parseSweepConfig, type SweepConfig } from '../../sweep/config.js';
@@ -17,61 +17,23 @@ import { materializeJob } from '../../sweep/materialize.js';
 import { planJobs, type PlannedJob } from '../../sweep/plan.js';
 import { readResults, recordResult } from '../../sweep/results.js';
 import { newRunRecord, readRun, writeRun } from '../../sweep/runDir.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, writeImageArray, writeIndices, writeManifest, type BundleManifest } from '../../trainers/torch/bundle.js';
-import { metricsFromResult, trainingOptions, workerPackageDir } from '../../trainers/torch/index.js';
-import type { ArrayDescriptor, ClassifyJobSpec, ClassifyResult, DataRef, Hello, JobSpec } from '../../trainers/torch/protocol.js';
-import { ridgeMcJob } from '../../trainers/torch/ridgeMc.js';
-import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, writeImageArray, writeIndices, writeManifest, type BundleManifest } from './bundle.js';
+import { metricsFromResult, trainingOptions, workerPackageDir } from './index.js';
+import { isClassifyResult, type ArrayDescriptor, type ClassifyJobSpec, type DataRef, type Hello, type JobSpec } from './protocol.js';
+import { ridgeMcJob } from './ridgeMc.js';
 
 /**
- * `lossyscale sweep plan|ingest` (THEORY.md sections 5-6): job bundles that a GPU machine with
- * Python and PyTorch (and no Node) runs with `python3 -m lossyscale_worker run-bundle`, and the
- * ingestion of their results into the same run directory, fit, tables and figures as a local
- * run. A sweep config gives classify jobs (the sweep's planJobs/materializeJob); a stylized
- * config (sims/fig6.json) gives ridge-mc jobs (the Figure-6 Monte Carlo).
+ * Job bundles and their ingestion (THEORY.md sections 5-6; `lossyscale sweep plan|ingest`):
+ * bundles that a GPU machine with Python and PyTorch (and no Node) runs with
+ * `python3 -m lossyscale_worker run-bundle`, and the ingestion of their results into the same
+ * run directory, fit and tables as a local run. A sweep config gives classify jobs (the
+ * sweep's planJobs/materializeJob); a stylized config (sims/fig6.json) gives ridge-mc jobs (the
+ * Figure-6 Monte Carlo), ingested through the Monte Carlo run layout (src/simulate/runDir.ts).
  */
-const planUsage = `
-usage: lossyscale sweep plan --config FILE --out BUNDLE [--run DIR] [--reps-per-job K] [--quiet]
+export type Log = (line: string) => void;
 
-Writes a self-contained job bundle: BUNDLE/manifest.json (jobs, array descriptors, the plan),
-BUNDLE/arrays/*.u8 (decoded training pools per distance, validation and test sets; raw uint8,
-N x H x W x C) with int32 labels, BUNDLE/indices/*.i32 (each job's training subset), and a copy
-of the worker package, so the GPU machine needs only Python 3 with torch and numpy:
-
-  cd BUNDLE && python3 -m lossyscale_worker run-bundle . --group 35    # results.jsonl, resumable
-
-  --config FILE       a sweep config (classify jobs; "trainerOptions" hold model, epochs, lr...)
-                      or a stylized-model config such as sims/fig6.json (ridge-mc jobs)
-  --out BUNDLE        bundle directory (created)
-  --run DIR           sweep: a run directory whose law.json exists plans the strategy phase too
-  --reps-per-job K    ridge-mc: repetitions per job (default 5)
-  --reps N            ridge-mc: repetitions (default: the config's)
-
-examples:
-  lossyscale sweep plan --config sims/gpu/fashion-mnist-cnn.json --out runs/bundles/fmnist-cnn
-  lossyscale sweep plan --config sims/gpu/fig6-gpu.json --out runs/bundles/fig6
-`;
-
-const ingestUsage = `
-usage: lossyscale sweep ingest BUNDLE_RESULTS... --run DIR [--bundle BUNDLE] [--no-figures] [--quiet]
-
-Feeds a bundle's results (BUNDLE/results.jsonl, or the bundle directory) into a run directory:
-sweep bundles through the sweep's results store (recordResult), then the law fit, strategies,
-tables and figures (analyzeRun); ridge-mc bundles into the Monte Carlo run layout (results.jsonl
-with one row per repetition, summary, law, tables, figures). Rows already in the run are
-skipped, so ingesting a growing results file again is safe.
-
-  --run DIR        run directory (created if missing; must hold a run of the same config)
-  --bundle BUNDLE  the bundle directory (default: the directory of BUNDLE_RESULTS)
-
-examples:
-  lossyscale sweep ingest runs/bundles/fmnist-cnn/results.jsonl --run results/fashion-mnist-gpu-cnn
-  lossyscale sweep ingest runs/bundles/fig6 --run sims/results/fig6-gpu
-`;
-
-type Log = (line: string) => void;
-
-function readJson(file: string, what: string): unknown {
+/** Parse a JSON file; a missing or malformed file is a ResourceError naming it. */
+export function readJson(file: string, what: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -228,8 +190,14 @@ export interface IngestSummary {
   devices: string[];
 }
 
+/**
+ * Draws the figures of a run after ingestion (the CLI passes the figures layer's writers, so
+ * this module never draws); returns the written .vl.json paths.
+ */
+export type IngestFigureWriter = (run: { kind: 'sweep' } | { kind: 'ridge-mc'; config: StylizedConfig }, runDir: string) => Promise<string[]>;
+
 /** Ingest a bundle's results into a run directory, then analyse it (THEORY.md sections 5-6). */
-export async function ingestBundle(resultsPath: string, runDir: string, opts: { bundleDir?: string; figures?: boolean; analyze?: boolean; log?: Log } = {}): Promise<IngestSummary> {
+export async function ingestBundle(resultsPath: string, runDir: string, opts: { bundleDir?: string; analyze?: boolean; log?: Log; drawFigures?: IngestFigureWriter } = {}): Promise<IngestSummary> {
   const log = opts.log ?? (() => undefined);
   const results = existsSync(resultsPath) && statSync(resultsPath).isDirectory() ? join(resultsPath, 'results.jsonl') : resultsPath;
   if (!existsSync(results)) throw new InputError('BUNDLE_RESULTS', resultsPath, 'a results.jsonl written by run-bundle, or its bundle directory');
@@ -254,28 +222,27 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
       const planned = row.meta as PlannedJob;
       if (!planned || planned.key !== row.key) throw new ResourceError(`results row ${row.key} carries no planned job (meta); was it written by run-bundle from a lossyscale plan?`);
       if (done.has(row.key)) continue;
-      recordResult(runDir, planned, metricsFromResult(row.result as unknown as ClassifyResult, row.worker));
+      if (!isClassifyResult(row.result)) throw new ResourceError(`results row ${row.key} is not a classify result (evaluations, trainSeconds, details)`);
+      recordResult(runDir, planned, metricsFromResult(row.result, row.worker));
       done.add(row.key);
       ingested++;
     }
     rec.sessions.push({ start: new Date().toISOString(), end: new Date().toISOString(), phases: {}, jobsRun: ingested, status: 'finished' });
-    (rec as unknown as Record<string, unknown>).ingested = [...(((rec as unknown as Record<string, unknown>).ingested as unknown[]) ?? []), { from: resolve(results), rows: ingested, devices, time: new Date().toISOString() }];
+    rec.ingested = [...(rec.ingested ?? []), { from: resolve(results), rows: ingested, devices, time: new Date().toISOString() }];
     writeRun(runDir, rec);
     if (opts.analyze !== false) {
-      const a = await analyzeRun(runDir, { log, figures: opts.figures });
-      log(`ingest: ${ingested} rows recorded, ${rows.length - ingested} already present; ${a.law ? `law R^2 ${a.law.r2.toPrecision(3)}` : 'no law yet'}; ${a.figures.length} figures`);
+      const a = analyzeRun(runDir);
+      const figures = opts.drawFigures ? await opts.drawFigures({ kind: 'sweep' }, runDir) : [];
+      log(`ingest: ${ingested} rows recorded, ${rows.length - ingested} already present; ${a.law ? `law R^2 ${a.law.r2.toPrecision(3)}` : 'no law yet'}; ${figures.length} figures`);
     }
     return { kind: 'sweep', ingested, alreadyPresent: rows.length - ingested, failures, runDir, devices };
   }
   if (plan.kind === 'ridge-mc') {
     const config = parseStylizedConfig(plan.config);
     const simPlan = planFromConfig(config, { reps: (plan as { reps?: number }).reps });
-    const identity = JSON.stringify({ ...simPlan, reps: undefined });
-    const runJson = join(runDir, 'run.json');
-    if (existsSync(runJson) && (readJson(runJson, 'run record') as { planIdentity?: string }).planIdentity !== identity) {
-      throw new InputError('--run', runDir, 'an empty directory or one holding a run of the same config', 'it holds results of a different plan');
-    }
-    const store = openStore<StoreRow & RepetitionResult & { engine?: unknown }>(join(runDir, 'results.jsonl'));
+    const identity = planIdentity(simPlan);
+    checkPlanIdentity(runDir, identity, '--run', 'an empty directory or one holding a run of the same config');
+    const store = openStore<StoreRow & RepetitionResult & { engine?: unknown }>(monteCarloPaths(runDir).results);
     let ingested = 0;
     let present = 0;
     for (const row of rows) {
@@ -291,12 +258,13 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
       }
     }
     const all = store.rows().map(({ key: _k, engine: _e, ...r }) => r as RepetitionResult).filter((r) => r.rep < simPlan.reps);
-    writeFileSync(runJson, JSON.stringify({ ...provenance({ config, seed: config.seed }), reps: simPlan.reps, planIdentity: identity, engine: { kind: 'torch', devices }, ingestedFrom: resolve(results) }, null, 1) + '\n');
-    const summary = aggregate(simPlan, all);
-    writeFileSync(join(runDir, 'summary.json'), JSON.stringify({ provenance: provenance({ config, seed: config.seed }), ...summary }, null, 1) + '\n');
-    writeFileSync(join(runDir, 'summary.csv'), summaryCsv(summary));
+    writeMonteCarloRecord(runDir, { ...provenance({ config, seed: config.seed }), reps: simPlan.reps, planIdentity: identity, engine: { kind: 'torch', devices }, ingestedFrom: resolve(results) });
+    writeMonteCarloSummary(runDir, config, simPlan, all);
     try {
-      if (opts.analyze !== false) await analyzeStylizedRun(runDir, { config, figuresDir: join(runDir, 'figures'), figures: opts.figures });
+      if (opts.analyze !== false) {
+        analyzeStylizedRun(runDir, { config });
+        if (opts.drawFigures) await opts.drawFigures({ kind: 'ridge-mc', config }, runDir);
+      }
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       log(`ingest: analysis skipped (${e.message})`); // too few cells or repetitions for the law fit yet
@@ -305,49 +273,4 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
     return { kind: 'ridge-mc', ingested, alreadyPresent: present, failures, runDir, devices };
   }
   throw new InputError('--bundle', bundleDir, 'a bundle written by lossyscale sweep plan (manifest.plan.kind sweep or ridge-mc)');
-}
-
-/** `lossyscale sweep plan` (CONTRACTS.md). */
-export async function runPlan(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { config: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, 'reps-per-job': { type: 'string' }, reps: { type: 'string' }, quiet: { type: 'boolean' } });
-  if (maybeHelp(values, planUsage)) return 0;
-  const configPath = str(values, 'config');
-  const out = str(values, 'out');
-  if (!configPath) throw new InputError('--config', undefined, 'a sweep config or a stylized-model config file');
-  if (!out) throw new InputError('--out', undefined, 'a directory for the bundle');
-  if (existsSync(join(out, 'manifest.json'))) throw new InputError('--out', out, 'a new directory', 'it already holds a bundle (results would no longer match its jobs)');
-  const log: Log = values.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`);
-  const raw = readJson(configPath, 'config') as Record<string, unknown>;
-  const t0 = performance.now();
-  let r: { jobs: number; bytes: number };
-  if (raw && typeof raw === 'object' && 'simulation' in raw) {
-    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job', 1), reps: intFlag(values, 'reps', 1), configPath });
-  } else {
-    const config = loadSweepConfig(configPath);
-    if (config.trainer !== 'torch') log(`plan: note: config.trainer is "${config.trainer}"; the bundle is trained by the torch worker with config.trainerOptions as its training options`);
-    r = await writeSweepBundle(config, out, { runDir: str(values, 'run'), configPath, log });
-  }
-  console.log(`bundle ${out}: ${r.jobs} jobs, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`run it on a machine with Python 3 + torch + numpy:  cd ${out} && python3 -m lossyscale_worker run-bundle . [--group K] [--device cuda]`);
-  console.log(`then here:  lossyscale sweep ingest ${join(out, 'results.jsonl')} --run DIR`);
-  return 0;
-}
-
-/** `lossyscale sweep ingest` (CONTRACTS.md). */
-export async function runIngest(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { run: { type: 'string' }, bundle: { type: 'string' }, 'no-figures': { type: 'boolean' }, quiet: { type: 'boolean' } }, true);
-  if (maybeHelp(values, ingestUsage)) return 0;
-  if (positionals.length < 1) throw new InputError('BUNDLE_RESULTS', undefined, 'a results.jsonl (or bundle directory); several for shards');
-  const runDir = str(values, 'run');
-  if (!runDir) throw new InputError('--run', undefined, 'the run directory to record into');
-  const log: Log = values.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`);
-  let s: IngestSummary | undefined;
-  for (const [i, file] of positionals.entries()) {
-    // Shards of one bundle: record them all, analyse once at the end.
-    s = await ingestBundle(file, runDir, { bundleDir: str(values, 'bundle'), figures: values['no-figures'] ? false : undefined, analyze: i === positionals.length - 1, log });
-    if (positionals.length > 1) console.log(`${file}: ${s.ingested} ingested, ${s.alreadyPresent} already there`);
-  }
-  if (!s) return 2;
-  console.log(`ingested ${s.ingested} ${s.kind === 'sweep' ? 'jobs' : 'repetitions'} into ${s.runDir} (${s.alreadyPresent} already there${s.failures ? `, ${s.failures} failed jobs listed in the bundle's results.failures.jsonl: rerun run-bundle to retry them` : ''}); devices: ${s.devices.join('; ') || 'none'}`);
-  return 0;
 }
