@@ -35,6 +35,9 @@ export interface RunStatus {
   source: 'squeue' | 'squeue+sacct' | 'stores';
 }
 
+/** State of a pending job whose dependency can no longer be satisfied (not active: re-submitting cancels it). */
+export const NEVER_RUNS = 'NEVER_RUNS';
+
 function latest(subs: Submission[], step: Submission['step'], task: number | null): Submission | undefined {
   for (let i = subs.length - 1; i >= 0; i--) if (subs[i].step === step && (task === null || subs[i].tasks.includes(task))) return subs[i];
   return undefined;
@@ -53,7 +56,12 @@ export function runStatus(runDir: string, rec: SlurmRunRecord, opts: { query?: b
   const acct = opts.query === false || !forgotten.length ? undefined : accountingStates(forgotten);
   const states = new Map<string, TaskState>();
   for (const s of [...(acct ?? []), ...queue]) states.set(`${s.jobId}/${s.task}`, s);
-  const stateOf = (jobId: string, task: number | null): string => states.get(`${jobId}/${task}`)?.state ?? 'unknown';
+  const stateOf = (jobId: string, task: number | null): string => {
+    const s = states.get(`${jobId}/${task}`);
+    // A dependent whose dependency failed waits forever unless the cluster kills it (submit passes --kill-on-invalid-dep=yes).
+    if (s?.state === 'PENDING' && s.reason === 'DependencyNeverSatisfied') return NEVER_RUNS;
+    return s?.state ?? 'unknown';
+  };
   const out: RunStatus = { tasks: [], steps: [], unplanned: [], counts: { units: 0, done: 0, running: 0, pending: 0, failed: 0, notSubmitted: 0 }, active: 0, source: opts.query === false ? 'stores' : acct ? 'squeue+sacct' : 'squeue' };
   for (const phase of phasesOf(rec.kind)) {
     if (phase === 'strategies') {

@@ -25,9 +25,9 @@ import {
   type Submission,
   type WorkUnit,
 } from './layout.js';
-import { partitions, requireSlurm, sbatch, onPath } from './scheduler.js';
+import { onPath, partitions, requireSlurm, sbatch, scancel } from './scheduler.js';
 import { arraySpec, sbatchScript, shellQuote } from './script.js';
-import { runStatus } from './status.js';
+import { NEVER_RUNS, runStatus } from './status.js';
 import { runFitStep } from './task.js';
 import { monteCarloUnits, sweepUnits } from './units.js';
 
@@ -193,7 +193,6 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   let units = prev ? readUnits(runDir, firstPhase)?.units : undefined;
   let codecVersion: string | undefined;
   if (!units) {
-    log(`plan: ${kind} ${name}: planning the ${firstPhase} units${kind === 'sweep' ? ' (encodes the pool at every grid distance into the codec cache)' : ''}`);
     const planned = await planFirstPhase(kind, config, engine, runDir, opts);
     units = planned.units;
     codecVersion = planned.codecVersion;
@@ -201,6 +200,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   const maxShards = units.length;
   const shards = prev?.shards ?? opts.shards ?? Math.min(maxShards, 8);
   if (!Number.isInteger(shards) || shards < 1 || shards > maxShards) throw new InputError('--shards', shards, `1..${maxShards} (the number of ${firstPhase} units)`);
+  if (!prev) log(`plan: ${kind} ${name}: ${units.length} ${firstPhase} units over ${shards} shards`);
 
   const rec: SlurmRunRecord = prev ?? {
     format: SLURM_RUN_FORMAT,
@@ -230,6 +230,11 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     if (prev) {
       const s = runStatus(runDir, prev);
       if (s.active > 0) throw new InputError('--run', runDir, 'a run with no task pending or running', `${s.active} of its tasks are still queued or running (lossyscale slurm status ${runDir}); wait for them or scancel them`);
+      const stale = [...new Set([...s.tasks.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId!), ...s.steps.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId)])];
+      if (stale.length) {
+        log(`cancelling jobs whose dependencies failed: ${stale.join(', ')}`);
+        scancel(stale);
+      }
     }
     mkdirSync(slurmPaths(runDir).logs, { recursive: true });
     if (!readUnits(runDir, firstPhase)) writeUnits(runDir, firstPhase, units);

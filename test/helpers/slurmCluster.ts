@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,14 +50,14 @@ async function freePort(): Promise<number> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function startDaemon(cmd: string, args: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {
-  const out = { fd: 0 };
-  writeFileSync(log, '');
-  out.fd = 0;
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const append = (b: Buffer): void => writeFileSync(log, b, { flag: 'a' });
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  return child;
+  // Output straight to a file: a pipe into this process would stall the daemon whenever this
+  // process is busy (a synchronous call) and the pipe buffer fills.
+  const fd = openSync(log, 'a');
+  try {
+    return spawn(cmd, args, { env, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs: number, logs: string[]): Promise<void> {
