@@ -2,7 +2,8 @@
 # Sets up lossyscale on a fresh Debian/Ubuntu machine: Node packages, and the Debian
 # packages the project reads or drives. Idempotent: a second run only checks.
 #   scripts/setup.sh          what the main job needs (Node deps, Fashion-MNIST)
-#   scripts/setup.sh --test   also what the test suite needs (Chromium, PyTorch for the worker)
+#   scripts/setup.sh --test   also what the test suite needs (Chromium, PyTorch for the worker,
+#                             Slurm and munge for the single-node cluster of test/slurm.test.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,7 @@ fi
 
 debs=(dataset-fashion-mnist libjxl0.7)
 if [ "$want_test" = 1 ]; then
-  debs+=(chromium python3-torch python3-numpy)
+  debs+=(chromium python3-torch python3-numpy slurmctld slurmd slurm-client munge)
 fi
 missing=()
 for d in "${debs[@]}"; do

@@ -18,10 +18,9 @@ export interface ResultRow extends StoreRow {
   time: string;
 }
 
-/** recordResult (CONTRACTS.md): append one finished job to the run's store; a key already there is an error. */
-export function recordResult(runDir: string, planned: PlannedJob, metrics: TrainMetrics): ResultRow {
-  const store = openStore<ResultRow>(runPaths(runDir).results);
-  const row: ResultRow = {
+/** The results row of one finished job (THEORY.md section 6), as recordResult stores it. */
+export function resultRow(planned: PlannedJob, metrics: TrainMetrics): ResultRow {
+  return {
     key: planned.key,
     phase: planned.phase,
     seed: planned.seed,
@@ -34,6 +33,12 @@ export function recordResult(runDir: string, planned: PlannedJob, metrics: Train
     details: metrics.details,
     time: new Date().toISOString(),
   };
+}
+
+/** recordResult (CONTRACTS.md): append one finished job to the run's store; a key already there is an error. */
+export function recordResult(runDir: string, planned: PlannedJob, metrics: TrainMetrics): ResultRow {
+  const store = openStore<ResultRow>(runPaths(runDir).results);
+  const row = resultRow(planned, metrics);
   store.append(row);
   return row;
 }

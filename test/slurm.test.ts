@@ -1,0 +1,288 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { repoRoot } from '../src/provenance.js';
+import { readSlurmRun } from '../src/slurm/layout.js';
+import { runStatus, type RunStatus, type TaskStatus } from '../src/slurm/status.js';
+import { startSlurmCluster, slurmUnavailable, type SlurmCluster } from './helpers/slurmCluster.js';
+
+/**
+ * `lossyscale slurm` against a real single-node Slurm (Debian's munge, slurmctld and slurmd,
+ * started here by test/helpers/slurmCluster.ts and stopped by their process ids): a tiny
+ * Monte Carlo config as a 3-task array and a tiny sweep as a 4-task array (then its fit step
+ * and strategies array), one task of each cancelled mid-run with scancel, the run re-submitted
+ * (only the cancelled task runs again; finished units are not redone), collected, and compared
+ * with a single-machine run of the same config: equal bit for bit in every computed field
+ * (timings and timestamps excepted). Runs in CI (CI=true: never skipped there); skipped with a
+ * message on a machine without Slurm or without root.
+ */
+const why = slurmUnavailable();
+const required = process.env.CI === 'true';
+if (why && !required) console.warn(`test/slurm.test.ts skipped: ${why}`);
+
+const exec = promisify(execFile);
+const tmp = mkdtempSync(join(tmpdir(), 'lossyscale-slurm-test-'));
+let cluster: SlurmCluster;
+
+interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[]): Promise<CliResult> {
+  try {
+    const r = await exec(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'slurm', ...args], { cwd: tmp, env: cluster.env, timeout: 120_000, maxBuffer: 1 << 24 });
+    return { status: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code?: number; stdout?: string; stderr?: string };
+    return { status: typeof x.code === 'number' ? x.code : 1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
+  }
+}
+
+async function cliJson<T>(args: string[]): Promise<T> {
+  const r = await cli([...args, '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
+}
+
+/** Status through the library (the CLI's own output is checked once; polling it would start a process every time). */
+function status(run: string): { tasks: TaskStatus[]; summary: RunStatus } {
+  const s = runStatus(run, readSlurmRun(run)!);
+  return { tasks: s.tasks, summary: s };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 90_000, everyMs = 200): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+function lines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.endsWith('}')) : [];
+}
+
+/** Rows of a results file with the fields that measure time (not results) removed. */
+function computed(path: string, drop: string[]): unknown[] {
+  return lines(path).map((l) => {
+    const row = JSON.parse(l) as Record<string, unknown>;
+    for (const k of drop) delete row[k];
+    return row;
+  });
+}
+
+/** scancel one array task as soon as its shard store holds a finished unit; returns that store's content then. */
+async function cancelMidRun(jobId: string, task: number, store: string): Promise<void> {
+  await until(`a first finished unit in ${store}`, () => lines(store).length >= 1, 90_000, 25);
+  const r = spawnSync('scancel', [`${jobId}_${task}`], { env: cluster.env, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+}
+
+async function inProcess(args: string[]): Promise<{ status: number; stderr: string }> {
+  const writes: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    writes.push(String(chunk));
+    return true;
+  });
+  const out = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    return { status: await main(['slurm', ...args]), stderr: writes.join('') };
+  } finally {
+    spy.mockRestore();
+    out.mockRestore();
+  }
+}
+
+describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-node Slurm', () => {
+  const saved = { conf: process.env.SLURM_CONF, cwd: process.cwd() };
+  beforeAll(async () => {
+    cluster = await startSlurmCluster({ cpus: 4 });
+    process.env.SLURM_CONF = cluster.env.SLURM_CONF; // for the in-process calls
+  });
+  afterAll(async () => {
+    if (saved.conf === undefined) delete process.env.SLURM_CONF;
+    else process.env.SLURM_CONF = saved.conf;
+    if (!cluster) return;
+    const pids = Object.values(cluster.pids);
+    await cluster.stop();
+    for (const pid of pids) expect(() => process.kill(pid, 0), `daemon pid ${pid} still alive`).toThrow();
+  });
+
+  it('Monte Carlo as a 3-task array: scancel mid-run, re-submit, collect equals a single-machine simulate run', async () => {
+    const cfg = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8'));
+    cfg.name = 'slurm-mc';
+    cfg.levels = [2, 4, 6, 8];
+    cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 4000, count: 3, floor: true }, reps: 24, extraLevels: 2, validationSize: 500 };
+    cfg.out = join(tmp, 'mc-single');
+    const config = join(tmp, 'mc.json');
+    writeFileSync(config, JSON.stringify(cfg));
+    const run = join(tmp, 'mc-run');
+    const first = await cliJson<{ submitted: { step: string; jobId: string; tasks: number[] }[]; units: { reps: number } }>(['submit', '--config', config, '--run', run, '--shards', '3']);
+    expect(first.units.reps).toBe(24);
+    expect(first.submitted.map((s) => [s.step, s.tasks])).toEqual([['reps', [0, 1, 2]]]);
+    const jobId = first.submitted[0].jobId;
+    const store1 = join(run, 'slurm', 'shards', 'reps', 'task-1.jsonl');
+
+    // Collecting while tasks run is refused with one line.
+    // (each task needs seconds: the node starts, 8 repetitions at ~0.2 s each)
+    const early = await cli(['collect', run]);
+    expect(early.status, early.stderr).toBe(2);
+    expect(early.stderr.trim().split('\n')).toHaveLength(1);
+    expect(early.stderr).toMatch(/--partial.*still pending or running/);
+
+    await cancelMidRun(jobId, 1, store1);
+    await until('every task to leave the queue', async () => (status(run)).summary.active === 0);
+    const afterKill = status(run);
+    const t1 = afterKill.tasks.find((t) => t.task === 1)!;
+    expect(t1.state).toBe('CANCELLED');
+    expect(t1.done).toBeGreaterThanOrEqual(1);
+    expect(t1.done).toBeLessThan(t1.units);
+    expect(afterKill.tasks.filter((t) => t.task !== 1).map((t) => [t.state, t.done])).toEqual([['COMPLETED', 8], ['COMPLETED', 8]]);
+    expect(afterKill.summary.counts.failed).toBe(8 - t1.done);
+    const before = [0, 1, 2].map((t) => lines(join(run, 'slurm', 'shards', 'reps', `task-${t}.jsonl`)));
+    const shown = await cli(['status', run]);
+    expect(shown.stdout).toMatch(/reps +1 +\d+ +CANCELLED/);
+    expect(shown.stdout).toMatch(/re-submit to re-run the missing units/);
+
+    // Missing units: a plain collect is refused; re-submitting runs task 1 only.
+    const refused = await cli(['collect', run]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/units missing/);
+    const again = await cliJson<{ submitted: { step: string; tasks: number[] }[] }>(['submit', '--config', config, '--run', run]);
+    expect(again.submitted.map((s) => [s.step, s.tasks])).toEqual([['reps', [1]]]);
+    await until('the re-submitted task', async () => (status(run)).summary.active === 0);
+    const done = status(run);
+    expect(done.summary.counts).toMatchObject({ units: 24, done: 24, failed: 0 });
+    const after = [0, 1, 2].map((t) => lines(join(run, 'slurm', 'shards', 'reps', `task-${t}.jsonl`)));
+    expect(after[0]).toEqual(before[0]); // finished tasks untouched
+    expect(after[2]).toEqual(before[2]);
+    expect(after[1].slice(0, before[1].length)).toEqual(before[1]); // the cancelled task's finished units kept, not redone
+    expect(after[1]).toHaveLength(8);
+    const nothing = await cliJson<{ complete: boolean; submitted: unknown[] }>(['submit', '--config', config, '--run', run]);
+    expect(nothing).toMatchObject({ complete: true, submitted: [] });
+
+    const collected = await cliJson<{ rows: number; duplicates: number; missing: number }>(['collect', run, '--no-figures']);
+    expect(collected).toMatchObject({ rows: 24, duplicates: 0, missing: 0 });
+
+    // The same config on one machine.
+    const single = spawnSync(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'simulate', '--config', config, '--workers', '1', '--quiet', '--figures', join(tmp, 'mc-single-figures')], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
+    expect(single.status, single.stderr).toBe(0);
+    const drop = ['seconds', 'timing'];
+    const merged = computed(join(run, 'results.jsonl'), drop);
+    expect(merged.map((r) => (r as { key: string }).key)).toEqual(Array.from({ length: 24 }, (_, r) => `rep-${r}`));
+    expect(merged).toEqual(computed(join(tmp, 'mc-single', 'results.jsonl'), drop));
+    const summary = (dir: string): unknown => {
+      const { provenance: _p, ...s } = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      return s;
+    };
+    expect(summary(run)).toEqual(summary(join(tmp, 'mc-single')));
+    expect(JSON.parse(readFileSync(join(run, 'law.json'), 'utf8')).params).toEqual(JSON.parse(readFileSync(join(tmp, 'mc-single', 'law.json'), 'utf8')).params);
+
+    // Bad input: one line, exit 2.
+    const other = join(tmp, 'other.json');
+    writeFileSync(other, JSON.stringify({ ...cfg, seed: cfg.seed + 1 }));
+    const cases: [string[], RegExp][] = [
+      [['submit', '--config', config, '--run', join(tmp, 'mc-bad'), '--shards', '0'], /--shards/],
+      [['submit', '--config', config, '--run', join(tmp, 'mc-bad'), '--shards', '25'], /--shards.*1\.\.24/],
+      [['submit', '--config', config, '--run', join(tmp, 'mc-bad'), '--partition', 'nosuch'], /--partition.*"nosuch".*debug/],
+      [['submit', '--config', other, '--run', run], /--run.*different config/],
+      [['submit', '--config', config, '--run', run, '--shards', '4'], /--shards.*fixed/],
+      [['submit', '--config', config, '--run', join(tmp, 'mc-bad'), '--time', '90 minutes'], /--time/],
+      [['status', join(tmp, 'nowhere')], /RUN/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await inProcess(args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    }
+    const path = process.env.PATH;
+    process.env.PATH = join(tmp, 'empty-bin');
+    try {
+      const r = await inProcess(['submit', '--config', config, '--run', join(tmp, 'mc-bad')]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/PATH.*sbatch/);
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(existsSync(join(tmp, 'mc-bad', 'slurm', 'slurm.json'))).toBe(false);
+  }, 150_000);
+
+  it('a sweep as a 4-task grid array, fit step and strategies array: scancel mid-run, re-submit, collect equals a single-machine sweep', async () => {
+    const rawConfig = {
+      name: 'slurm-sweep',
+      dataset: { kind: 'fashion-mnist' },
+      trainer: 'ridge',
+      trainerOptions: { lambdaGrid: [0.01, 0.1, 1] },
+      seed: 5,
+      split: { validationSize: 60, poolSize: 160, testSize: 100 },
+      codec: { cacheDir: join(tmp, 'cache'), workers: 1 },
+      grid: { fractions: [0.5, 1], distances: [0, 2, 15], seeds: 2 },
+      fit: {},
+      strategies: { budgetsRelativeToLossless: [0.5], seeds: 1, fixedDistances: [2], randomized: { step: 1 }, searchSampleSize: 30 },
+      matrix: { testDistances: [0, 15], testSize: 40 },
+      figures: { prefix: 'tiny-', png: false },
+    };
+    const config = join(tmp, 'sweep.json');
+    writeFileSync(config, JSON.stringify(rawConfig));
+    const run = join(tmp, 'sweep-run');
+    const dry = await cli(['submit', '--config', config, '--run', run, '--shards', '4', '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/#SBATCH --array=0-3/);
+    expect(dry.stdout).toMatch(/--dependency=afterok:<job id of the grid step>/);
+    expect(dry.stdout).toMatch(/SLURM_ARRAY_TASK_ID/);
+    expect(existsSync(join(run, 'slurm', 'slurm.json'))).toBe(false);
+
+    const first = await cliJson<{ submitted: { step: string; jobId: string; tasks: number[]; args: string[] }[]; units: { grid: number } }>(['submit', '--config', config, '--run', run, '--shards', '4']);
+    expect(first.units.grid).toBe(6); // 3 distances x 2 seeds: nested chains of 2 fractions
+    expect(first.submitted.map((s) => s.step)).toEqual(['grid', 'fit', 'strategies']);
+    expect(first.submitted[1].args).toContain(`--dependency=afterok:${first.submitted[0].jobId}`);
+    expect(first.submitted[2].args).toContain(`--dependency=afterok:${first.submitted[1].jobId}`);
+    const store0 = join(run, 'slurm', 'shards', 'grid', 'task-0.jsonl');
+    await cancelMidRun(first.submitted[0].jobId, 0, store0); // task 0 holds units 0 and 4
+    await until('the grid tasks and their dependents to leave the queue', async () => (status(run)).summary.active === 0);
+    const afterKill = status(run);
+    const t0 = afterKill.tasks.find((t) => t.phase === 'grid' && t.task === 0)!;
+    expect(t0).toMatchObject({ state: 'CANCELLED', units: 2, done: 1 });
+    expect(afterKill.summary.steps[0].state).not.toBe('COMPLETED'); // the fit never ran (afterok)
+    const before = lines(store0);
+
+    const again = await cliJson<{ submitted: { step: string; tasks: number[] }[] }>(['submit', '--config', config, '--run', run]);
+    expect(again.submitted.map((s) => [s.step, s.tasks])).toEqual([['grid', [0]], ['fit', []], ['strategies', [0, 1, 2, 3]]]);
+    await until('grid task 0, the fit and the strategies', async () => {
+      const s = status(run);
+      return s.summary.active === 0 && s.summary.steps.length > 0;
+    }, 120_000);
+    const done = status(run);
+    expect(done.summary.counts.failed).toBe(0);
+    expect(done.summary.counts.done).toBe(done.summary.counts.units);
+    expect(done.tasks.filter((t) => t.phase === 'strategies').length).toBe(4);
+    expect(lines(store0).slice(0, 1)).toEqual(before); // the unit finished before the kill is kept, not redone
+    expect(lines(store0)).toHaveLength(2);
+
+    const collected = await cliJson<{ rows: number; duplicates: number; missing: number }>(['collect', run]);
+    expect(collected.duplicates).toBe(0);
+    expect(collected.missing).toBe(0);
+    for (const f of ['law.json', 'summary.json', 'tables/law.md', 'tables/budgets.md', 'figures/tiny-fig3-strategies.vl.json']) expect(existsSync(join(run, f)), f).toBe(true);
+
+    const single = join(tmp, 'sweep-single');
+    const s = spawnSync(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'sweep', '--config', config, '--run', single, '--quiet'], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
+    expect(s.status, s.stderr).toBe(0);
+    const drop = ['time', 'trainSeconds'];
+    const merged = computed(join(run, 'results.jsonl'), drop);
+    expect(merged).toHaveLength(collected.rows);
+    expect(merged.filter((r) => (r as { phase: string }).phase === 'grid')).toHaveLength(12);
+    expect(merged.filter((r) => (r as { phase: string }).phase === 'strategy').length).toBeGreaterThanOrEqual(4);
+    expect(merged).toEqual(computed(join(single, 'results.jsonl'), drop)); // same rows, same order, same bits
+    expect(JSON.parse(readFileSync(join(run, 'law.json'), 'utf8')).params).toEqual(JSON.parse(readFileSync(join(single, 'law.json'), 'utf8')).params);
+  }, 240_000);
+});
