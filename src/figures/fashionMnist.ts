@@ -48,6 +48,8 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
     const pts = s.grid.map((g) => ({
       n: g.n, L: Math.round(g.bytesPerImage * 10) / 10, errorPct: pct(g.errorMean), lo: pct(g.errorMean - g.errorSd), hi: pct(g.errorMean + g.errorSd),
       distance: dLabel(g.distance), fraction: fLabel(g.fraction), seeds: g.seeds, inFit: g.inFit ? 'yes' : 'no (baseline)',
+      // Residual of the fitted law at this point, in percentage points (observed - predicted).
+      residualPct: law ? Math.round((g.errorMean - predict(g.n, g.bytesPerImage)) * 1e5) / 1e3 : null,
     }));
     const nMin = Math.min(...s.grid.map((g) => g.n));
     const nMax = Math.max(...s.grid.map((g) => g.n));
@@ -77,7 +79,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
       const xEnc = { field: x, type: 'quantitative', scale: { type: 'log', domain: xDomain, nice: false }, title: xTitle };
       const yScale = { type: 'log', domain: yDomain, nice: false };
       const color = { field: group, type: 'nominal', title: legend, scale: { domain } };
-      return {
+      const main = {
         width: 330,
         height: 260,
         layer: [
@@ -108,10 +110,33 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
             : []),
         ],
       };
+      if (!law) return main;
+      // Residual panel under the fitted law: observed - predicted error at every grid point.
+      const resid = pts.filter((q) => q.residualPct !== null);
+      const rMax = Math.max(0.05, ...resid.map((q) => Math.abs(q.residualPct as number))) * 1.15;
+      const residual = {
+        width: 330,
+        height: 110,
+        layer: [
+          { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'zero', type: 'quantitative', scale: { domain: [-rMax, rMax] } } } },
+          {
+            data: { values: resid },
+            mark: { type: 'point', filled: true, size: 40 },
+            encoding: {
+              x: { ...xEnc, title: `${xTitle}: residual of the fitted law` },
+              y: { field: 'residualPct', type: 'quantitative', scale: { domain: [-rMax, rMax] }, title: 'residual (pp)' },
+              color,
+              shape: { field: group, type: 'nominal', title: legend, scale: { domain, range: SHAPES } },
+              tooltip: [{ field: 'n', title: 'n (images)' }, { field: 'L', title: 'L (bytes/image)' }, { field: group }, { field: 'residualPct', title: 'observed - law (pp)', format: '.3f' }, { field: 'inFit', title: 'in the law fit' }],
+            },
+          },
+        ],
+      };
+      return { vconcat: [main, residual], spacing: 6 };
     };
     out.push({
       name: 'fig1-scaling',
-      caption: `Figure 1. Classification error of the ${s.trainer} trainer against the number of training images n (left, one series per JPEG XL distance d, i.e. bytes per image L) and against L (right, one series per subset size), mean ± sd over seeds; lines: the fitted law Err = E* + A n^-alpha + B L^-beta${law ? ` (alpha=${law.params.alpha.toPrecision(3)}, beta=${law.params.beta.toPrecision(3)}, R^2=${law.r2.toPrecision(3)})` : ' (not fitted)'}. Lossless points (d=0) are the original-format baseline and are not part of the fit.`,
+      caption: `Figure 1. Classification error of the ${s.trainer} trainer against the number of training images n (left, one series per JPEG XL distance d, i.e. bytes per image L) and against L (right, one series per subset size), mean ± sd over seeds; lines: the fitted law Err = E* + A n^-alpha + B L^-beta${law ? ` (alpha=${law.params.alpha.toPrecision(3)}, beta=${law.params.beta.toPrecision(3)}, R^2=${law.r2.toPrecision(3)}); under each panel, the law's residuals (observed - predicted, percentage points)` : ' (not fitted)'}. Lossless points (d=0) are the original-format baseline and are not part of the fit.`,
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
         title: title('Figure 1: error vs samples n and vs bytes per sample L'),

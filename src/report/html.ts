@@ -281,8 +281,8 @@ main{padding:8px 24px 60px;max-width:1800px}
 section.sec{margin-top:26px}
 section.sec>h2{font-size:21px;margin:0 0 4px;padding-bottom:4px;border-bottom:2px solid var(--ink)}
 section.sec>.intro{max-width:900px;color:#2c343d}
-.figs{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;margin:14px 0}
-figure.fig{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px 8px;max-width:100%;flex:0 1 auto;display:flex;flex-direction:column}
+.figs{display:flex;flex-direction:column;gap:16px;align-items:stretch;margin:14px 0}
+figure.fig{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px 8px;width:100%;max-width:100%;display:flex;flex-direction:column}
 figure.fig>figcaption,figure.fig>.lint,figure.fig>dl.prov,figure.fig>details.more,figure.fig>p.prov{width:0;min-width:100%}
 figure.fig .chart{min-height:120px;overflow-x:auto;overflow-y:hidden;max-width:100%}
 figure.fig .chart.failed{color:var(--bad);font-weight:600}
@@ -346,7 +346,9 @@ const BOOT = `
   var opts = { renderer: 'svg', actions: { export: true, source: true, compiled: false, editor: false } };
   var jobs = specs.map(function (s) {
     var el = document.getElementById(s.id);
-    return vegaEmbed(el, s.spec, Object.assign({ downloadFileName: s.name }, opts)).then(function (res) {
+    // Page-width charts: plot widths fitted to the card (src/report/browser/fitWidth.ts).
+    var spec = window.lossyscaleLib ? window.lossyscaleLib.fitSpecToWidth(s.spec, el.getBoundingClientRect().width) : s.spec;
+    return vegaEmbed(el, spec, Object.assign({ downloadFileName: s.name }, opts)).then(function (res) {
       state.rendered.push({ id: s.id, name: s.name });
     }).catch(function (err) {
       var msg = (err && err.message) || String(err);
@@ -450,8 +452,9 @@ ${body.join('\n')}
 </div>
 ${bundles.map((b) => `<script data-bundle="${esc(b.name)}">${inlineScript(b.code)}</script>`).join('\n')}
 <script type="application/json" id="lossyscale-specs">${inlineJson(specs)}</script>
+<script data-bundle="lossyscale">${inlineScript(lossyscaleBrowserBundle().code)}</script>
 <script>${BOOT}</script>
-${tools ? `<script data-bundle="lossyscale">${inlineScript(lossyscaleBrowserBundle().code)}</script>\n<script>${TOOL_SCRIPT}</script>` : ''}
+${tools ? `<script>${TOOL_SCRIPT}</script>` : ''}
 </body>
 </html>
 `;

@@ -14,3 +14,4 @@ export { parseSize, formatBytes } from '../../plan/size.js';
 export { distanceForBytes } from '../../plan/sizeCurve.js';
 export { predictError } from '../../fit/lawForms.js';
 export { InputError } from '../../errors.js';
+export { fitSpecToWidth } from './fitWidth.js';
