@@ -4,6 +4,8 @@ import { parseStylizedConfig } from '../../config/fig6Config.js';
 import { InputError } from '../../errors.js';
 import { analyzeRun as analyzeStylizedRun } from '../../simulate/analyzeRun.js';
 import { analyzeRun } from '../../sweep/analyze.js';
+import { writeRunFigures } from '../../figures/fashionMnist.js';
+import { writeFig6Figures } from '../../figures/fig6.js';
 import { parseSweepConfig } from '../../sweep/config.js';
 import { collectRun } from '../../slurm/collect.js';
 import { readSlurmRun, type PhaseName, type WorkUnit } from '../../slurm/layout.js';
@@ -76,11 +78,11 @@ export async function run(argv: string[]): Promise<number> {
 /** Worker engine: a phase's bundle through the sweep's bundle writer (units: one per job). */
 async function writeBundle(phase: PhaseName, out: string, runDir: string): Promise<WorkUnit[]> {
   const rec = readSlurmRun(runDir);
-  const { writeSweepBundle } = (await import('./_sweepBundle.js')) as typeof import('./_sweepBundle.js');
+  const { writeSweepBundle } = await import('../../trainers/torch/sweepBundle.js');
   const configPath = rec?.configPath;
   const config = rec ? parseSweepConfig(rec.config) : undefined;
   if (!config) throw new InputError('--run', runDir, 'a run directory with slurm/slurm.json');
-  await writeSweepBundle(config, out, { runDir: phase === 'grid' ? undefined : runDir, configPath, log: (l) => process.stderr.write(`${l}\n`) });
+  await writeSweepBundle(config, out, { runDir: phase === 'grid' ? undefined : runDir, configPath, log: (l: string) => process.stderr.write(`${l}\n`) });
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { jobs: { id: string }[] };
   return manifest.jobs.map((j) => ({ key: j.id, jobs: [j.id] }));
 }
@@ -170,12 +172,16 @@ async function collect(argv: string[]): Promise<number> {
   const figures = values['no-figures'] ? false : undefined;
   let analysis = '';
   if (rec.kind === 'sweep') {
-    const a = await analyzeRun(runDir, { log, figures });
-    analysis = a.law ? `law R^2 ${a.law.r2.toPrecision(3)}, ${a.figures.length} figures` : 'no law (too few grid points)';
+    const a = analyzeRun(runDir);
+    const drawn = figures === false ? [] : await writeRunFigures(runDir);
+    log(`analysis: ${drawn.length} figures`);
+    analysis = a.law ? `law R^2 ${a.law.r2.toPrecision(3)}, ${drawn.length} figures` : 'no law (too few grid points)';
   } else {
     try {
-      const a = await analyzeStylizedRun(runDir, { config: parseStylizedConfig(rec.config), figuresDir: join(runDir, 'figures'), figures });
-      analysis = `law alpha ${a.law.params.alpha.toPrecision(4)}, beta ${a.law.params.beta.toPrecision(4)}, ${a.figures.length} figures`;
+      const config = parseStylizedConfig(rec.config);
+      const a = analyzeStylizedRun(runDir, { config });
+      const drawn = figures === false ? [] : await writeFig6Figures(runDir, join(runDir, 'figures'), { config });
+      analysis = `law alpha ${a.law.params.alpha.toPrecision(4)}, beta ${a.law.params.beta.toPrecision(4)}, ${drawn.length} figures`;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       analysis = `analysis skipped (${e.message})`; // too few cells or repetitions for the law fit yet
