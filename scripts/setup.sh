@@ -24,6 +24,11 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.lossyscale-lock-sha256 2>/dev
   echo "$lock_hash" > node_modules/.lossyscale-lock-sha256
 fi
 
+# The compiled library and CLI (dist/): incremental, about a second when nothing changed.
+# (npm ci already built it through `prepare`; this keeps dist/ current after source edits.)
+echo "setup: building dist/ (npm run build)"
+npm run --silent build
+
 debs=(dataset-fashion-mnist libjxl0.7)
 if [ "$want_test" = 1 ]; then
   debs+=(chromium python3-torch python3-numpy slurmctld slurmd slurm-client munge)

@@ -4,21 +4,27 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { jsonLines } from './jsonLines.js';
 
 /** Run the CLI in-process, capturing stdout lines and stderr text. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
+  let out = '';
   let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
+  const wout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
   const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     err += String(chunk);
     return true;
   });
   try {
     const code = await main(args);
-    return { code, out: out.join('\n'), err };
+    return { code, out, err };
   } finally {
     log.mockRestore();
+    wout.mockRestore();
     write.mockRestore();
   }
 }
@@ -47,7 +53,7 @@ describe('lossyscale codec / dataset commands', () => {
   it('codec quality prints the distance -> quality mapping', async () => {
     const r = await cli(['codec', 'quality', '--distances', '0,1,15', '--json']);
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.out) as { distance: number; quality: number }[];
+    const rows = jsonLines<{ distance: number; quality: number }>(r.out);
     expect(rows.map((x) => x.distance)).toEqual([0, 1, 15]);
     expect(rows[1].quality).toBeCloseTo(90, 10);
   });
@@ -57,14 +63,14 @@ describe('lossyscale codec / dataset commands', () => {
     const first = await cli(args);
     expect(first.code).toBe(0);
     expect(first.err).toMatch(/skipped .*bad\.jpg: not a PNG or JPEG/);
-    const rows = (JSON.parse(first.out) as { rows: { distance: number; images: number; mean: number; encoded: number; cached: number }[] }).rows;
+    const rows = jsonLines<{ distance: number; images: number; mean: number; encoded: number; cached: number }>(first.out);
     expect(rows.map((x) => [x.distance, x.images, x.encoded, x.cached])).toEqual([
       [0, 10, 10, 0],
       [4, 10, 10, 0],
     ]);
     expect(rows[0].mean).toBeGreaterThan(0);
-    const second = JSON.parse((await cli(args)).out) as { rows: { encoded: number; cached: number }[] };
-    expect(second.rows.map((x) => [x.encoded, x.cached])).toEqual([
+    const second = jsonLines<{ encoded: number; cached: number }>((await cli(args)).out);
+    expect(second.map((x) => [x.encoded, x.cached])).toEqual([
       [0, 10],
       [0, 10],
     ]);

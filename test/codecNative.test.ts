@@ -11,6 +11,7 @@ import { compressImages } from '../src/codec/compressImages.js';
 import { loadLibjxlCodec, readJxlStreamInfo } from '../src/codec/libjxlCodec.js';
 import { InputError } from '../src/errors.js';
 import { repoRoot } from '../src/provenance.js';
+import { jsonLines } from './jsonLines.js';
 
 /**
  * The native libjxl 0.7 backend (src/codec/libjxlCodec.ts, THEORY.md section 6): exact
@@ -157,7 +158,7 @@ describe('native libjxl backend', () => {
         }
       }
       const out: string[] = [];
-      const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+      const log = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
       let code: number;
       try {
         code = await main(['codec', 'sizes', '--dataset', 'folder', '--root', root, '--test-fraction', '0', '--backend', 'libjxl', '--distances', '0,1', '--workers', '0', '--cache', join(dir, 'cache'), '--json']);
@@ -165,9 +166,10 @@ describe('native libjxl backend', () => {
         log.mockRestore();
       }
       expect(code).toBe(0);
-      const r = JSON.parse(out.join('\n')) as { backend: string; codecVersion: string; rows: { distance: number; images: number; failed: number; mean: number; encoded: number }[] };
-      expect(r.backend).toBe('libjxl');
-      expect(r.codecVersion).toMatch(/^libjxl@0\.7\./);
+      const rows = jsonLines<{ backend: string; codecVersion: string; distance: number; images: number; failed: number; mean: number; encoded: number }>(out.join(''));
+      for (const row of rows) expect(row.backend).toBe('libjxl');
+      expect(rows[0].codecVersion).toMatch(/^libjxl@0\.7\./);
+      const r = { rows };
       expect(r.rows.map((x) => [x.distance, x.images, x.failed, x.encoded])).toEqual([
         [0, 8, 0, 8],
         [1, 8, 0, 8],

@@ -13,6 +13,7 @@ import { fitTable } from '../src/fit/tables.js';
 import { predictRaw, type LawObservation } from '../src/fit/lawForms.js';
 import { repoRoot } from '../src/provenance.js';
 import { createRng } from '../src/util/rng.js';
+import { jsonLines } from './jsonLines.js';
 
 const TRUTH = { Estar: 0.1, A: 5, alpha: 0.5, B: 30, beta: 0.8 };
 
@@ -134,7 +135,7 @@ describe('lossyscale optimize', () => {
   it('reads the law fit --json printed and prints one object per budget', async () => {
     const r = await cli(['optimize', '--law', join(dir, 'law.json'), '--storage', '4.848e7,9.696e7', '--original-bytes', '42804', '--available', '75000', '--fixed', 'd1=9000,d15=1500', '--json']);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.out);
+    const out = jsonLines(r.out) as any[];
     expect(out).toHaveLength(2);
     for (const [i, S] of [4.848e7, 9.696e7].entries()) {
       const o = out[i];

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InterruptedError, isUserError } from '../errors.js';
+import { COMMAND_SUMMARIES } from './registry.js';
 
 /**
  * The `lossyscale` CLI: a thin dispatcher. Each subcommand lives in
@@ -32,9 +33,11 @@ async function loadCommand(name: string): Promise<Command | undefined> {
 async function help(): Promise<string> {
   const lines = ['usage: lossyscale <command> [options]   (lossyscale <command> --help for its options)', '', 'commands:'];
   for (const name of commandNames()) {
-    const cmd = await loadCommand(name);
-    lines.push(`  ${name.padEnd(12)} ${cmd?.summary ?? ''}`);
+    // Summaries come from the registry; a command not listed there is loaded for its own.
+    const summary = COMMAND_SUMMARIES[name] ?? (await loadCommand(name))?.summary ?? '';
+    lines.push(`  ${name.padEnd(12)} ${summary}`);
   }
+  lines.push('', 'output: --json prints compact JSON lines, --format csv a CSV, "-" is stdin/stdout; warnings go to stderr (--quiet)');
   return lines.join('\n');
 }
 

@@ -1,4 +1,5 @@
-import { arr, bool, loadConfig, num, obj, oneOf, optional, str, type Infer } from './schema.js';
+import { arr, bool, configMetaFields, loadConfig, num, obj, oneOf, optional, str, type Infer } from './schema.js';
+import type { ConfigOverride } from './overrides.js';
 import { validateModel, type ModelParams } from '../model/params.js';
 import { InputError } from '../errors.js';
 
@@ -17,6 +18,7 @@ const logGridSchema = obj({
 });
 
 export const stylizedConfigSchema = obj({
+  ...configMetaFields,
   name: str({ nonEmpty: true }),
   description: optional(str()),
   model: obj({ p: num(), q: num(), r: num(), tau: num() }),
@@ -69,8 +71,8 @@ export function parseStylizedConfig(json: unknown): StylizedConfig {
 }
 
 /** Read and validate a stylized-model config file. */
-export function loadStylizedConfig(file: string): StylizedConfig {
-  return parseStylizedConfig(loadConfig(file, { describe: 'a stylized-model config', parse: (v) => v }));
+export function loadStylizedConfig(file: string, overrides: readonly ConfigOverride[] = []): StylizedConfig {
+  return parseStylizedConfig(loadConfig(file, { describe: 'a stylized-model config', parse: (v) => v }, overrides));
 }
 
 /** Values of a log-spaced grid: from * (to/from)^(i/(count-1)), optionally floored (THEORY.md section 5). */

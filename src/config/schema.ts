@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError, ResourceError } from '../errors.js';
+import { applyOverrides, type ConfigOverride } from './overrides.js';
 
 /**
  * A small typed schema for JSON configs: one schema per config file, parsed once at the
@@ -11,6 +12,16 @@ export interface Schema<T> {
   parse(value: unknown, path: string): T;
   /** Human description of valid values, used in messages. */
   describe: string;
+  /** The same rules as a JSON Schema (draft 2020-12) fragment, for editors; absent: only `describe`. */
+  jsonSchema?: JsonSchema;
+}
+
+/** A JSON Schema fragment. */
+export type JsonSchema = { [key: string]: unknown };
+
+/** The JSON Schema of a schema (its own, or one carrying only its description). */
+export function toJsonSchema(s: Schema<unknown>): JsonSchema {
+  return s.jsonSchema ?? { description: s.describe };
 }
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
@@ -20,8 +31,12 @@ export function num(opts: { min?: number; max?: number; minOpen?: boolean; maxOp
   if (opts.min !== undefined) parts.push(`${opts.minOpen ? '>' : '>='} ${opts.min}`);
   if (opts.max !== undefined) parts.push(`${opts.maxOpen ? '<' : '<='} ${opts.max}`);
   const describe = parts.join(' ');
+  const jsonSchema: JsonSchema = { type: opts.integer ? 'integer' : 'number' };
+  if (opts.min !== undefined) jsonSchema[opts.minOpen ? 'exclusiveMinimum' : 'minimum'] = opts.min;
+  if (opts.max !== undefined) jsonSchema[opts.maxOpen ? 'exclusiveMaximum' : 'maximum'] = opts.max;
   return {
     describe,
+    jsonSchema,
     parse(v, path) {
       const ok =
         typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) &&
@@ -36,6 +51,7 @@ export function num(opts: { min?: number; max?: number; minOpen?: boolean; maxOp
 export function str(opts: { nonEmpty?: boolean } = {}): Schema<string> {
   return {
     describe: 'a string',
+    jsonSchema: opts.nonEmpty ? { type: 'string', minLength: 1 } : { type: 'string' },
     parse(v, path) {
       if (typeof v !== 'string' || (opts.nonEmpty && v === '')) throw new InputError(path, v, opts.nonEmpty ? 'a non-empty string' : 'a string');
       return v;
@@ -46,6 +62,7 @@ export function str(opts: { nonEmpty?: boolean } = {}): Schema<string> {
 export function bool(): Schema<boolean> {
   return {
     describe: 'true or false',
+    jsonSchema: { type: 'boolean' },
     parse(v, path) {
       if (typeof v !== 'boolean') throw new InputError(path, v, 'true or false');
       return v;
@@ -57,6 +74,7 @@ export function oneOf<const T extends readonly (string | number)[]>(options: T):
   const describe = `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
   return {
     describe,
+    jsonSchema: { enum: [...options] },
     parse(v, path) {
       if (!(options as readonly unknown[]).includes(v)) throw new InputError(path, v, describe);
       return v as T[number];
@@ -66,8 +84,13 @@ export function oneOf<const T extends readonly (string | number)[]>(options: T):
 
 export function arr<T>(of: Schema<T>, opts: { minLength?: number; maxLength?: number; increasing?: boolean } = {}): Schema<T[]> {
   const describe = `a list${opts.minLength ? ` of at least ${opts.minLength}` : ''} of ${of.describe}${opts.increasing ? ', strictly increasing' : ''}`;
+  const jsonSchema: JsonSchema = { type: 'array', items: toJsonSchema(of) };
+  if (opts.minLength !== undefined) jsonSchema.minItems = opts.minLength;
+  if (opts.maxLength !== undefined) jsonSchema.maxItems = opts.maxLength;
+  if (opts.increasing) jsonSchema.description = 'strictly increasing';
   return {
     describe,
+    jsonSchema,
     parse(v, path) {
       if (!Array.isArray(v)) throw new InputError(path, summarize(v), describe);
       if (opts.minLength !== undefined && v.length < opts.minLength) throw new InputError(path, `${v.length} items`, describe);
@@ -98,16 +121,26 @@ export function optional<T>(s: Schema<T>): OptionalSchema<T>;
 export function optional<T>(s: Schema<T>, dflt: T): Schema<T>;
 export function optional<T>(s: Schema<T>, dflt?: T): Schema<T | undefined> {
   if (dflt !== undefined) {
-    return { describe: s.describe, parse: (v, path) => (v === undefined ? dflt : s.parse(v, path)) };
+    return { describe: s.describe, jsonSchema: { ...toJsonSchema(s), default: dflt }, optional: true, parse: (v, path) => (v === undefined ? dflt : s.parse(v, path)) } as Schema<T>;
   }
-  return { describe: s.describe, optional: true, parse: (v, path) => (v === undefined ? undefined : s.parse(v, path)) } as OptionalSchema<T>;
+  return { describe: s.describe, jsonSchema: s.jsonSchema, optional: true, parse: (v, path) => (v === undefined ? undefined : s.parse(v, path)) } as OptionalSchema<T>;
 }
 
 /** An object with known fields; unknown fields are errors (they are usually typos). */
 export function obj<F extends Fields>(fields: F): Schema<ObjectOf<F>> {
   const describe = `an object with fields ${Object.keys(fields).join(', ')}`;
+  const required = Object.entries(fields)
+    .filter(([, s]) => !(s as Partial<OptionalSchema<unknown>>).optional)
+    .map(([k]) => k);
+  const jsonSchema: JsonSchema = {
+    type: 'object',
+    properties: Object.fromEntries(Object.entries(fields).map(([k, s]) => [k, toJsonSchema(s)])),
+    ...(required.length ? { required } : {}),
+    additionalProperties: false,
+  };
   return {
     describe,
+    jsonSchema,
     parse(v, path) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), describe);
       const rec = v as Record<string, unknown>;
@@ -129,6 +162,7 @@ export function anyOf<A, B>(a: Schema<A>, b: Schema<B>): Schema<A | B> {
   const describe = `${a.describe} or ${b.describe}`;
   return {
     describe,
+    jsonSchema: { anyOf: [toJsonSchema(a), toJsonSchema(b)] },
     parse(v, path) {
       for (const s of [a, b]) {
         try {
@@ -147,6 +181,7 @@ export function record<T>(of: Schema<T>): Schema<Record<string, T>> {
   const describe = `an object of ${of.describe} values`;
   return {
     describe,
+    jsonSchema: { type: 'object', additionalProperties: toJsonSchema(of) },
     parse(v, path) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), describe);
       const out: Record<string, T> = {};
@@ -162,6 +197,8 @@ export function tagged<K extends string, M extends Record<string, Schema<object>
   const describe = `an object with ${key} ${names.map((n) => JSON.stringify(n)).join(' or ')}`;
   return {
     describe,
+    // Each variant's own schema (whose `key` field names its tag) is one alternative.
+    jsonSchema: { oneOf: names.map((n) => toJsonSchema(variants[n])) },
     parse(v, path) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), describe);
       const tag: unknown = Reflect.get(v, key);
@@ -178,13 +215,16 @@ function summarize(v: unknown): string | undefined {
   return s === undefined ? undefined : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
-/** Read and validate a JSON config file; the root path in messages is `config`. */
-export function loadConfig<T>(file: string, schema: Schema<T>): T {
+/**
+ * Read and validate a JSON config file (`-` = stdin); the root path in messages is `config`.
+ * `--set` overrides are applied before validation (src/config/overrides.ts).
+ */
+export function loadConfig<T>(file: string, schema: Schema<T>, overrides: readonly ConfigOverride[] = []): T {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    throw new ResourceError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ResourceError(`cannot read config ${file === '-' ? 'stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   let json: unknown;
   try {
@@ -192,5 +232,20 @@ export function loadConfig<T>(file: string, schema: Schema<T>): T {
   } catch (e) {
     throw new ResourceError(`malformed config ${file}: ${(e as Error).message}`);
   }
-  return schema.parse(json, 'config');
+  return schema.parse(applyOverrides(json, overrides), 'config');
+}
+
+/** Root fields every config kind accepts: its JSON Schema reference and the recorded --set overrides. */
+export const configMetaFields = {
+  /** Path or URL of this config kind's JSON Schema (schemas/*.schema.json), for editors. */
+  $schema: optional(str()),
+  /** `key.path=value` overrides given with --set (written by the CLI, recorded in run.json). */
+  overrides: optional(arr(str())),
+};
+
+/** A config without its `$schema` reference (which does not change a run). */
+export function withoutSchemaRef<T>(config: T): T {
+  if (typeof config !== 'object' || config === null || !('$schema' in config)) return config;
+  const { $schema: _s, ...rest } = config as Record<string, unknown>;
+  return rest as T;
 }

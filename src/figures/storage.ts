@@ -7,6 +7,7 @@ import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import { fitAllocationPowerLaw } from '../optimize/allocationPowerLaw.js';
 import type { StylizedStudy } from '../optimize/stylizedOptimum.js';
 import type { FigureSet } from './figureSet.js';
+import { columnIndex, parseCsvTable } from '../io/csv.js';
 
 /**
  * Storage figures (THEORY.md section 7):
@@ -31,11 +32,10 @@ interface Table2Row {
 /** Read the transcribed paper Table 2 (task,storage,n,L,originalBytes). */
 export function readPaperTable2(path: string): Table2Row[] {
   if (!existsSync(path)) throw new ResourceError(`missing ${path}`);
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
-  const header = lines[0].split(',');
-  const idx = (k: string): number => header.indexOf(k);
-  return lines.slice(1).map((l) => {
-    const c = l.split(',');
+  const table = parseCsvTable(readFileSync(path, 'utf8'), path);
+  const col = columnIndex(table, ['task', 'storage', 'n', 'L', 'originalBytes'], path);
+  const idx = (k: string): number => col[k];
+  return table.records.map(({ cells: c }) => {
     return { task: c[idx('task')], storage: Number(c[idx('storage')]), n: Number(c[idx('n')]), L: Number(c[idx('L')]), originalBytes: c[idx('originalBytes')] ? Number(c[idx('originalBytes')]) : null };
   });
 }

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { LawFit } from './fitLaw.js';
 import { PARAM_NAMES } from './lawForms.js';
+import { formatCsv } from '../io/csv.js';
 
 /**
  * Tables in the shape of the paper's Table 1 (THEORY.md section 7): fitted (E*, A, alpha, B, beta)
@@ -23,15 +24,9 @@ export function grouped(x: number): string {
   return Math.round(x).toLocaleString('en-US');
 }
 
-function csvCell(v: string | number | null): string {
-  if (v === null) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** CSV text with quoting where needed (tables of THEORY.md section 7). */
 export function csvTable(header: string[], rows: (string | number | null)[][]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  return formatCsv(header, rows);
 }
 
 /** GitHub Markdown table (tables of THEORY.md section 7). */

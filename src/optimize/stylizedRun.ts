@@ -4,6 +4,7 @@ import type { ModelParams } from '../model/params.js';
 import { provenance } from '../provenance.js';
 import { progress } from '../util/progress.js';
 import { stylizedRiskGrid, stylizedStudy, type StylizedStudy } from './stylizedOptimum.js';
+import { formatCsvObjects } from '../io/csv.js';
 
 /**
  * Run the stylized-model storage study (THEORY.md sections 1-4) and write it as a run
@@ -24,11 +25,9 @@ export function writeStylizedStudy(params: ModelParams, storages: number[], outD
   bar.done();
   writeFileSync(join(outDir, 'run.json'), JSON.stringify(prov, null, 2) + '\n');
   writeFileSync(join(outDir, 'stylized-study.json'), JSON.stringify({ provenance: prov, ...study }, null, 1) + '\n');
-  const lines = [STUDY_COLUMNS.join(',')];
-  for (const r of study.rows) lines.push(STUDY_COLUMNS.map((c) => r[c]).join(','));
-  writeFileSync(join(outDir, 'stylized-study.csv'), lines.join('\n') + '\n');
+  writeFileSync(join(outDir, 'stylized-study.csv'), formatCsvObjects(STUDY_COLUMNS, study.rows));
   // The law's input: excess deterministic risk (optimal lambda) on the fit grid, as a fit CSV.
   const grid = stylizedRiskGrid(params, study.fitGrid.n, study.fitGrid.m);
-  writeFileSync(join(outDir, 'rdet-grid.csv'), ['n,L,error,m,risk', ...grid.map((g) => [g.n, g.L, g.error, g.m, g.risk].join(','))].join('\n') + '\n');
+  writeFileSync(join(outDir, 'rdet-grid.csv'), formatCsvObjects(['n', 'L', 'error', 'm', 'risk'], grid));
   return study;
 }

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { TABLE_FORMATS, csvTable, grouped, mdTable, sig, type TableFormat } from '../fit/tables.js';
 import type { StorageComparison } from './compareAtStorage.js';
+import { toCsvIdentifier } from '../io/csv.js';
 
 /**
  * Tables in the shape of the paper's Table 2 (THEORY.md section 7): S, n*, L* per budget (and
@@ -27,7 +28,7 @@ export function allocationTable(entries: { task?: string; comparison: StorageCom
     return mdTable(header, rows, withTask ? ['l'] : []);
   }
   const header = [...(withTask ? ['task'] : []), 'storage', 'n', 'L', 'error', 'storage_used', 'active_constraints', 'n_unconstrained', 'L_unconstrained', 'nu', 'CE'];
-  for (const o of others) header.push(`${o}_n`, `${o}_L`, `${o}_error`);
+  for (const o of others) header.push(`${toCsvIdentifier(o)}_n`, `${toCsvIdentifier(o)}_L`, `${toCsvIdentifier(o)}_error`);
   const rows = entries.map(({ task, comparison: c }) => {
     const r: (string | number | null)[] = [...(withTask ? [task ?? ''] : []), c.storage, c.optimum.n, c.optimum.L, c.optimum.error, c.optimum.storageUsed, c.optimum.activeConstraints.join(' '), c.optimum.unconstrained?.n ?? null, c.optimum.unconstrained?.L ?? null, c.optimum.nu, c.optimum.CE];
     for (const o of others) {

@@ -22,6 +22,7 @@ import { runPilot, type PilotRow } from './pilot.js';
 import { lawReplicates } from './replicates.js';
 import { constraintsFromCurve, recommend, type Recommendation } from './recommend.js';
 import { IMAGES_DIR, inspectOutDir, MANIFEST_FILE, PLAN_FILE, planKey, sha256, STATE_FILE, writeFileAtomic } from './outDir.js';
+import { parseCsvTable } from '../io/csv.js';
 
 /**
  * `lossyscale plan` (THEORY.md sections 1 and 6): from a folder of images (or Fashion-MNIST)
@@ -522,10 +523,9 @@ function fitFiles(candidates: (ManifestRow & { index: number })[], budget: numbe
 /** A complete plan directory: every manifest row's file exists with its size and hash. */
 function verifyComplete(out: string, log: (line: string) => void): void {
   const plan = JSON.parse(readFileSync(join(out, PLAN_FILE), 'utf8')) as Partial<PlanResult>;
-  const text = readFileSync(join(out, MANIFEST_FILE), 'utf8').trim().split('\n').slice(1);
+  const text = parseCsvTable(readFileSync(join(out, MANIFEST_FILE), 'utf8'), join(out, MANIFEST_FILE), { comments: false }).records.map((r) => r.cells);
   let bad = 0;
-  for (const line of text) {
-    const cells = line.split(',');
+  for (const cells of text) {
     const path = cells[0];
     const hash = cells[cells.length - 1];
     const p = join(out, path);

@@ -3,6 +3,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { FigureMeta } from '../figures/render.js';
 import { repoRoot } from '../provenance.js';
+import { parseCsv } from '../io/csv.js';
 
 /**
  * Discovery of what a report shows (THEORY.md section 7): committed figures (`*.vl.json`
@@ -261,39 +262,6 @@ export function parseMarkdownTable(text: string): { header: string[]; rows: stri
   return t ? { header: t.header, rows: t.rows } : null;
 }
 
-/** Parse CSV (RFC 4180 quoting) into rows of cells. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
-}
-
 function readTables(dir: string, problems: string[]): TableEntry[] {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).sort();
@@ -314,7 +282,7 @@ function readTables(dir: string, problems: string[]): TableEntry[] {
           }
           out.push({ name: base, path, displayPath: displayPath(path), kind, header: t.header, rows: t.rows });
         } else {
-          const rows = parseCsv(text);
+          const rows = parseCsv(text, { comments: false });
           if (rows.length === 0) {
             problems.push(`${displayPath(path)}: empty CSV; skipped`);
             continue;

@@ -6,6 +6,7 @@ import { browserBundles, inlineJson, inlineScript } from './bundles.js';
 import type { FigureEntry, LawSummary, RunEntry, TableEntry } from './discover.js';
 import { storageExponent, type ExponentComparison, type FittedExponent } from './exponentsTable.js';
 import { sourceState } from './freshness.js';
+import { csvRow, type CsvValue } from '../io/csv.js';
 
 /**
  * The report as one self-contained HTML file (THEORY.md section 7 for the figure
@@ -133,11 +134,8 @@ export function inlineDatasets(spec: unknown): { name: string; rows: Record<stri
 export function rowsToCsv(rows: Record<string, unknown>[]): string {
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-  const cell = (v: unknown): string => {
-    const t = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-  };
-  return [cols.map(cell).join(','), ...rows.map((r) => cols.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+  const cell = (v: unknown): CsvValue => (v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as CsvValue));
+  return [csvRow(cols), ...rows.map((r) => csvRow(cols.map((c) => cell(r[c]))))].join('\n') + '\n';
 }
 
 function dataLinks(fig: FigureEntry): string {

@@ -2,6 +2,7 @@ import { bitsPerSample } from '../model/params.js';
 import { tailEnergy } from '../model/populationRisk.js';
 import { levelsGenerated, type SimulationPlan } from './plan.js';
 import type { RepetitionResult } from './repetition.js';
+import { formatCsv } from '../io/csv.js';
 
 /**
  * Aggregates of a Monte Carlo run (THEORY.md section 5): per (n, m) the mean and standard
@@ -106,11 +107,9 @@ export function aggregate(plan: SimulationPlan, results: RepetitionResult[]): Ru
 
 /** The summary as CSV rows (one per (n, m); curves omitted). */
 export function summaryCsv(summary: RunSummary): string {
-  const head = 'n,m,L,reps,score,scoreStdErr,excessGenerated,tailCorrection,lambda0Selected,oracleScore,oracleStdErr';
-  const lines = summary.cells.map((c) =>
-    [c.n, c.m, c.L, c.reps, c.score, c.scoreStdErr, c.excessGenerated, c.tailCorrection, c.lambda0Selected, c.oracleScore, c.oracleStdErr]
-      .map((v) => (Number.isInteger(v) ? String(v) : Number(v).toPrecision(7)))
-      .join(','),
+  const head = ['n', 'm', 'L', 'reps', 'score', 'scoreStdErr', 'excessGenerated', 'tailCorrection', 'lambda0Selected', 'oracleScore', 'oracleStdErr'];
+  const rows = summary.cells.map((c) =>
+    [c.n, c.m, c.L, c.reps, c.score, c.scoreStdErr, c.excessGenerated, c.tailCorrection, c.lambda0Selected, c.oracleScore, c.oracleStdErr].map((v) => (Number.isInteger(v) ? String(v) : Number(v).toPrecision(7))),
   );
-  return [head, ...lines].join('\n') + '\n';
+  return formatCsv(head, rows);
 }

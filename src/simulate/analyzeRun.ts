@@ -6,6 +6,7 @@ import { exponents, type Exponents } from '../theory/exponents.js';
 import { gridOptimalRisk } from '../theory/optimalLambda.js';
 import { monteCarloPaths, readMonteCarloSummary } from './runDir.js';
 import { matchedDeterministicRisk } from './deterministicMatch.js';
+import { csvHeader, csvRow } from '../io/csv.js';
 
 /**
  * Analysis of a finished Monte Carlo run (THEORY.md section 5): the law a n^-alpha + b L^-beta
@@ -43,25 +44,25 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
   // Selected-lambda points vs the deterministic risk minimised over the same grid (infinite tail).
   const lambda0s = summary.cells[0].curve.map((c) => c.lambda0);
   const sel = ['| n | m | L | simulated excess | s.e. | deterministic (grid-min) | z | selected lambda0 |', '|---|---|---|---|---|---|---|---|'];
-  const selCsv = ['n,m,L,score,stdErr,deterministic,z,lambda0Selected'];
+  const selCsv = [csvHeader(['n', 'm', 'L', 'score', 'stdErr', 'deterministic', 'z', 'lambda0Selected'])];
   for (const c of summary.cells) {
     const det = config.lambda.schedule === 'theorem1' ? gridOptimalRisk(params, c.n, c.m, lambda0s).excess : NaN;
     const z = (c.score - det) / c.scoreStdErr;
     sel.push(`| ${c.n} | ${c.m} | ${c.L} | ${fmt(c.score)} | ${fmt(c.scoreStdErr, 2)} | ${fmt(det)} | ${fmt(z, 2)} | ${fmt(c.lambda0Selected, 3)} |`);
-    selCsv.push([c.n, c.m, c.L, c.score, c.scoreStdErr, det, z, c.lambda0Selected].join(','));
+    selCsv.push(csvRow([c.n, c.m, c.L, c.score, c.scoreStdErr, det, z, c.lambda0Selected]));
   }
   writeFileSync(join(tables, 'selected.md'), sel.join('\n') + '\n');
   writeFileSync(join(tables, 'selected.csv'), selCsv.join('\n') + '\n');
 
   // Fixed lambda: every (n, m, lambda) of the grid against the truncated-tail deterministic risk.
-  const fixCsv = ['n,m,L,lambda0,lambda,simulatedExcess,stdErr,deterministicExcess,z,relDiff'];
+  const fixCsv = [csvHeader(['n', 'm', 'L', 'lambda0', 'lambda', 'simulatedExcess', 'stdErr', 'deterministicExcess', 'z', 'relDiff'])];
   let k = 0, maxZ = 0, sumZ = 0, sumZ2 = 0, maxRel = 0;
   for (const c of summary.cells) {
     for (const pt of c.curve) {
       const det = matchedDeterministicRisk(params, { n: c.n, m: c.m, lambda: pt.lambda }, summary.levelsGenerated).excess;
       const z = (pt.excess - det) / pt.stdErr;
       const rel = (pt.excess - det) / det;
-      fixCsv.push([c.n, c.m, c.L, pt.lambda0, pt.lambda, pt.excess, pt.stdErr, det, z, rel].join(','));
+      fixCsv.push(csvRow([c.n, c.m, c.L, pt.lambda0, pt.lambda, pt.excess, pt.stdErr, det, z, rel]));
       if (c.n >= 300) {
         k++;
         maxZ = Math.max(maxZ, Math.abs(z));

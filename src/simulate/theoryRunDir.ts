@@ -4,6 +4,7 @@ import { parseStylizedConfig, type StylizedConfig } from '../config/fig6Config.j
 import { ResourceError } from '../errors.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import { theoryCurves, type TheoryPoint } from '../theory/theoryCurves.js';
+import { formatCsvObjects, parseCsvTable } from '../io/csv.js';
 
 /**
  * The theory-curves run directory of a stylized config (THEORY.md section 5; layout in
@@ -57,12 +58,10 @@ type TheoryCsvColumn = (typeof THEORY_CSV_COLUMNS)[number];
 
 /** Write theory points as CSV (full double precision, shortest round-trip form). */
 export function writeTheoryCsv(path: string, points: TheoryPoint[]): void {
-  const lines = [THEORY_CSV_COLUMNS.join(',')];
-  for (const p of points) lines.push(THEORY_CSV_COLUMNS.map((c) => String(p[c])).join(','));
-  writeFileSync(path, lines.join('\n') + '\n');
+  writeFileSync(path, formatCsvObjects(THEORY_CSV_COLUMNS, points));
 }
 
-/** Read a CSV written by writeTheoryCsv. */
+/** Read a CSV written by writeTheoryCsv (through the one CSV reader, src/io/csv.ts). */
 export function readTheoryCsv(path: string): TheoryPoint[] {
   let text: string;
   try {
@@ -70,17 +69,15 @@ export function readTheoryCsv(path: string): TheoryPoint[] {
   } catch {
     throw new ResourceError(`cannot read theory curves ${path} (run: lossyscale theory --config sims/fig6.json)`);
   }
-  const [header, ...body] = text.trim().split(/\r?\n/);
-  const cols = header.split(',');
+  const table = parseCsvTable(text, path);
   for (const c of THEORY_CSV_COLUMNS) {
-    if (!cols.includes(c)) throw new ResourceError(`${path}: missing column ${c} (expected ${THEORY_CSV_COLUMNS.join(',')})`);
+    if (!table.header.includes(c)) throw new ResourceError(`${path}: missing column ${c} (expected ${THEORY_CSV_COLUMNS.join(',')})`);
   }
-  return body.map((line, i) => {
-    const cells = line.split(',');
+  return table.records.map(({ line, cells }) => {
     const value = (c: TheoryCsvColumn): number => {
-      const j = cols.indexOf(c);
-      const v = Number(cells[j]);
-      if (!Number.isFinite(v)) throw new ResourceError(`${path}: row ${i + 2}, column ${c}: not a finite number (${JSON.stringify(cells[j])})`);
+      const raw = cells[table.header.indexOf(c)];
+      const v = Number(raw);
+      if (raw === '' || !Number.isFinite(v)) throw new ResourceError(`${path}: line ${line}, column ${c}: not a finite number (${JSON.stringify(raw)})`);
       return v;
     };
     return {

@@ -8,6 +8,7 @@ import { ResourceError } from '../errors.js';
 import { parseSweepConfig, type SweepConfig } from './config.js';
 import { readResults, type ResultRow } from './results.js';
 import { readRun, runPaths } from './runDir.js';
+import { formatCsv } from '../io/csv.js';
 
 /**
  * analyzeRun (CONTRACTS.md, THEORY.md sections 1, 6, 7): from a run's results store, the law
@@ -155,10 +156,7 @@ function mdTable(header: string[], rows: (string | number)[][]): string {
   return [line(header), line(header.map(() => '---:')), ...rows.map(line)].join('\n') + '\n';
 }
 
-function csvTable(header: string[], rows: (string | number | null)[][]): string {
-  const cell = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
-}
+const csvTable = formatCsv;
 
 const g4 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : Number(x.toPrecision(4)).toString());
 

@@ -1,4 +1,5 @@
-import { anyOf, arr, bool, loadConfig, num, obj, oneOf, optional, record, str, tagged, type Infer, type Schema } from '../config/schema.js';
+import { anyOf, arr, bool, configMetaFields, loadConfig, num, obj, oneOf, optional, record, str, tagged, type Infer, type Schema } from '../config/schema.js';
+import type { ConfigOverride } from '../config/overrides.js';
 import { InputError } from '../errors.js';
 import { isReachableDistance } from '../codec/jxlDistance.js';
 
@@ -100,6 +101,7 @@ const distance = (): Schema<number> => ({
 });
 
 export const sweepConfigSchema = obj({
+  ...configMetaFields,
   name: str({ nonEmpty: true }),
   description: optional(str()),
   /** Passed to loadDataset: { kind: 'fashion-mnist', root? } or { kind: 'folder', root, testFraction?, seed?, maxPerClass?, size? }. */
@@ -207,6 +209,6 @@ export function parseSweepConfig(json: unknown): SweepConfig {
 }
 
 /** Read and validate a sweep config file. */
-export function loadSweepConfig(file: string): SweepConfig {
-  return parseSweepConfig(loadConfig(file, { describe: 'a sweep config', parse: (v) => v }));
+export function loadSweepConfig(file: string, overrides: readonly ConfigOverride[] = []): SweepConfig {
+  return parseSweepConfig(loadConfig(file, { describe: 'a sweep config', parse: (v) => v }, overrides));
 }

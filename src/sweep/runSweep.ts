@@ -12,6 +12,7 @@ import { materializeJob } from './materialize.js';
 import { planGridJobs, planStrategyJobs, type PlannedJob } from './plan.js';
 import { readResults, recordResult } from './results.js';
 import { newRunRecord, readRun, runPaths, writeRun, type RunRecord, type RunSession } from './runDir.js';
+import { withoutSchemaRef } from '../config/schema.js';
 
 /**
  * The whole real-data chain over one config (THEORY.md sections 6-7): encode the pool and
@@ -56,7 +57,7 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
   const paths = runPaths(opts.runDir);
   const existing = readRun(opts.runDir);
   const hasRows = existsSync(paths.results) && readResults(opts.runDir).length > 0;
-  if (existing && !isDeepStrictEqual(existing.config, config)) {
+  if (existing && !isDeepStrictEqual(withoutSchemaRef(existing.config), withoutSchemaRef(config))) {
     throw new InputError('--run', opts.runDir, 'a new directory, or one holding a run of the same config', 'its run.json records a different config');
   }
   if (hasRows && !opts.resume) throw new InputError('--run', opts.runDir, 'a new directory (or pass --resume to continue this run)', 'it already holds results');

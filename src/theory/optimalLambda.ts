@@ -200,3 +200,8 @@ export function gridOptimalRisk(params: ModelParams, n: number, m: number, lambd
   const { kappa } = exponents(v.params);
   return gridOptimalRiskFromTerms(levelTerms(v.params, v.m), v.n, lambda0Grid, theorem1LambdaExponent(kappa));
 }
+
+/** The ridge penalty lambda >= 0 minimising R_det(n, m, lambda) (THEORY.md sections 3-4); validates inputs. */
+export function optimalLambda(params: ModelParams, n: number, m: number): number {
+  return optimalRisk(params, n, m).lambda;
+}

@@ -16,13 +16,16 @@ import { oneOf, parseNumber, parseNumberList } from '../../util/validate.js';
 import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
 import { datasetFlags, datasetSpecFromFlags, datasetUsage } from './_datasetFlags.js';
 import { formatTable } from './_table.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { OUTPUT_FLAGS, outputFormat, writeJsonLines } from './_output.js';
+import { formatCsv, formatCsvObjects } from '../../io/csv.js';
 
-export const summary = 'JPEG XL by Butteraugli distance: per-distance compressed sizes of a dataset, distance <-> quality';
+export const summary = COMMAND_SUMMARIES.codec;
 
 const usage = `
 usage:
   lossyscale codec sizes [--distances 0,1,2,4,7,10,15] [--part train|test|validation|all] [--limit N]
-                         [--effort E] [--backend jsquash|libjxl] [--workers K] [--cache DIR] [--quiet] [--json] [dataset options]
+                         [--effort E] [--backend jsquash|libjxl] [--workers K] [--cache DIR] [--quiet] [--json | --format csv] [dataset options]
       Encode the images at each distance (0 = lossless), decode them back, and print the
       compressed size per image (mean, quantiles) per distance. Results are cached on disk
       (default .cache/codec or $LOSSYSCALE_CACHE_DIR): a second run encodes nothing.
@@ -30,7 +33,7 @@ usage:
       --backend: jsquash (default; @jsquash/jxl wasm, gray encoded as RGB + opaque alpha) or
       libjxl (the system's libjxl 0.7 through koffi, gray encoded as 1 channel without alpha;
       needs sudo apt-get install libjxl0.7). The quality column applies to jsquash only.
-  lossyscale codec quality [--distances 0,1,2,4,7,10,15] [--json]
+  lossyscale codec quality [--distances 0,1,2,4,7,10,15] [--json | --format csv]
       The encoder quality setting used for each Butteraugli distance (and back).
 ${datasetUsage}
 `;
@@ -44,8 +47,7 @@ const flags = {
   backend: { type: 'string' },
   workers: { type: 'string' },
   cache: { type: 'string' },
-  quiet: { type: 'boolean' },
-  json: { type: 'boolean' },
+  ...OUTPUT_FLAGS,
 } as const;
 
 const DEFAULT_DISTANCES = '0,1,2,4,7,10,15';
@@ -54,10 +56,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, flags, true);
   if (maybeHelp(values, usage)) return 0;
   const sub = oneOf('subcommand', positionals[0], ['sizes', 'quality'] as const);
+  const format = outputFormat(values, ['text', 'json', 'csv']);
   if (positionals.length > 1) throw new InputError('arguments', positionals.slice(1).join(' '), 'one subcommand (sizes or quality)');
   const backend = oneOf('--backend', str(values, 'backend') ?? DEFAULT_BACKEND, JXL_BACKENDS);
   const distanceList = parseNumberList('--distances', str(values, 'distances') ?? DEFAULT_DISTANCES);
-  if (sub === 'quality') return qualityTable(distanceList.map((d) => validateDistance(d, '--distances')), values.json === true);
+  if (sub === 'quality') return qualityTable(distanceList.map((d) => validateDistance(d, '--distances')), format);
   const distances = distanceList.map((d) => validateDistanceFor(backend, d, '--distances'));
   const codecVersion = codecVersionFor(backend);
 
@@ -118,8 +121,15 @@ export async function run(argv: string[]): Promise<number> {
     await pool.close();
   }
 
-  if (values.json === true) {
-    console.log(JSON.stringify({ provenance: provenance({ config: { dataset: spec, part, limit, distances, effort, backend, workers } }), backend, codecVersion, cacheDir, rows }, null, 2));
+  if (format === 'json') {
+    // JSON lines: one object per distance, each carrying the run's provenance.
+    const prov = provenance({ config: { dataset: spec, part, limit, distances, effort, backend, workers } });
+    writeJsonLines(rows.map((r) => ({ ...r, quality: Number.isNaN(r.quality) ? null : r.quality, backend, codecVersion, cacheDir, provenance: prov })));
+    return 0;
+  }
+  if (format === 'csv') {
+    const cols = ['distance', 'quality', 'images', 'failed', 'mean', 'median', 'q05', 'q25', 'q75', 'q95', 'min', 'max', 'bitsPerPixel', 'rawBytes', 'encoded', 'cached', 'seconds'] as const;
+    process.stdout.write(formatCsv(cols, rows.map((r) => cols.map((c) => (c === 'quality' && Number.isNaN(r.quality) ? null : r[c])))));
     return 0;
   }
   console.log(`${data.source} (${part}${limit !== undefined ? `, first ${images.count}` : ''}): ${images.count} images ${images.width}x${images.height}x${images.channels} (${images.width * images.height * images.channels} raw bytes), JPEG XL effort ${effort}, ${codecVersion}`);
@@ -132,12 +142,13 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function qualityTable(distances: number[], json: boolean): number {
+function qualityTable(distances: number[], format: 'text' | 'json' | 'csv'): number {
   const rows = distances.map((d) => {
     const quality = qualityForDistance(d);
     return { distance: d, quality, encoderDistance: distanceForQuality(quality) };
   });
-  if (json) console.log(JSON.stringify(rows, null, 2));
+  if (format === 'json') writeJsonLines(rows);
+  else if (format === 'csv') process.stdout.write(formatCsvObjects(['distance', 'quality', 'encoderDistance'], rows));
   else console.log(formatTable(['distance', 'quality', 'encoder distance (float32)'], rows.map((r) => [r.distance, round(r.quality, 6), round(r.encoderDistance, 7)])));
   return 0;
 }

@@ -2,11 +2,14 @@ import { parseNumber } from '../../util/validate.js';
 import { exponents } from '../../theory/exponents.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
+import { OUTPUT_FLAGS, outputFormat, writeJsonLine } from './_output.js';
+import { formatCsvObjects } from '../../io/csv.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
 
-export const summary = 'Theorem-1 exponents kappa, beta, alpha (schedule and optimal), storage exponents nu, regime';
+export const summary = COMMAND_SUMMARIES.exponents;
 
 const usage = `
-usage: lossyscale exponents [--p P --q Q --r R] [--json]
+usage: lossyscale exponents [--p P --q Q --r R] [--json | --format csv]
 
 Scaling exponents of the stylized model (THEORY.md section 4); defaults: p=2.01 q=2 r=0.99.
   kappa = ln p / ln q, beta = ln(p/r) / ln q, s = min(beta, 2 kappa),
@@ -15,13 +18,18 @@ Scaling exponents of the stylized model (THEORY.md section 4); defaults: p=2.01 
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { p: { type: 'string' }, q: { type: 'string' }, r: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseFlags(argv, { p: { type: 'string' }, q: { type: 'string' }, r: { type: 'string' }, ...OUTPUT_FLAGS });
   if (maybeHelp(values, usage)) return 0;
   const get = (k: string, d: number): number => (str(values, k) === undefined ? d : parseNumber(k, str(values, k)));
   const params = { p: get('p', 2.01), q: get('q', 2), r: get('r', 0.99) };
   const e = exponents(params);
-  if (values.json === true) {
-    console.log(JSON.stringify(e));
+  const format = outputFormat(values, ['text', 'json', 'csv']);
+  if (format === 'json') {
+    writeJsonLine(e);
+    return 0;
+  }
+  if (format === 'csv') {
+    process.stdout.write(formatCsvObjects(['kappa', 'beta', 's', 'alphaTheorem', 'alphaOptimal', 'nuTheorem', 'nuOptimal', 'regime'], [e]));
     return 0;
   }
   const rows: [string, number | string, string][] = [

@@ -12,23 +12,27 @@ import { extrapolationCheck, type ExtrapolationCheck } from '../../fit/extrapola
 import { fitTable, sig } from '../../fit/tables.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { OUTPUT_FLAGS, outputFormat, setQuiet, warn, writeJsonLines } from './_output.js';
+import { writeTextOutput } from '../../io/streams.js';
 
-export const summary = 'fit the storage scaling law Err = E* + A n^-alpha + B L^-beta to a CSV of (n, L, error[, seed])';
+export const summary = COMMAND_SUMMARIES.fit;
 
 const usage = `
 usage: lossyscale fit --in FILE.csv [--in FILE2.csv ...] [--task NAME ...] | --fig6-run DIR
                       [--form additive|excess|multiplicative] [--estimator lsq|huber-log]
                       [--bootstrap N] [--seed S] [--huber-delta D]
                       [--compare] [--extrapolate n|L] [--hold-out K]
-                      [--json | --format text|md|csv|json] [--out LAW.json]
+                      [--json | --format text|md|csv|json] [--out LAW.json] [--quiet]
 
 Fits the storage scaling law (THEORY.md section 1) to measured errors.
-  --in FILE.csv      columns n,L,error and optionally seed (header row; other columns ignored).
+  --in FILE.csv      columns n,L,error and optionally seed (header row; other columns ignored);
+                     "-" reads stdin.
                      Repeat --in for several tasks: one table row per file.
   --task NAME        task name per --in (default: the file name).
   --fig6-run DIR     instead of --in: the per-repetition points of a Figure-6 Monte Carlo run
                      (summary.json + results.jsonl; seed = repetition)
-  --save-csv FILE    also write the observations that were fitted (first task) as CSV
+  --save-csv FILE    also write the observations that were fitted (first task) as CSV ("-": stdout)
   --form             additive: E* + A n^-alpha + B L^-beta (default)
                      excess: A n^-alpha + B L^-beta (no constant; for excess error)
                      multiplicative: E* + A n^-alpha L^-beta (B unused, reported as 0)
@@ -40,10 +44,11 @@ Fits the storage scaling law (THEORY.md section 1) to measured errors.
   --compare          also fit all three forms; AIC, BIC and 5-fold cross-validation by cell
   --extrapolate n|L  fit without the largest n (or L) values, predict them, report the errors
   --hold-out K       how many of the largest distinct values to hold out (default 1)
-  --json             print the fit as JSON (the object 'optimize --law' reads); with several
-                     --in, an array of { task, ...fit }
+  --json             JSON lines: one compact object { task, ...fit } per task (what
+                     'optimize --law' reads)
   --format           text (default), md or csv: the paper's Table-1 layout; json = --json
-  --out LAW.json     also write the JSON (first task) to a file
+  --out LAW.json     also write the JSON (first task) to a file ("-": one line on stdout)
+  --quiet            no fit warnings on stderr
 
 Exit status 2 on bad input (the message names the file, line and column).
 
@@ -73,8 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     compare: { type: 'boolean' },
     extrapolate: { type: 'string' },
     'hold-out': { type: 'string' },
-    json: { type: 'boolean' },
-    format: { type: 'string' },
+    ...OUTPUT_FLAGS,
     out: { type: 'string' },
     'fig6-run': { type: 'string' },
     'save-csv': { type: 'string' },
@@ -97,13 +101,14 @@ export async function run(argv: string[]): Promise<number> {
   const extrapolateText = str(values, 'extrapolate');
   const axis = extrapolateText === undefined ? undefined : oneOf<'n' | 'L'>('--extrapolate', extrapolateText, ['n', 'L']);
   const holdOut = integerAtLeast('--hold-out', parseNumber('--hold-out', str(values, 'hold-out') ?? '1'), 1);
-  const format = values.json === true ? 'json' : oneOf('--format', str(values, 'format') ?? 'text', ['text', 'md', 'csv', 'json'] as const);
+  const format = outputFormat(values, ['text', 'md', 'csv', 'json']);
+  setQuiet(values.quiet === true);
 
   const results: TaskResult[] = [];
   for (let i = 0; i < sources.length; i++) {
     const rows = fig6Run !== undefined ? readFig6Observations(fig6Run) : readObservationsCsv(sources[i]);
     const savePath = str(values, 'save-csv');
-    if (savePath && i === 0) writeFileSync(savePath, observationsToCsv(rows));
+    if (savePath && i === 0) writeTextOutput(savePath, observationsToCsv(rows), '--save-csv');
     const fit = fitLaw(rows, { form, estimator, bootstrap, seed, huberDelta });
     const r: TaskResult = { task: tasks[i] ?? basename(sources[i]).replace(/\.csv$/i, ''), file: sources[i], fit };
     if (values.compare === true) r.comparison = compareForms(rows, { estimator, seed });
@@ -119,10 +124,11 @@ export async function run(argv: string[]): Promise<number> {
     provenance: provenance({ config: { form, estimator, bootstrap, huberDelta: huberDelta ?? null }, seed }),
   });
   const outPath = str(values, 'out');
-  if (outPath) writeFileSync(outPath, JSON.stringify(jsonOf(results[0]), null, 2) + '\n');
+  if (outPath) writeTextOutput(outPath, outPath === '-' ? JSON.stringify({ task: results[0].task, ...jsonOf(results[0]) }) + '\n' : JSON.stringify(jsonOf(results[0]), null, 2) + '\n', '--out');
 
   if (format === 'json') {
-    console.log(JSON.stringify(results.length === 1 ? jsonOf(results[0]) : results.map((r) => ({ task: r.task, ...jsonOf(r) })), null, 2));
+    // JSON lines: one compact object per task.
+    writeJsonLines(results.map((r) => ({ task: r.task, ...jsonOf(r) })));
     return 0;
   }
   if (format === 'md' || format === 'csv') {
@@ -151,7 +157,7 @@ function printText(r: TaskResult): void {
   );
   console.log(`R^2 ${sig(f.r2, 5)}, RMSE ${sig(f.rmse, 4)}${d.r2Log !== null ? `, log-scale R^2 ${sig(d.r2Log, 5)}` : ''}${f.nu !== null ? `, storage exponent nu = alpha beta/(alpha+beta) = ${sig(f.nu, 4)}` : ''}`);
   console.log(`starts: ${d.multiStart.reachedBest}/${d.multiStart.starts} reached the best objective, ${d.multiStart.worseLocalMinima} ended in worse local optima; converged: ${d.converged} (${d.reason})`);
-  for (const w of f.warnings) console.log(`warning: ${w}`);
+  for (const w of f.warnings) warn(`${r.task}: ${w}`);
   if (r.comparison) {
     console.log(`\nform comparison (${r.comparison.estimator}; ${r.comparison.folds}-fold CV over (n, L) cells):`);
     console.log(
@@ -168,7 +174,7 @@ function printText(r: TaskResult): void {
     console.log(formatTable(['n', 'L', 'observed', 'predicted', 'rel. error'], x.cells.map((c) => [c.n, sig(c.L, 6), sig(c.observed, 5), sig(c.predicted, 5), c.relativeError === null ? 'n/a' : `${(100 * c.relativeError).toFixed(1)}%`])));
     console.log(`mean |rel. error| ${x.meanAbsRelativeError === null ? 'n/a' : (100 * x.meanAbsRelativeError).toFixed(1) + '%'}, max ${x.maxAbsRelativeError === null ? 'n/a' : (100 * x.maxAbsRelativeError).toFixed(1) + '%'}, RMSE ${sig(x.rmse, 4)}`);
     console.log(`alpha ${sig(x.trainParams.alpha, 4)} (all data ${sig(x.fullParams.alpha, 4)}), beta ${sig(x.trainParams.beta, 4)} (all data ${sig(x.fullParams.beta, 4)})`);
-    for (const w of x.trainWarnings) console.log(`warning (training part): ${w}`);
+    for (const w of x.trainWarnings) warn(`${r.task} (training part): ${w}`);
   }
   console.log('');
 }

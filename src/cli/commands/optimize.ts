@@ -1,14 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { InputError, ResourceError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import { parseNumber, parseNumberList } from '../../util/validate.js';
 import { toLaw, type LawLike } from '../../fit/lawForms.js';
 import { sig, grouped } from '../../fit/tables.js';
 import { compareAtStorage, type FixedLevel, type StorageComparison } from '../../optimize/compareAtStorage.js';
 import { allocationTable } from '../../optimize/tables.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, type ParsedFlags } from '../args.js';
 import { formatTable } from './_table.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { OUTPUT_FLAGS, outputFormat, writeJsonLine, writeJsonLines } from './_output.js';
+import { readTextInput } from '../../io/streams.js';
 
-export const summary = 'storage-optimal n*, L* for budgets S from a fitted law, with original-format and fixed-level comparisons';
+export const summary = COMMAND_SUMMARIES.optimize;
 
 const usage = `
 usage: lossyscale optimize --law LAW.json --storage S1,S2,...
@@ -16,10 +18,11 @@ usage: lossyscale optimize --law LAW.json --storage S1,S2,...
                            [--fixed NAME=BYTES,NAME=BYTES,...] [--continuous]
                            [--json | --format text|md|csv|json]
        lossyscale optimize --stylized [--p P --q Q --r R --tau T]
-                           [--storage LIST | --storage-grid FROM,TO,COUNT] [--out DIR] [--json]
+                           [--storage LIST | --storage-grid FROM,TO,COUNT] [--out DIR] [--json | --format csv]
 
 Minimises the fitted law's error subject to n L <= S (THEORY.md sections 1 and 6).
-  --law LAW.json       the JSON that 'lossyscale fit --json' prints (several tasks: an array)
+  --law LAW.json       the JSON that 'lossyscale fit --json' prints (several tasks: one object
+                       per line; an array is read too); "-" reads stdin
   --storage LIST       budgets in bytes, e.g. 4.848e7,9.696e7
   --original-bytes B   bytes per image in the original (lossless) format: adds the
                        'original format' row, n = min(floor(S/B), available), and caps L <= B
@@ -30,8 +33,9 @@ Minimises the fitted law's error subject to n L <= S (THEORY.md sections 1 and 6
   --fixed LIST         naive fixed levels NAME=BYTES (e.g. d1=2400,d15=310): the largest subset
                        that fits at that size
   --continuous         do not round n to an integer
-  --json               one object per budget: storage, n, L, error, activeConstraints,
-                       unconstrained (closed form), nu, CE, comparison rows
+  --json               JSON lines, one object per (task, budget): task, storage, n, L, error,
+                       storageUsed, activeConstraints, unconstrained (closed form), nu, CE,
+                       notes, comparison rows
   --format             text (default), md or csv: the paper's Table-2 layout (S, n*, L*)
 
   --stylized           the stylized model's own optimum (THEORY.md sections 2-4): minimise the
@@ -48,17 +52,19 @@ examples:
 `;
 
 function readLaws(path: string): { task?: string; law: LawLike }[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ResourceError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = readTextInput(path, '--law');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`--law ${path}`, 'not JSON', "the JSON printed by 'lossyscale fit --json'", (e as Error).message);
+    // JSON lines (what 'fit --json' prints for several tasks): one law object per line.
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    try {
+      json = lines.length > 1 ? lines.map((l) => JSON.parse(l) as unknown) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined) throw new InputError(`--law ${path}`, 'not JSON', "the JSON printed by 'lossyscale fit --json' (one object, an array, or one object per line)", (e as Error).message);
   }
   const items = Array.isArray(json) ? json : [json];
   if (items.length === 0) throw new InputError(`--law ${path}`, '[]', 'a law object or a non-empty array of them');
@@ -83,14 +89,20 @@ function storageList(values: Record<string, unknown>): number[] {
 async function runStylized(values: Record<string, unknown>): Promise<number> {
   const { validateModel } = await import('../../model/params.js');
   const { stylizedStudy } = await import('../../optimize/stylizedOptimum.js');
-  const { writeStylizedStudy } = await import('../../optimize/stylizedRun.js');
+  const { writeStylizedStudy, STUDY_COLUMNS } = await import('../../optimize/stylizedRun.js');
+  const { formatCsvObjects } = await import('../../io/csv.js');
   const get = (k: string, d: number): number => (typeof values[k] === 'string' ? parseNumber(`--${k}`, values[k] as string) : d);
   const params = validateModel({ p: get('p', 2.01), q: get('q', 2), r: get('r', 0.99), tau: get('tau', 1) });
   const storages = storageList(values);
   const out = typeof values.out === 'string' ? (values.out as string) : undefined;
-  const study = out ? writeStylizedStudy(params, storages, out, { quiet: values.json === true }) : stylizedStudy(params, storages);
-  if (values.json === true) {
-    console.log(JSON.stringify(study, null, 1));
+  const format = outputFormat(values as ParsedFlags['values'], ['text', 'json', 'csv']);
+  const study = out ? writeStylizedStudy(params, storages, out, { quiet: format !== 'text' || values.quiet === true }) : stylizedStudy(params, storages);
+  if (format === 'csv') {
+    process.stdout.write(formatCsvObjects(STUDY_COLUMNS, study.rows));
+    return 0;
+  }
+  if (format === 'json') {
+    writeJsonLine(study);
     return 0;
   }
   const e = study.exponents;
@@ -130,8 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     'max-bytes': { type: 'string' },
     fixed: { type: 'string' },
     continuous: { type: 'boolean' },
-    json: { type: 'boolean' },
-    format: { type: 'string' },
+    ...OUTPUT_FLAGS,
     stylized: { type: 'boolean' },
     'storage-grid': { type: 'string' },
     p: { type: 'string' },
@@ -160,8 +171,7 @@ export async function run(argv: string[]): Promise<number> {
   const minBytes = optNum('min-bytes', (v) => v >= 0, 'bytes >= 0');
   const maxBytes = optNum('max-bytes', (v) => v > 0 && (minBytes === undefined || v >= minBytes), `bytes > 0 and >= --min-bytes${minBytes !== undefined ? ` (${minBytes})` : ''}`);
   const fixedLevels = parseFixed(str(values, 'fixed'));
-  const format = values.json === true ? 'json' : str(values, 'format') ?? 'text';
-  if (!['text', 'md', 'csv', 'json'].includes(format)) throw new InputError('--format', format, 'one of text, md, csv, json');
+  const format = outputFormat(values, ['text', 'md', 'csv', 'json']);
   const laws = readLaws(lawPath);
 
   const results: { task?: string; comparison: StorageComparison }[] = [];
@@ -174,7 +184,7 @@ export async function run(argv: string[]): Promise<number> {
 
   if (format === 'json') {
     const objs = results.map(({ task, comparison: c }) => ({
-      ...(task !== undefined && laws.length > 1 ? { task } : {}),
+      task: task ?? null,
       storage: c.storage,
       n: c.optimum.n,
       L: c.optimum.L,
@@ -187,7 +197,7 @@ export async function run(argv: string[]): Promise<number> {
       notes: c.optimum.notes,
       comparison: c.rows,
     }));
-    console.log(JSON.stringify(objs, null, 2));
+    writeJsonLines(objs);
     return 0;
   }
   if (format === 'md' || format === 'csv') {

@@ -11,8 +11,9 @@ import { parseNumber } from '../../util/validate.js';
 import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
 import { datasetFlags, datasetSpecFromFlags, datasetUsage } from './_datasetFlags.js';
 import { formatTable } from './_table.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
 
-export const summary = 'from images and a storage budget to the compressed training set: size curve, pilot grid, law fit, n*, L*, d*, and the JPEG XL files';
+export const summary = COMMAND_SUMMARIES.plan;
 
 const usage = `
 usage: lossyscale plan --dataset folder|fashion-mnist [--root DIR] --budget SIZE --out DIR
@@ -124,7 +125,7 @@ function printPlan(r: PlanResult): void {
   console.log(`size curve (${r.sizeCurve[0]?.count ?? 0} images): ${r.sizeCurve.map((p) => `d=${p.distance} ${p.meanBytes.toFixed(0)} B`).join(', ')}`);
   console.log(`pilot: ${r.pilot.rows.length} runs (${r.pilot.trainer}) on up to ${r.pilot.poolImages} images; ${r.heldOut.note}`);
   console.log(`law: E* = ${sig(f.params.Estar, 4)}, A = ${sig(f.params.A, 4)}, alpha = ${sig(f.params.alpha, 3)}, B = ${sig(f.params.B, 4)}, beta = ${sig(f.params.beta, 3)}; R^2 = ${sig(f.r2, 3)}, RMSE = ${sig(f.rmse, 3)}, converged: ${f.converged ? 'yes' : 'NO'}; ${r.replicates.used} of ${r.replicates.requested} bootstrap refits used`);
-  for (const w of f.warnings) console.log(`  fit warning: ${w}`);
+  for (const w of f.warnings) process.stderr.write(`warning: fit: ${w}\n`);
   const band = rec.band ? `[${pct(rec.band[0])}, ${pct(rec.band[1])}]` : 'n/a';
   const pi = rec.predictionInterval ? `[${pct(rec.predictionInterval[0])}, ${pct(rec.predictionInterval[1])}]` : 'n/a';
   console.log(

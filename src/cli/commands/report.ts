@@ -1,9 +1,10 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { maybeHelp, parseFlags, str } from '../args.js';
 import { buildReport } from '../../report/buildReport.js';
-import { repoRoot } from '../../provenance.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { writeJsonLine } from './_output.js';
 
-export const summary = 'build the self-contained interactive HTML report (figures, exponents, tables, provenance)';
+export const summary = COMMAND_SUMMARIES.report;
 
 const usage = `
 usage: lossyscale report [--run DIR]... [--out DIR] [--json]
@@ -15,8 +16,9 @@ caption, command, seed, version, date and source-data hashes.
 
   --run DIR   a run directory (run.json, law.json, tables/, figures/); repeatable.
               Default: the committed runs (results/*, sims/results/*) and figures/.
-  --out DIR   where to write index.html (default: runs/report)
-  --json      print {htmlPath, bytes, figures, runs, problems} as JSON
+  --out DIR   where to write index.html (default: runs/report in the current directory)
+  --json      print {htmlPath, bytes, figures, runs, problems} as one JSON line
+  --quiet     no problem lines on stderr
 
 examples:
   lossyscale report                                  # the repo's committed results
@@ -28,17 +30,19 @@ export async function run(argv: string[]): Promise<number> {
     run: { type: 'string', multiple: true },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
   });
   if (maybeHelp(values, usage)) return 0;
   const runs = (values.run as string[] | undefined) ?? [];
-  const outDir = str(values, 'out') ?? join(repoRoot, 'runs', 'report');
+  // Default under the current directory: an installed copy must not write into node_modules.
+  const outDir = str(values, 'out') ?? resolve('runs', 'report');
   const r = buildReport({ runs, outDir, command: ['lossyscale', 'report', ...argv].join(' ') });
   if (values.json) {
-    console.log(JSON.stringify({ htmlPath: r.htmlPath, bytes: r.bytes, figures: r.figures, runs: r.runs, problems: r.problems }, null, 2));
+    writeJsonLine({ htmlPath: r.htmlPath, bytes: r.bytes, figures: r.figures, runs: r.runs, problems: r.problems });
   } else {
     console.log(`report: ${r.htmlPath} (${(r.bytes / 2 ** 20).toFixed(1)} MiB, ${r.figures.length} figures, ${r.runs.length} runs)`);
-    for (const p of r.problems) console.log(`  problem: ${p}`);
-    console.log(`open it with: xdg-open ${r.htmlPath}   (or file://${r.htmlPath.startsWith('/') ? '' : repoRoot + '/'}${r.htmlPath})`);
+    if (values.quiet !== true) for (const p of r.problems) process.stderr.write(`lossyscale: report problem: ${p}\n`);
+    console.log(`open it with: xdg-open ${r.htmlPath}   (or file://${r.htmlPath.startsWith('/') ? '' : process.cwd() + '/'}${r.htmlPath})`);
   }
   return 0;
 }

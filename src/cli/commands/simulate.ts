@@ -10,16 +10,23 @@ import { analyzeRun } from '../../simulate/analyzeRun.js';
 import { writeFig6Figures } from '../../figures/fig6.js';
 import { oneOf, parseNumber } from '../../util/validate.js';
 import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { writeJsonLine } from './_output.js';
+import { parseOverrides, type ConfigOverride } from '../../config/overrides.js';
 
-export const summary = 'Monte Carlo ridge regression in the stylized model (Figure 6, or one (n, m, lambda) point)';
+export const summary = COMMAND_SUMMARIES.simulate;
 
 const usage = `
 usage:
-  lossyscale simulate --config sims/fig6.json [--reps N] [--workers K] [--out DIR] [--figures DIR] [--quiet] [--json]
+  lossyscale simulate --config sims/fig6.json [--set key.path=value ...] [--reps N] [--workers K] [--out DIR] [--figures DIR] [--quiet] [--json]
       Full protocol of THEORY.md section 5: writes DIR/run.json, DIR/results.jsonl (one row per
       repetition; rerun the same command to resume), DIR/summary.json|csv (mean and standard
       error per (n, m)), DIR/law.json (fitted a n^-alpha + b L^-beta), DIR/tables/, and the
       figures (default: the repo's figures/ when DIR is under sims/results/, else DIR/figures).
+      --config "-" reads stdin; its JSON Schema is schemas/stylized-config.schema.json.
+      --set K=V overrides one config field (V parsed as JSON, else a string), e.g.
+      --set simulation.reps=5 --set model.p=3; repeatable; recorded in run.json.
+      --json prints one JSON line {runDir, seconds, computed, summary, law, exponents, figures}.
   lossyscale simulate --p 2.01 --q 2 --r 0.99 --tau 1 --n 1000 --m 5 --lambda 50 --reps 40 --seed 1 [--extra 5]
                       [--features uniform|gaussian] [--tail coordinates|levelSums] [--workers K] [--json]
       One point, fixed lambda, exact-risk scoring: prints meanRisk, stdErr, reps. The generating
@@ -28,6 +35,7 @@ usage:
 
 const flags = {
   config: { type: 'string' },
+  set: { type: 'string', multiple: true },
   reps: { type: 'string' },
   workers: { type: 'string' },
   out: { type: 'string' },
@@ -56,15 +64,16 @@ export async function run(argv: string[]): Promise<number> {
   const configPath = str(values, 'config');
   if (configPath !== undefined) {
     if (pointFlags.length) throw new InputError(`--${pointFlags[0]}`, str(values, pointFlags[0]), 'not with --config (use the config file, or the single-point flags alone)');
-    return runConfig(configPath, { reps, workers, out: str(values, 'out'), figures: str(values, 'figures'), quiet: Boolean(values.quiet), json: Boolean(values.json) });
+    return runConfig(configPath, parseOverrides((values.set as string[] | undefined) ?? []), { reps, workers, out: str(values, 'out'), figures: str(values, 'figures'), quiet: Boolean(values.quiet), json: Boolean(values.json) });
   }
   if (!pointFlags.length) throw new InputError('--config', undefined, 'a config file such as sims/fig6.json, or the single-point flags --p --q --r --tau --n --m --lambda');
+  if (values.set !== undefined) throw new InputError('--set', (values.set as string[])[0], 'only with --config (it overrides a config field)');
   for (const k of ['out', 'figures'] as const) if (values[k] !== undefined) throw new InputError(`--${k}`, str(values, k), 'only with --config');
   return runPoint(values, { reps, workers, json: Boolean(values.json), quiet: Boolean(values.quiet) });
 }
 
-async function runConfig(path: string, o: { reps?: number; workers?: number; out?: string; figures?: string; quiet: boolean; json: boolean }): Promise<number> {
-  const config = loadStylizedConfig(path);
+async function runConfig(path: string, overrides: ConfigOverride[], o: { reps?: number; workers?: number; out?: string; figures?: string; quiet: boolean; json: boolean }): Promise<number> {
+  const config = loadStylizedConfig(path, overrides);
   const outDir = o.out ?? config.out;
   // Runs committed under sims/results/ put their figures in the repo's figures/; any other run keeps them in DIR/figures.
   const committed = resolve(outDir).startsWith(join(repoRoot, 'sims', 'results') + sep);
@@ -73,7 +82,7 @@ async function runConfig(path: string, o: { reps?: number; workers?: number; out
   const analysis = analyzeRun(outDir, { config });
   const figures = await writeFig6Figures(outDir, figuresDir, { config });
   if (o.json) {
-    console.log(JSON.stringify({ runDir: outDir, seconds: res.seconds, computed: res.computed, summary: res.summary.cells.map(({ curve: _c, ...c }) => c), law: analysis.law, exponents: analysis.exponents, figures: figures.map((f) => f.specPath) }, null, 1));
+    writeJsonLine({ runDir: outDir, seconds: res.seconds, computed: res.computed, summary: res.summary.cells.map(({ curve: _c, ...c }) => c), law: analysis.law, exponents: analysis.exponents, figures: figures.map((f) => f.specPath) });
     return 0;
   }
   console.log(`simulate: ${res.summary.reps} repetitions in ${outDir} (${res.computed} computed now in ${res.seconds.toFixed(1)} s)`);
@@ -126,7 +135,7 @@ async function runPoint(values: Record<string, unknown>, o: { reps?: number; wor
   const risks = results.map((r) => params.tau ** 2 + r.cells[0].excess[0]);
   const { mean, stdErr } = meanStdErr(risks);
   const out = { meanRisk: mean, stdErr, reps: plan.reps, n, m, lambda, seed, levelsGenerated: m + extra, features, tail, scoring: 'exact' };
-  if (o.json) console.log(JSON.stringify(out));
+  if (o.json) writeJsonLine(out);
   else console.log(`meanRisk ${mean.toPrecision(8)}  stdErr ${stdErr.toPrecision(3)}  reps ${plan.reps}  (n = ${n}, m = ${m}, lambda = ${lambda}, levels generated ${m + extra})`);
   return 0;
 }

@@ -15,8 +15,9 @@ import { submitRun } from '../../slurm/submit.js';
 import { runFitStep, runTask } from '../../slurm/task.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
 
-export const summary = 'run a sweep or Monte Carlo config on a Slurm cluster as job arrays: submit, status, collect';
+export const summary = COMMAND_SUMMARIES.slurm;
 
 const usage = `
 usage: lossyscale slurm submit --config FILE [--run DIR] [--shards N] [--partition P] [--gres gpu:1]

@@ -6,11 +6,14 @@ import { loadSweepConfig } from '../../sweep/config.js';
 import { runSweep } from '../../sweep/runSweep.js';
 import { writeRunFigures } from '../../figures/fashionMnist.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { writeJsonLine } from './_output.js';
+import { parseOverrides } from '../../config/overrides.js';
 
-export const summary = 'real-data sweep: encode, (n, d) grid, law fit, storage strategies, test-compression matrix, tables and figures';
+export const summary = COMMAND_SUMMARIES.sweep;
 
 const usage = `
-usage: lossyscale sweep --config FILE [--run DIR] [--resume] [--quiet]
+usage: lossyscale sweep --config FILE [--set key.path=value ...] [--run DIR] [--resume] [--quiet] [--json]
        lossyscale sweep plan ...     (job bundles for another machine; see 'lossyscale sweep plan --help')
        lossyscale sweep ingest ...   (record a bundle's results; see 'lossyscale sweep ingest --help')
 
@@ -20,11 +23,15 @@ of training jobs, the law fit, the storage strategies at equal budgets (scaling-
 original format, randomized, naive fixed levels), the train x test distance matrix, then
 tables and Figures 1-5 in the run directory.
 
-  --config FILE   sweep config (JSON), e.g. sims/fashion-mnist-cpu.json
+  --config FILE   sweep config (JSON), e.g. sims/fashion-mnist-cpu.json ("-" reads stdin); its
+                  JSON Schema is schemas/sweep-config.schema.json
+  --set K=V       override one config field, e.g. --set grid.seeds=2 --set trainer.kind=ridge
+                  (V is parsed as JSON, else taken as a string); repeatable; recorded in run.json
   --run DIR       run directory (default: runs/<config name>/<UTC time>)
   --resume        continue the run in DIR (default: the latest one of this config):
                   finished jobs are skipped, nothing is lost or repeated
   --quiet         no progress display
+  --json          print one JSON line {runDir, config, jobsRun, jobsSkipped, seconds, phases, cpuPhases}
 
 Ctrl-C stops after the current job; run the same command with --resume to continue.
 
@@ -40,11 +47,12 @@ export async function run(argv: string[]): Promise<number> {
     const bundle = await import('./_bundle.js');
     return argv[0] === 'plan' ? bundle.runPlan(argv.slice(1)) : bundle.runIngest(argv.slice(1));
   }
-  const { values } = parseFlags(argv, { config: { type: 'string' }, run: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' } });
+  const { values } = parseFlags(argv, { config: { type: 'string' }, set: { type: 'string', multiple: true }, run: { type: 'string' }, resume: { type: 'boolean' }, quiet: { type: 'boolean' }, json: { type: 'boolean' } });
   if (maybeHelp(values, usage)) return 0;
   const configPath = str(values, 'config');
   if (!configPath) throw new InputError('--config', undefined, 'a sweep config file, e.g. sims/fashion-mnist-cpu.json');
-  const config = loadSweepConfig(configPath);
+  const overrides = parseOverrides((values.set as string[] | undefined) ?? []);
+  const config = loadSweepConfig(configPath, overrides);
   const resume = values.resume === true;
   let runDir = str(values, 'run');
   const base = join('runs', config.name);
@@ -62,6 +70,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const r = await runSweep(config, { runDir: resolve(runDir), resume, quiet: values.quiet === true, checkInterrupt: () => flag.check(), drawFigures: writeRunFigures });
     const secs = (performance.now() - t0) / 1000;
+    if (values.json === true) {
+      writeJsonLine({ runDir, config: config.name, jobsRun: r.jobsRun, jobsSkipped: r.jobsSkipped, seconds: secs, phases: r.phases, cpuPhases: r.cpuPhases });
+      return 0;
+    }
     console.log(`sweep ${config.name}: ${r.jobsRun} jobs trained, ${r.jobsSkipped} already done, ${secs.toFixed(0)} s; results in ${runDir}`);
     console.log(`phases, wall s: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     console.log(`phases, CPU s:  ${Object.entries(r.cpuPhases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);

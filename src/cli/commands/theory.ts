@@ -6,11 +6,16 @@ import { repoRoot } from '../../provenance.js';
 import { writeTheoryRun } from '../../simulate/theoryRunDir.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
+import { COMMAND_SUMMARIES } from '../registry.js';
+import { OUTPUT_FLAGS, outputFormat, writeJsonLine } from './_output.js';
+import { formatCsvObjects } from '../../io/csv.js';
+import { THEORY_CSV_COLUMNS } from '../../simulate/theoryRunDir.js';
+import { parseOverrides } from '../../config/overrides.js';
 
-export const summary = 'Figure-6 theory lines from a stylized config: CSV of R_det minimised over the lambda0 grid, and figures';
+export const summary = COMMAND_SUMMARIES.theory;
 
 const usage = `
-usage: lossyscale theory --config sims/fig6.json [--out DIR] [--figures DIR | --no-figures] [--json]
+usage: lossyscale theory --config sims/fig6.json [--set key.path=value ...] [--out DIR] [--figures DIR | --no-figures] [--json | --format csv]
 
 For every kept level m of the config and every n of config.theory.n, the Lemma-1 deterministic
 risk minimised over the config's lambda0 grid (lambda = lambda0 n^((kappa+1)/(2kappa+1)) for the
@@ -18,32 +23,41 @@ theorem1 schedule), THEORY.md section 5. Writes
   DIR/theory.csv   columns n,m,L,lambda0,lambda,lambdaStar,bias,variance,compression,risk,excess
   DIR/run.json     provenance (config, version, time, machine)
   FIGURES/<name>-theory-vs-n.{vl.json,svg,png} and <name>-theory-vs-L.{...}
+  --config FILE    a stylized-model config ("-" reads stdin; schemas/stylized-config.schema.json)
+  --set K=V        override one config field, e.g. --set model.p=3 (repeatable; recorded in run.json)
   --out DIR        default: <config.out>-theory (sims/results/fig6-theory for sims/fig6.json)
   --figures DIR    default: figures/
-  --json           print {csv, runJson, figures, rows} instead of a table
+  --json           print one JSON line {csv, runJson, figures, rows} instead of a table
+  --format csv     print the theory.csv rows on stdout instead of a table
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {
     config: { type: 'string' },
+    set: { type: 'string', multiple: true },
     out: { type: 'string' },
     figures: { type: 'string' },
     'no-figures': { type: 'boolean' },
-    json: { type: 'boolean' },
+    ...OUTPUT_FLAGS,
   });
+  const format = outputFormat(values, ['text', 'json', 'csv']);
   if (maybeHelp(values, usage)) return 0;
   const configPath = str(values, 'config');
   if (configPath === undefined) throw new InputError('--config', undefined, 'a stylized-model config file such as sims/fig6.json');
   if (values['no-figures'] === true && str(values, 'figures') !== undefined) throw new InputError('--figures', str(values, 'figures'), 'not together with --no-figures');
-  const config = loadStylizedConfig(configPath);
+  const config = loadStylizedConfig(configPath, parseOverrides((values.set as string[] | undefined) ?? []));
   const out = str(values, 'out');
   const figs = str(values, 'figures');
   const res = writeTheoryRun(config, { outDir: out === undefined ? undefined : resolve(out) });
   const figures = values['no-figures'] === true ? [] : await writeTheoryRunFigures(res, figs === undefined ? join(repoRoot, 'figures') : resolve(figs));
   const rel = (p: string): string => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
   const figurePaths = figures.flatMap((f) => [f.specPath, f.svgPath, ...(f.pngPath ? [f.pngPath] : [])]).map(rel);
-  if (values.json === true) {
-    console.log(JSON.stringify({ csv: rel(res.csvPath), runJson: rel(res.runJsonPath), figures: figurePaths, rows: res.points.length }));
+  if (format === 'csv') {
+    process.stdout.write(formatCsvObjects(THEORY_CSV_COLUMNS, res.points));
+    return 0;
+  }
+  if (format === 'json') {
+    writeJsonLine({ csv: rel(res.csvPath), runJson: rel(res.runJsonPath), figures: figurePaths, rows: res.points.length });
     return 0;
   }
   const ns = [...new Set(res.points.map((p) => p.n))];

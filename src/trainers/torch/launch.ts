@@ -1,11 +1,11 @@
-import { dirname, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../../provenance.js';
 import { InputError } from '../../errors.js';
 import { findPython } from './python.js';
 import { WorkerProcess } from './workerProcess.js';
 
 /** Directory holding the Python package lossyscale_worker (put on PYTHONPATH for local workers). */
-export const workerPackageDir = resolvePath(dirname(fileURLToPath(import.meta.url)), '../../../worker');
+export const workerPackageDir = join(repoRoot, 'worker');
 
 /** How to start a worker (shared by the torch trainer and the ridge-mc runner). */
 export interface WorkerLaunchOptions {

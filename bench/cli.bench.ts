@@ -1,0 +1,153 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCsvTable } from '../src/io/csv.js';
+import { repoRoot } from '../src/provenance.js';
+import { writeBenchResult } from './benchResult.js';
+
+/**
+ * The compiled CLI as a process (THEORY.md section 3 for `risk`):
+ *  1. start-up: `--help` and `exponents` against a bare `node -e 0`, median of 5 runs each,
+ *     interleaved so that load from other jobs hits all three alike (wall clock: start-up is
+ *     what a user waits for);
+ *  2. `risk --grid` on 1e6 rows, whole process (read, validate, evaluate, write to a file),
+ *     CSV and JSON lines: rows per second of wall clock and of CPU time (user + sys of the
+ *     child, from bash's `times`), and the peak memory;
+ *  3. the same rows through the Python reference (bench/reference/risk_grid_reference.py: csv
+ *     module, numpy, scipy brentq; written from THEORY.md because the authors' code is not in
+ *     this repository) on the first PY_ROWS rows, rates compared per row in the same run, and
+ *     the two routes' results compared row by row.
+ * Needs dist/ (npm run build) and python3 with numpy and scipy (the Python part is skipped,
+ * and said so, without them).
+ */
+const bin = join(repoRoot, 'bin', 'lossyscale.js');
+if (!existsSync(join(repoRoot, 'dist', 'cli', 'main.js'))) {
+  console.error('bench cli: dist/ is missing; run npm run build first');
+  process.exit(2);
+}
+const ROWS = 1_000_000;
+const PY_ROWS = Number(process.env.LOSSYSCALE_BENCH_PY_ROWS ?? 20_000);
+const tmp = mkdtempSync(join(tmpdir(), 'lossyscale-cli-bench-'));
+
+interface Timed {
+  wallS: number;
+  cpuS: number;
+  status: number | null;
+}
+
+/** Run a shell command line under bash, with wall time and the children's CPU time. */
+function timed(command: string): Timed {
+  const script = `${command}\nrc=$?\ntimes >&2\nexit $rc`;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: repoRoot, maxBuffer: 1 << 26 });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  // `times` prints two lines: the shell's own user/sys, then its children's.
+  const lines = r.stderr.trim().split('\n');
+  const kids = lines[lines.length - 1].match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+  const cpuS = kids ? Number(kids[1]) * 60 + Number(kids[2]) + Number(kids[3]) * 60 + Number(kids[4]) : NaN;
+  if (r.status !== 0) console.error(r.stderr);
+  return { wallS, cpuS, status: r.status };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// 1. Start-up.
+const startCmds = { bare: ['-e', '0'], help: [bin, '--help'], exponents: [bin, 'exponents'] };
+const starts: Record<keyof typeof startCmds, number[]> = { bare: [], help: [], exponents: [] };
+for (let i = 0; i < 6; i++) {
+  for (const k of Object.keys(startCmds) as (keyof typeof startCmds)[]) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, startCmds[k], { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${k} failed`);
+    if (i > 0) starts[k].push(Number(process.hrtime.bigint() - t0) / 1e9); // the first round warms the file cache
+  }
+}
+const startup = {
+  runs: 5,
+  bareNodeS: median(starts.bare),
+  helpS: median(starts.help),
+  exponentsS: median(starts.exponents),
+  helpRatio: median(starts.help) / median(starts.bare),
+  exponentsRatio: median(starts.exponents) / median(starts.bare),
+  target: 'within 2x of node -e 0',
+};
+
+// 2. risk --grid on 1e6 rows.
+const grid = join(tmp, 'grid.csv');
+{
+  const ns = [100, 200, 500, 1000, 2000, 5000, 10000];
+  const parts: string[] = ['p,q,r,tau,n,m,lambda\n'];
+  for (let i = 0; i < ROWS; i++) parts.push(`2.01,2,0.99,1,${ns[i % 7]},${1 + ((i * 7919) % 9)},${(1e-3 * Math.exp((i % 97) / 8)).toPrecision(6)}\n`);
+  writeFileSync(grid, parts.join(''));
+}
+const through: Record<string, Timed & { rowsPerWallS: number; rowsPerCpuS: number }> = {};
+for (const format of ['csv', 'json'] as const) {
+  const out = join(tmp, `out.${format}`);
+  const reps = [1, 2].map(() => timed(`node ${bin} risk --grid ${grid} --format ${format} > ${out}`));
+  const best = reps.sort((a, b) => a.cpuS - b.cpuS)[0];
+  through[format] = { ...best, rowsPerWallS: ROWS / best.wallS, rowsPerCpuS: ROWS / best.cpuS };
+}
+const rss = spawnSync('bash', ['-c', `command -v /usr/bin/time >/dev/null && /usr/bin/time -f %M node ${bin} risk --grid ${grid} --format csv > /dev/null`], { encoding: 'utf8' });
+const maxRssKiB = rss.status === 0 ? Number(rss.stderr.trim().split('\n').pop()) : null;
+
+// 3. The Python reference on the first PY_ROWS rows.
+let python: Record<string, unknown> = { skipped: 'python3 with numpy and scipy not found' };
+const havePy = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' }).status === 0;
+if (havePy) {
+  const sub = join(tmp, 'sub.csv');
+  const text = readFileSync(grid, 'utf8');
+  let cut = 0;
+  for (let i = 0; i <= PY_ROWS; i++) cut = text.indexOf('\n', cut) + 1;
+  writeFileSync(sub, text.slice(0, cut));
+  const pyOut = join(tmp, 'py.csv');
+  const py = timed(`python3 ${join(repoRoot, 'bench', 'reference', 'risk_grid_reference.py')} ${sub} ${pyOut}`);
+  const a = parseCsvTable(readFileSync(pyOut, 'utf8'), 'python');
+  const b = parseCsvTable(readFileSync(join(tmp, 'out.csv'), 'utf8').split('\n').slice(0, PY_ROWS + 1).join('\n') + '\n', 'lossyscale');
+  let maxRel = 0;
+  for (const f of ['risk', 'lambdaStar', 'bias', 'variance', 'dof']) {
+    const ia = a.header.indexOf(f);
+    const ib = b.header.indexOf(f);
+    a.records.forEach((r, i) => {
+      const x = Number(r.cells[ia]);
+      const y = Number(b.records[i].cells[ib]);
+      maxRel = Math.max(maxRel, Math.abs(x - y) / Math.max(Math.abs(y), 1e-300));
+    });
+  }
+  const pyRowsPerCpuS = PY_ROWS / py.cpuS;
+  python = {
+    rows: PY_ROWS,
+    wallS: py.wallS,
+    cpuS: py.cpuS,
+    rowsPerCpuS: pyRowsPerCpuS,
+    rowsPerWallS: PY_ROWS / py.wallS,
+    speedupCsvPerCpuS: through.csv.rowsPerCpuS / pyRowsPerCpuS,
+    speedupJsonPerCpuS: through.json.rowsPerCpuS / pyRowsPerCpuS,
+    maxRelativeDifference: maxRel,
+    note: 'Python rate includes its start-up (numpy/scipy import, about 0.5 s) spread over PY_ROWS rows',
+  };
+}
+rmSync(tmp, { recursive: true, force: true });
+
+const results = {
+  startup,
+  riskGrid: {
+    rows: ROWS,
+    csv: through.csv,
+    json: through.json,
+    maxRssKiB,
+    targets: { csvRowsPerS: 1_000_000, jsonRowsPerS: 300_000 },
+    meetsTargets: { csvPerCpuS: through.csv.rowsPerCpuS >= 1e6, jsonPerCpuS: through.json.rowsPerCpuS >= 3e5 },
+  },
+  python,
+  note: 'shared 2-core machine: wall times are inflated by other jobs (see loadAverageAtWrite); CPU-time rates and same-run ratios are the comparable numbers',
+};
+const f0 = (x: number): string => Math.round(x).toLocaleString('en-US');
+console.log(`start-up (median of 5, wall): node -e 0 ${(startup.bareNodeS * 1e3).toFixed(0)} ms, --help ${(startup.helpS * 1e3).toFixed(0)} ms (${startup.helpRatio.toFixed(2)}x), exponents ${(startup.exponentsS * 1e3).toFixed(0)} ms (${startup.exponentsRatio.toFixed(2)}x); target <= 2x`);
+for (const k of ['csv', 'json'] as const) {
+  console.log(`risk --grid ${f0(ROWS)} rows, --format ${k}: ${f0(through[k].rowsPerCpuS)} rows per CPU s, ${f0(through[k].rowsPerWallS)} rows per wall s (${through[k].cpuS.toFixed(2)} s CPU, ${through[k].wallS.toFixed(2)} s wall)`);
+}
+console.log(`  peak RSS ${maxRssKiB ?? 'n/a'} KiB; targets 1,000,000 (csv) and 300,000 (json) rows/s`);
+if (havePy) console.log(`Python reference on the first ${f0(PY_ROWS)} rows: ${f0(python.rowsPerCpuS as number)} rows per CPU s; lossyscale ${(python.speedupCsvPerCpuS as number).toFixed(0)}x (csv), ${(python.speedupJsonPerCpuS as number).toFixed(0)}x (json); max relative difference ${(python.maxRelativeDifference as number).toExponential(2)}`);
+else console.log('Python reference skipped: python3 with numpy and scipy not found');
+console.log(`  wrote ${writeBenchResult('cli', results)}`);
