@@ -179,6 +179,70 @@ describe('report planner and theory explorer in Chromium', () => {
     await type('explorer-tau', '1', 'explorer');
   });
 
+  it('figures people read: page width, human ticks, no overlapping labels, aligned panels, residual panels', async () => {
+    const figs = (await page.evaluate(`(() => [...document.querySelectorAll('figure.fig')].map((f) => {
+      const svg = f.querySelector('.chart svg');
+      return {
+        id: f.id,
+        card: f.getBoundingClientRect().width,
+        svg: svg ? svg.getBoundingClientRect().width : 0,
+        axes: [...f.querySelectorAll('g.role-axis')].filter((a) => a.getAttribute('aria-label')).map((a) => {
+          const dom = a.querySelector('g.role-axis-domain line, g.role-axis-domain path');
+          return {
+            label: a.getAttribute('aria-label'),
+            domain: dom ? dom.getBoundingClientRect().toJSON() : null,
+            labels: [...a.querySelectorAll('g.role-axis-label text')].filter((t) => (t.textContent || '').trim() !== '' && Number(getComputedStyle(t).opacity) > 0 && t.getAttribute('opacity') !== '0').map((t) => ({ text: t.textContent, box: t.getBoundingClientRect().toJSON() })),
+          };
+        }),
+      };
+    }))()`)) as { id: string; card: number; svg: number; axes: { label: string; domain: { x: number; right: number } | null; labels: { text: string; box: { left: number; right: number; top: number; bottom: number } }[] }[] }[];
+    expect(figs.length).toBeGreaterThanOrEqual(10);
+    for (const f of figs) {
+      // Page width: the chart spans most of its full-width card.
+      expect(f.svg / f.card, `${f.id}: chart ${f.svg}px in a ${f.card}px card`).toBeGreaterThan(0.8);
+      for (const a of f.axes) {
+        const texts = a.labels.map((l) => l.text);
+        expect(texts.filter((t) => /\de[+-]?\d/.test(t)), `${f.id} ${a.label}: e-notation ticks`).toEqual([]);
+        if (/titled '[^']*bytes/i.test(a.label) && !/coordinates|bits/i.test(a.label)) {
+          for (const t of texts) expect(t, `${f.id} ${a.label}`).toMatch(/ (B|KB|MB|GB)$/);
+        }
+        // No two tick labels of one axis overlap.
+        const horizontal = /^X-axis/.test(a.label);
+        const boxes = a.labels.map((l) => l.box).sort((p, q) => (horizontal ? p.left - q.left : p.top - q.top));
+        for (let i = 1; i < boxes.length; i++) {
+          if (horizontal) expect(boxes[i].left, `${f.id} ${a.label}: labels ${texts.join(' ')} overlap`).toBeGreaterThanOrEqual(boxes[i - 1].right - 0.5);
+          else expect(boxes[i].top, `${f.id} ${a.label}: labels overlap`).toBeGreaterThanOrEqual(boxes[i - 1].bottom - 0.5);
+        }
+      }
+    }
+    // Figure 2: the panels of each column share their y-axis line (aligned), two columns.
+    const fig2 = figs.find((f) => f.id === 'fig-fig2-optimal-allocation')!;
+    const yLines = fig2.axes.filter((a) => /^Y-axis/.test(a.label) && a.domain).map((a) => Math.round(a.domain!.x));
+    expect(yLines.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(yLines).size, `y-axis lines at ${yLines.join(', ')}`).toBe(2);
+    // A residual panel under each fitted law.
+    for (const id of ['fig-fmnist-cpu-fig1-scaling', 'fig-fig6-sim-vs-n', 'fig-fig6-sim-vs-L']) {
+      const f = figs.find((x) => x.id === id)!;
+      expect(f.axes.some((a) => /residual/.test(a.label)), `${id}: no residual panel`).toBe(true);
+    }
+    await page.locator('#fig-fig2-optimal-allocation').screenshot({ path: join(artifacts, 'figure-2.png') });
+  });
+
+  it('clicking a legend entry highlights that series', async () => {
+    const sel = '#fig-fmnist-cpu-fig1-scaling';
+    const faded = `[...document.querySelectorAll('${sel} g.role-mark path')].filter((p) => Math.abs(Number(getComputedStyle(p).opacity) - 0.15) < 1e-6 || p.getAttribute('opacity') === '0.15').length`;
+    expect(await page.evaluate(faded)).toBe(0);
+    const entry = page.locator(`${sel} g.role-legend-symbol path`).first();
+    await entry.scrollIntoViewIfNeeded();
+    await entry.click({ force: true });
+    await page.waitForFunction(`${faded} > 0`, undefined, { timeout: 5000 });
+    const total = (await page.evaluate(`document.querySelectorAll('${sel} g.role-mark path').length`)) as number;
+    const n = (await page.evaluate(faded)) as number;
+    expect(n).toBeLessThan(total);
+    await page.locator(sel).screenshot({ path: join(artifacts, 'figure-1-highlight.png') });
+    await page.keyboard.press('Escape');
+  });
+
   it('logged no console error and requested nothing from the network', () => {
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
     expect(network).toEqual([]);

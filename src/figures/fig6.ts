@@ -119,11 +119,39 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     resolve: { scale: { color: 'shared', shape: 'shared' } },
   } as unknown as TopLevelSpec;
   return [
-    await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-n`, spec: specN, meta: meta(`Excess error against n for each L. ${common}`) }),
-    await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-L`, spec: specL, meta: meta(`Excess error against L for each n. ${common}`) }),
+    await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-n`, spec: withResidualPanel(specN, 'n', 'number of training samples n', colorL, shapeL), meta: meta(`Excess error against n for each L. ${common}${law ? ' Under it: the fitted law\'s relative residuals, observed / predicted - 1.' : ''}`) }),
+    await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-L`, spec: withResidualPanel(specL, 'L', 'bits per sample L (kept coordinates)', colorN, shapeN), meta: meta(`Excess error against L for each n. ${common}${law ? ' Under it: the fitted law\'s relative residuals, observed / predicted - 1.' : ''}`) }),
   ];
+  /** The figure with the fitted law's residuals (observed / predicted - 1, %) at every Monte Carlo point in a panel under it. */
+  function withResidualPanel(spec: TopLevelSpec, x: 'n' | 'L', xTitle: string, color: object, shape: object): TopLevelSpec {
+    if (!law) return spec;
+    // Plain JSON in and out: the composed spec is checked by the Vega-Lite compiler when it is rendered.
+    const { $schema, title, config: cfg, ...plot } = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+    const rows = points.map((p) => ({ ...p, residualPct: Math.round(1e4 * (p.excess / predictError(law, p.n, p.L) - 1)) / 100 }));
+    const rMax = Math.max(1, ...rows.map((r) => Math.abs(r.residualPct))) * 1.15;
+    const yRes = { field: 'residualPct', type: 'quantitative', title: 'law residual (%)', scale: { domain: [-rMax, rMax] } };
+    const residual = {
+      width: plot.width,
+      height: 120,
+      layer: [
+        { data: { values: [{ zero: 0 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { field: 'zero', type: 'quantitative', scale: { domain: [-rMax, rMax] } } } },
+        {
+          data: { values: rows },
+          mark: { type: 'point', filled: true, size: 40 },
+          encoding: {
+            x: { field: x, type: 'quantitative', title: `${xTitle}: residual of the fitted law`, scale: { type: 'log' } },
+            y: yRes,
+            color,
+            shape,
+            tooltip: [{ field: 'n', type: 'quantitative' }, { field: 'L', type: 'quantitative' }, { field: 'residualPct', type: 'quantitative', title: 'observed / law - 1 (%)', format: '.2f' }],
+          },
+        },
+      ],
+    };
+    const composed = { $schema, title, ...(cfg ? { config: cfg } : {}), vconcat: [plot, residual], spacing: 8, resolve: { scale: { color: 'shared', shape: 'shared' } } };
+    return JSON.parse(JSON.stringify(composed)) as TopLevelSpec;
+  }
 }
-
 function logCount(config: StylizedConfig): number {
   return config.lambda.lambda0.count;
 }

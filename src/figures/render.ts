@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
+import { applyFigureConventions } from './conventions.js';
 import { repoRoot, type Provenance } from '../provenance.js';
 
 /**
@@ -70,7 +71,8 @@ export async function writeFigure(opts: {
   png?: boolean;
 }): Promise<WrittenFigure> {
   mkdirSync(opts.dir, { recursive: true });
-  const spec = { ...opts.spec, usermeta: { ...(opts.spec as { usermeta?: object }).usermeta, lossyscale: opts.meta } } as TopLevelSpec;
+  const styled = applyFigureConventions(opts.spec);
+  const spec = { ...styled, usermeta: { ...(styled as { usermeta?: object }).usermeta, lossyscale: opts.meta } } as TopLevelSpec;
   const specPath = join(opts.dir, `${opts.name}.vl.json`);
   const svgPath = join(opts.dir, `${opts.name}.svg`);
   writeFileSync(specPath, JSON.stringify(spec, null, 1) + '\n');

@@ -255,6 +255,12 @@ export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
     return loaded;
   };
 
+  // Streams encoded in this invocation (written without re-encoding); a resumed write re-encodes.
+  const fresh = new Map<number, Uint8Array>();
+  const encodeOne = (pool: ImageSet, codec: Awaited<ReturnType<typeof loadCodecFor>>, index: number, distance: number): Uint8Array => {
+    const per = pool.width * pool.height * pool.channels;
+    return codec.encode(pool.pixels.subarray(index * per, (index + 1) * per), pool.width, pool.height, pool.channels, { distance, effort, backend });
+  };
   try {
     let state: PlanState;
     let status: PlanResult['status'];
@@ -331,18 +337,36 @@ export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
 
       // 4. Recommendation at the image budget (budget minus a reserve for manifest.csv and plan.json).
       const constraints = constraintsFromCurve(curve, pool.count);
-      const rowBytes = 6 + 64 + 12 + 8 + Math.max(...pool.classNames.map((c) => safe(c).length)) * 2 + Math.max(12, ...(pool.ids ?? ['']).slice(0, 200).map((s) => s.length * 2 + 12));
+      // Each image costs its bytes plus its manifest row: the row length is measured on the
+      // first images of the write order (names, class, source, a 64-hex hash, a long distance).
+      const writeOrder0 = poolOrderOf(pool, seed, 3);
+      const probe = writeOrder0.slice(0, Math.min(200, writeOrder0.length)).map((idx) => {
+        const cls = safe(pool.classNames[pool.labels[idx]]);
+        return manifestCsv([{ path: `${IMAGES_DIR}/${cls}/${imageName(pool.ids?.[idx], idx)}.jxl`, class: pool.classNames[pool.labels[idx]], bytes: Math.round(constraints.originalBytes), distance: 1.2345678901234567, source: pool.ids?.[idx] ?? `train[${idx}]`, sha256: 'f'.repeat(64) }]).length - MANIFEST_HEADER.join(',').length - 1;
+      });
+      const rowBytes = Math.ceil(probe.reduce((a, b) => a + b, 0) / probe.length) + 2;
       const planReserve = 12_000;
-      let imageBudget = opts.budgetBytes - planReserve;
+      const spendable = opts.budgetBytes - planReserve - MANIFEST_HEADER.join(',').length - 1;
+      // The largest image budget B with B + rowBytes * n*(B) <= spendable (n* grows with B): bisection.
+      const costOf = (B: number): { rec: Recommendation; cost: number } => {
+        const r = recommend(fit, B, constraints, { replicates: reps.params, residuals: fit.residuals });
+        return { rec: r, cost: B + rowBytes * r.n };
+      };
       let rec: Recommendation | undefined;
-      for (let it = 0; it < 4; it++) {
-        if (imageBudget < floor) break;
-        rec = recommend(fit, imageBudget, constraints, { replicates: reps.params, residuals: fit.residuals });
-        const next = Math.floor(opts.budgetBytes - planReserve - rowBytes * rec.n - MANIFEST_HEADER.join(',').length - 1);
-        if (next === imageBudget) break;
-        imageBudget = next;
+      let imageBudget = floor;
+      if (spendable >= floor && costOf(floor).cost <= spendable) {
+        let lo = floor;
+        let hi = spendable;
+        if (costOf(hi).cost <= spendable) lo = hi;
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if (costOf(mid).cost <= spendable) lo = mid;
+          else hi = mid;
+        }
+        imageBudget = lo;
+        rec = costOf(lo).rec;
       }
-      if (!rec || imageBudget < floor) {
+      if (!rec) {
         throw new InputError('--budget', formatBytes(opts.budgetBytes), `at least ${formatBytes(floor + planReserve + C * rowBytes)} (one image per class at the strongest compression, plus manifest.csv and plan.json)`);
       }
       let distance = 0;
@@ -390,12 +414,13 @@ export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
       if (opts.dryRun) return result;
 
       // 5. Encode the first n* images of a stratified order at d* and keep the longest prefix that fits.
-      const writeOrder = poolOrderOf(pool, seed, 3).slice(0, rec.n);
+      const writeOrder = writeOrder0.slice(0, rec.n);
       const codec = await loadCodecFor(backend);
       const bar = phase(`encode ${writeOrder.length} images at d=${distance.toPrecision(4)}`, writeOrder.length);
       const per = pool.width * pool.height * pool.channels;
       const names = new Map<string, number>();
       const candidates: (ManifestRow & { index: number })[] = [];
+      fresh.clear();
       for (const idx of writeOrder) {
         const px = pool.pixels.subarray(idx * per, (idx + 1) * per);
         let stream: Uint8Array;
@@ -412,6 +437,7 @@ export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
         const seen = names.get(k) ?? 0;
         names.set(k, seen + 1);
         if (seen) name = `${name}-${seen}`;
+        fresh.set(idx, stream);
         candidates.push({ index: idx, path: `${IMAGES_DIR}/${cls}/${name}.jxl`, class: pool.classNames[pool.labels[idx]], bytes: stream.length, distance, source: pool.ids?.[idx] ?? `train[${idx}]`, sha256: sha256(stream) });
         bar.tick();
       }
@@ -440,14 +466,14 @@ export async function runPlan(opts: PlanOptions): Promise<PlanResult> {
     }
     vbar.done();
     if (missing.length) {
-      const loaded = await load();
-      const pool = loaded.train;
-      const codec = await loadCodecFor(backend);
-      const per = pool.width * pool.height * pool.channels;
+      const needEncode = missing.some((f) => !fresh.has(f.index));
+      const pool = needEncode ? (await load()).train : undefined;
+      const codec = needEncode ? await loadCodecFor(backend) : undefined;
       const wbar = phase(`write ${missing.length} images`, missing.length);
       for (const f of missing) {
         check();
-        const stream = codec.encode(pool.pixels.subarray(f.index * per, (f.index + 1) * per), pool.width, pool.height, pool.channels, { distance: f.distance, effort, backend });
+        const stream = fresh.get(f.index) ?? encodeOne(pool!, codec!, f.index, f.distance);
+        fresh.delete(f.index);
         if (sha256(stream) !== f.sha256) throw new ResourceError(`re-encoding ${f.source} gave different bytes than when the plan was made (codec or data changed); remove ${out} and plan again`);
         writeFileAtomic(join(out, f.path), stream);
         encoded++;
