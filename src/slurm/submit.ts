@@ -289,7 +289,6 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     rec.submissions.push({ step: p.step, jobId, tasks: p.tasks, dependency: dep, time: new Date().toISOString() });
     writeSlurmRun(runDir, rec);
     result.submitted.push({ ...p, jobId });
-    log(`submitted ${p.step}: job ${jobId}${p.tasks.length ? `, tasks ${arraySpec(p.tasks)}` : ''}${dep ? `, after ${dep}` : ''}`);
   }
   return result;
 }

@@ -153,8 +153,10 @@ async function status(argv: string[]): Promise<number> {
     return 0;
   }
   console.log('phase       task  job       state          units  done');
-  for (const t of s.tasks) console.log(`${t.phase.padEnd(11)} ${String(t.task).padStart(4)}  ${(t.jobId ?? '-').padEnd(9)} ${t.state.padEnd(14)} ${String(t.units).padStart(5)} ${String(t.done).padStart(5)}`);
+  const taskLine = (t: (typeof s.tasks)[number]): string => `${t.phase.padEnd(11)} ${String(t.task).padStart(4)}  ${(t.jobId ?? '-').padEnd(9)} ${t.state.padEnd(14)} ${String(t.units).padStart(5)} ${String(t.done).padStart(5)}`;
+  for (const t of s.tasks.filter((x) => x.phase !== 'strategies')) console.log(taskLine(t));
   for (const st of s.steps) console.log(`${st.step.padEnd(11)}    -  ${st.jobId.padEnd(9)} ${st.state}`);
+  for (const t of s.tasks.filter((x) => x.phase === 'strategies')) console.log(taskLine(t));
   for (const p of s.unplanned) console.log(`${p.padEnd(11)}    -  planned by the fit step once the grid is complete`);
   const c = s.counts;
   console.log(`units: ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed or cancelled${c.notSubmitted ? `, ${c.notSubmitted} not submitted` : ''} (of ${c.units}); states from ${s.source}`);
