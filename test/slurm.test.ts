@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { repoRoot } from '../src/provenance.js';
+import { findPython } from '../src/trainers/torch/index.js';
 import { readSlurmRun } from '../src/slurm/layout.js';
 import { runStatus, type RunStatus, type TaskStatus } from '../src/slurm/status.js';
 import { startSlurmCluster, slurmUnavailable, type SlurmCluster } from './helpers/slurmCluster.js';
@@ -34,9 +35,9 @@ interface CliResult {
   stderr: string;
 }
 
-async function cli(args: string[]): Promise<CliResult> {
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   try {
-    const r = await exec(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'slurm', ...args], { cwd: tmp, env: cluster.env, timeout: 120_000, maxBuffer: 1 << 24 });
+    const r = await exec(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'slurm', ...args], { cwd: tmp, env: { ...cluster.env, ...env }, timeout: 120_000, maxBuffer: 1 << 24 });
     return { status: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
@@ -44,8 +45,8 @@ async function cli(args: string[]): Promise<CliResult> {
   }
 }
 
-async function cliJson<T>(args: string[]): Promise<T> {
-  const r = await cli([...args, '--json']);
+async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
+  const r = await cli([...args, '--json'], env);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
 }
@@ -285,4 +286,60 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
     expect(merged).toEqual(computed(join(single, 'results.jsonl'), drop)); // same rows, same order, same bits
     expect(JSON.parse(readFileSync(join(run, 'law.json'), 'utf8')).params).toEqual(JSON.parse(readFileSync(join(single, 'law.json'), 'utf8')).params);
   }, 240_000);
+  it('a torch sweep on the worker engine: tasks run the Python worker on the bundle (no Node), a failed array is retried, results equal plan + run-bundle + ingest', async () => {
+    let python: string;
+    try {
+      python = findPython().executable;
+    } catch (e) {
+      if (required) throw e;
+      console.warn(`worker-engine case skipped: ${(e as Error).message.slice(0, 120)}`);
+      return;
+    }
+    const config = join(tmp, 'torch.json');
+    writeFileSync(config, JSON.stringify({
+      name: 'slurm-torch', dataset: { kind: 'fashion-mnist' }, trainer: 'torch',
+      trainerOptions: { model: 'cnn', epochs: 2, batchSize: 16, lr: 0.003, width: 0.25 },
+      seed: 3, split: { validationSize: 20, poolSize: 60, testSize: 40 },
+      codec: { cacheDir: join(tmp, 'cache'), workers: 1, effort: 1 },
+      grid: { fractions: [0.4, 0.7, 1], distances: [0, 2, 7], seeds: 1 }, fit: { bootstrap: 0 },
+      matrix: { testDistances: [0, 7], testSize: 20 }, figures: { prefix: 't-', png: false },
+    }));
+    const run = join(tmp, 'torch-run');
+    // 1. Nodes whose Python cannot be started: every task fails, nothing is stored.
+    const broken = { LOSSYSCALE_PYTHON: join(tmp, 'no-such-python'), LOSSYSCALE_DEVICE: 'cpu' };
+    const first = await cliJson<{ engine: string; submitted: { step: string; tasks: number[] }[] }>(['submit', '--config', config, '--run', run, '--shards', '3'], broken);
+    expect(first.engine).toBe('worker');
+    expect(first.submitted.map((x) => [x.step, x.tasks])).toEqual([['grid', [0, 1, 2]]]);
+    const script = readFileSync(join(run, 'slurm', 'scripts', 'grid.sbatch'), 'utf8');
+    expect(script).toMatch(/lossyscale_worker run-bundle \. --shard "\$TASK\/3"/);
+    expect(script).not.toMatch(/lossyscale\.js/); // the worker engine needs no Node on the node
+    expect(existsSync(join(run, 'slurm', 'bundle-grid', 'lossyscale_worker', '__main__.py'))).toBe(true);
+    await until('the failing tasks', () => status(run).summary.active === 0);
+    expect(status(run).tasks.map((t) => t.state)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+    // 2. Re-submitted with a working interpreter: the failed tasks are retried.
+    const fixed = { LOSSYSCALE_PYTHON: python, LOSSYSCALE_DEVICE: 'cpu' };
+    const again = await cliJson<{ submitted: { step: string; tasks: number[] }[] }>(['submit', '--config', config, '--run', run], fixed);
+    expect(again.submitted.map((x) => [x.step, x.tasks])).toEqual([['grid', [0, 1, 2]]]);
+    await until('the retried tasks', () => status(run).summary.active === 0);
+    expect(status(run).summary.counts).toMatchObject({ units: 9, done: 9, failed: 0 });
+    const collected = await cliJson<{ rows: number; duplicates: number }>(['collect', run, '--no-figures']);
+    expect(collected).toMatchObject({ rows: 9, duplicates: 0 });
+    // 3. One machine: the same bundle plan, run-bundle without shards, ingest.
+    const bundle = join(tmp, 'torch-bundle');
+    const ls = (args: string[]): void => {
+      const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), ...args], { cwd: tmp, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    ls(['sweep', 'plan', '--config', config, '--out', bundle, '--quiet']);
+    const w = spawnSync(python, ['-m', 'lossyscale_worker', 'run-bundle', '.', '--device', 'cpu'], { cwd: bundle, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PYTHONPATH: '' } });
+    expect(w.status, w.stderr).toBe(0);
+    ls(['sweep', 'ingest', bundle, '--run', join(tmp, 'torch-single'), '--no-figures', '--quiet']);
+    const timings = (rows: unknown[]): unknown[] => rows.map((r) => {
+      const { details, ...rest } = r as { details: Record<string, unknown> };
+      return { ...rest, details: Object.fromEntries(Object.entries(details).filter(([k]) => !/Seconds$/.test(k))) };
+    });
+    const byKey = (rows: unknown[]): unknown[] => [...rows].sort((a, b) => ((a as { key: string }).key < (b as { key: string }).key ? -1 : 1));
+    const drop = ['time', 'trainSeconds'];
+    expect(byKey(timings(computed(join(run, 'results.jsonl'), drop)))).toEqual(byKey(timings(computed(join(tmp, 'torch-single', 'results.jsonl'), drop))));
+  }, 180_000);
 });
