@@ -36,7 +36,7 @@ export function collectRun(runDir: string, rec: SlurmRunRecord, opts: { partial?
   if (!partial && rec.kind === 'sweep' && parseSweepConfig(rec.config).strategies && !readUnits(runDir, 'strategies')) {
     throw new InputError('RUN', runDir, 'a sweep whose strategies are planned and finished (or --partial)', 'its fit step has not run yet: re-submit the run (lossyscale slurm submit --run RUN) after the grid is complete');
   }
-  const merge = mergePhases(runDir, rec, phasesOf(rec.kind), { partial });
+  const merge = mergePhases(runDir, rec, phasesOf(rec.kind, rec.config), { partial });
   if (rec.kind === 'sweep') {
     const run = readRun(runDir);
     if (run) {

@@ -80,9 +80,10 @@ export function slurmPaths(runDir: string) {
   };
 }
 
-/** The phases of a run kind, in order. */
-export function phasesOf(kind: RunKind): PhaseName[] {
-  return kind === 'sweep' ? ['grid', 'strategies'] : ['reps'];
+/** The phases of a run, in order: a sweep without a strategies block has its grid only. */
+export function phasesOf(kind: RunKind, config: unknown): PhaseName[] {
+  if (kind === 'monte-carlo') return ['reps'];
+  return (config as { strategies?: unknown }).strategies ? ['grid', 'strategies'] : ['grid'];
 }
 
 /** Array task that runs unit `index` of a phase (the worker's `--shard I/N` rule: index mod N). */

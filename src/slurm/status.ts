@@ -63,7 +63,7 @@ export function runStatus(runDir: string, rec: SlurmRunRecord, opts: { query?: b
     return s?.state ?? 'unknown';
   };
   const out: RunStatus = { tasks: [], steps: [], unplanned: [], counts: { units: 0, done: 0, running: 0, pending: 0, failed: 0, notSubmitted: 0 }, active: 0, source: opts.query === false ? 'stores' : acct ? 'squeue+sacct' : 'squeue' };
-  for (const phase of phasesOf(rec.kind)) {
+  for (const phase of phasesOf(rec.kind, rec.config)) {
     if (phase === 'strategies') {
       const fit = latest(rec.submissions, 'fit', null);
       if (fit) {

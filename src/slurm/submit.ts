@@ -52,8 +52,8 @@ export interface SubmitOptions {
   dryRun?: boolean;
   twoStep?: boolean;
   log?: (line: string) => void;
-  /** Worker engine: write the bundle of a phase into `out` and return its units (one per job). */
-  writeBundle?: (phase: PhaseName, out: string, runDir: string) => Promise<WorkUnit[]>;
+  /** Worker engine: write the bundle of a phase into `out` and return its units (one per job); strategies read the run's law. */
+  writeBundle?: (phase: PhaseName, out: string, run: { runDir: string; config: unknown; configPath: string }) => Promise<WorkUnit[]>;
 }
 
 export interface PlannedSubmission {
@@ -109,7 +109,7 @@ async function planFirstPhase(kind: RunKind, config: unknown, engine: EngineName
   const c = parseSweepConfig(config);
   if (engine === 'worker') {
     if (!opts.writeBundle) throw new InputError('--engine', 'worker', 'lossyscale (no bundle writer in this build)');
-    const units = opts.dryRun ? [] : await opts.writeBundle('grid', slurmPaths(runDir).bundle('grid'), runDir);
+    const units = opts.dryRun ? [] : await opts.writeBundle('grid', slurmPaths(runDir).bundle('grid'), { runDir, config, configPath: resolve(opts.configPath) });
     const ctx = opts.dryRun ? await openSweepContext(c) : undefined;
     try {
       return { phase: 'grid', units: ctx ? sweepUnits(await planGridJobs(ctx), 'worker') : units, codecVersion: ctx?.codecVersion };
@@ -189,7 +189,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   }
 
   // 1. The first phase's units (planned once; re-submits use the recorded plan, which each task re-checks).
-  const firstPhase = phasesOf(kind)[0];
+  const firstPhase = phasesOf(kind, config)[0];
   let units = prev ? readUnits(runDir, firstPhase)?.units : undefined;
   let codecVersion: string | undefined;
   if (!units) {
@@ -237,6 +237,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
       }
     }
     mkdirSync(slurmPaths(runDir).logs, { recursive: true });
+    for (const phase of phasesOf(kind, config)) mkdirSync(slurmPaths(runDir).shardDir(phase), { recursive: true }); // the worker creates no directories
     if (!readUnits(runDir, firstPhase)) writeUnits(runDir, firstPhase, units);
     if (kind === 'sweep' && !readRun(runDir)) writeRun(runDir, newRunRecord(config as { seed: number; trainer: string }, codecVersion ?? 'unknown'));
     writeSlurmRun(runDir, rec);
@@ -250,17 +251,18 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     return plan.length - 1;
   };
   const all = Array.from({ length: shards }, (_, i) => i);
+  const hasStrategies = phasesOf(kind, config).includes('strategies');
   const firstMissing = opts.dryRun && !prev ? all : incompleteTasks(runDir, rec, firstPhase);
   if (kind === 'monte-carlo') {
     if (firstMissing.length) add('reps', firstMissing);
   } else if (firstMissing.length) {
     const g = add('grid', firstMissing);
-    if (!opts.twoStep) add('strategies', all, add('fit', [], g));
-  } else {
+    if (!opts.twoStep && hasStrategies) add('strategies', all, add('fit', [], g));
+  } else if (hasStrategies) {
     let strategies = readUnits(runDir, 'strategies');
     if (!strategies && opts.twoStep && !opts.dryRun) {
       log('two-step: the grid is complete; fitting the law and planning the strategies here');
-      await runFitStep(runDir, { log, writeBundle: engine === 'worker' ? () => opts.writeBundle!('strategies', slurmPaths(runDir).bundle('strategies'), runDir) : undefined });
+      await runFitStep(runDir, { log, writeBundle: engine === 'worker' ? () => opts.writeBundle!('strategies', slurmPaths(runDir).bundle('strategies'), { runDir, config, configPath: rec.configPath }) : undefined });
       strategies = readUnits(runDir, 'strategies');
     }
     if (!strategies) add('strategies', all, add('fit', []));
@@ -289,7 +291,6 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     rec.submissions.push({ step: p.step, jobId, tasks: p.tasks, dependency: dep, time: new Date().toISOString() });
     writeSlurmRun(runDir, rec);
     result.submitted.push({ ...p, jobId });
-    log(`submitted ${p.step}: job ${jobId}${p.tasks.length ? `, tasks ${arraySpec(p.tasks)}` : ''}${dep ? `, after ${dep}` : ''}`);
   }
   return result;
 }

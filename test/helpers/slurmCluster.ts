@@ -83,7 +83,7 @@ async function stopPid(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
 }
 
 /** Start munged, slurmctld and slurmd with a fresh configuration; resolves once the node is idle. */
-export async function startSlurmCluster(opts: { cpus?: number; partition?: string; keep?: boolean } = {}): Promise<SlurmCluster> {
+export async function startSlurmCluster(opts: { cpus?: number; partition?: string; keep?: boolean; /** 1: the node announces one generic GPU resource (scheduling only: its device file is /dev/null). */ gpus?: 0 | 1 } = {}): Promise<SlurmCluster> {
   const why = slurmUnavailable();
   if (why) throw new Error(why);
   const dir = mkdtempSync(join(tmpdir(), 'lossyscale-slurm-'));
@@ -131,10 +131,13 @@ export async function startSlurmCluster(opts: { cpus?: number; partition?: strin
     'SchedulerType=sched/builtin',
     'SlurmctldDebug=info',
     'SlurmdDebug=info',
-    `NodeName=${node} NodeAddr=127.0.0.1 CPUs=${opts.cpus ?? 4} RealMemory=1000 State=UNKNOWN`,
+    ...(opts.gpus ? ['GresTypes=gpu'] : []),
+    `NodeName=${node} NodeAddr=127.0.0.1 CPUs=${opts.cpus ?? 4} RealMemory=1000${opts.gpus ? ` Gres=gpu:${opts.gpus}` : ''} State=UNKNOWN`,
     `PartitionName=${partition} Nodes=${node} Default=YES MaxTime=INFINITE State=UP`,
   ];
   writeFileSync(d('slurm.conf'), conf.join('\n') + '\n');
+  // One schedulable GPU slot whose device file is /dev/null: jobs asking --gres gpu:1 are scheduled, no device is bound.
+  if (opts.gpus) writeFileSync(d('gres.conf'), `NodeName=${node} Name=gpu File=/dev/null\n`);
   const env: NodeJS.ProcessEnv = { ...process.env, SLURM_CONF: d('slurm.conf') };
   const logs = [d('log/munged.out'), d('log/slurmctld.out'), d('log/slurmd.out'), d('log/slurmctld.log'), d('log/slurmd.log')];
   const children: ChildProcess[] = [];

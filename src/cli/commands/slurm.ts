@@ -8,7 +8,7 @@ import { writeRunFigures } from '../../figures/fashionMnist.js';
 import { writeFig6Figures } from '../../figures/fig6.js';
 import { parseSweepConfig } from '../../sweep/config.js';
 import { collectRun } from '../../slurm/collect.js';
-import { readSlurmRun, type PhaseName, type WorkUnit } from '../../slurm/layout.js';
+import { readSlurmRun, slurmPaths, type PhaseName, type WorkUnit } from '../../slurm/layout.js';
 import { isSlurmTime } from '../../slurm/script.js';
 import { runStatus } from '../../slurm/status.js';
 import { submitRun } from '../../slurm/submit.js';
@@ -76,14 +76,11 @@ export async function run(argv: string[]): Promise<number> {
   throw new InputError('subcommand', sub, 'submit, status or collect (lossyscale slurm --help)');
 }
 
-/** Worker engine: a phase's bundle through the sweep's bundle writer (units: one per job). */
-async function writeBundle(phase: PhaseName, out: string, runDir: string): Promise<WorkUnit[]> {
-  const rec = readSlurmRun(runDir);
+/** Worker engine: a phase's bundle through the sweep's bundle writer (units: one per job, in the bundle's order). */
+async function writeBundle(phase: PhaseName, out: string, run: { runDir: string; config: unknown; configPath: string }): Promise<WorkUnit[]> {
   const { writeSweepBundle } = await import('../../trainers/torch/sweepBundle.js');
-  const configPath = rec?.configPath;
-  const config = rec ? parseSweepConfig(rec.config) : undefined;
-  if (!config) throw new InputError('--run', runDir, 'a run directory with slurm/slurm.json');
-  await writeSweepBundle(config, out, { runDir: phase === 'grid' ? undefined : runDir, configPath, log: (l: string) => process.stderr.write(`${l}\n`) });
+  const log = (l: string): boolean => process.stderr.write(`${l}\n`);
+  await writeSweepBundle(parseSweepConfig(run.config), out, { runDir: phase === 'grid' ? undefined : run.runDir, configPath: run.configPath, log });
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { jobs: { id: string }[] };
   return manifest.jobs.map((j) => ({ key: j.id, jobs: [j.id] }));
 }
@@ -154,8 +151,10 @@ async function status(argv: string[]): Promise<number> {
     return 0;
   }
   console.log('phase       task  job       state          units  done');
-  for (const t of s.tasks) console.log(`${t.phase.padEnd(11)} ${String(t.task).padStart(4)}  ${(t.jobId ?? '-').padEnd(9)} ${t.state.padEnd(14)} ${String(t.units).padStart(5)} ${String(t.done).padStart(5)}`);
+  const taskLine = (t: (typeof s.tasks)[number]): string => `${t.phase.padEnd(11)} ${String(t.task).padStart(4)}  ${(t.jobId ?? '-').padEnd(9)} ${t.state.padEnd(14)} ${String(t.units).padStart(5)} ${String(t.done).padStart(5)}`;
+  for (const t of s.tasks.filter((x) => x.phase !== 'strategies')) console.log(taskLine(t));
   for (const st of s.steps) console.log(`${st.step.padEnd(11)}    -  ${st.jobId.padEnd(9)} ${st.state}`);
+  for (const t of s.tasks.filter((x) => x.phase === 'strategies')) console.log(taskLine(t));
   for (const p of s.unplanned) console.log(`${p.padEnd(11)}    -  planned by the fit step once the grid is complete`);
   const c = s.counts;
   console.log(`units: ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed or cancelled${c.notSubmitted ? `, ${c.notSubmitted} not submitted` : ''} (of ${c.units}); states from ${s.source}`);
@@ -206,7 +205,7 @@ async function task(argv: string[]): Promise<number> {
   if (str(values, 'step') !== undefined) {
     if (str(values, 'step') !== 'fit') throw new InputError('--step', str(values, 'step'), 'fit');
     const rec = readSlurmRun(runDir)!;
-    await runFitStep(runDir, { log, writeBundle: rec.engine === 'worker' ? () => writeBundle('strategies', join(runDir, 'slurm', 'bundle-strategies'), runDir) : undefined });
+    await runFitStep(runDir, { log, writeBundle: rec.engine === 'worker' ? () => writeBundle('strategies', slurmPaths(runDir).bundle('strategies'), { runDir, config: rec.config, configPath: rec.configPath }) : undefined });
     return 0;
   }
   const phase = str(values, 'phase');
