@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
-import { predictRaw, type LawForm, type LawParams } from '../fit/lawForms.js';
+import type { Encoding, Layer, Panel, Scale, TopLevelSpec } from './vl.js';
+import { predictRaw } from '../fit/lawForms.js';
 import type { FigureSet } from './figureSet.js';
 import { ResourceError } from '../errors.js';
 import { provenance, repoRoot } from '../provenance.js';
@@ -35,8 +35,7 @@ const pct = (x: number): number => Math.round(x * 1e5) / 1e3;
 export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
   const out: SweepFigure[] = [];
   const law = s.law;
-  const form = (law?.form ?? 'additive') as LawForm;
-  const predict = (n: number, L: number): number => predictRaw(form, law!.params as unknown as LawParams, n, L);
+  const predict = (fit: NonNullable<SweepSummary['law']>, n: number, L: number): number => predictRaw(fit.form, fit.params, n, L);
   const title = (t: string): { text: string; subtitle: string } => ({ text: t, subtitle: `${s.name}, trainer: ${s.trainer}` });
 
   // Figure 1: scaling curves.
@@ -49,7 +48,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
       n: g.n, L: Math.round(g.bytesPerImage * 10) / 10, errorPct: pct(g.errorMean), lo: pct(g.errorMean - g.errorSd), hi: pct(g.errorMean + g.errorSd),
       distance: dLabel(g.distance), fraction: fLabel(g.fraction), seeds: g.seeds, inFit: g.inFit ? 'yes' : 'no (baseline)',
       // Residual of the fitted law at this point, in percentage points (observed - predicted).
-      residualPct: law ? Math.round((g.errorMean - predict(g.n, g.bytesPerImage)) * 1e5) / 1e3 : null,
+      residualPct: law ? Math.round((g.errorMean - predict(law, g.n, g.bytesPerImage)) * 1e5) / 1e3 : null,
     }));
     const nMin = Math.min(...s.grid.map((g) => g.n));
     const nMax = Math.max(...s.grid.map((g) => g.n));
@@ -61,25 +60,25 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
         const g = s.grid.filter((x) => x.distance === d && x.inFit);
         if (!g.length) continue;
         const L = g.reduce((a, x) => a + x.bytesPerImage, 0) / g.length;
-        for (const n of logRange(nMin, nMax, 30)) lawByN.push({ n, errorPct: pct(predict(n, L)), distance: dLabel(d) });
+        for (const n of logRange(nMin, nMax, 30)) lawByN.push({ n, errorPct: pct(predict(law, n, L)), distance: dLabel(d) });
       }
       const [lLo, lHi] = [Math.min(...lossyL), Math.max(...lossyL)];
       for (const f of fractions) {
         const g = s.grid.filter((x) => x.fraction === f);
         const n = g.reduce((a, x) => a + x.n, 0) / g.length;
-        for (const L of logRange(lLo, lHi, 30)) lawByL.push({ L, errorPct: pct(predict(n, L)), fraction: fLabel(f) });
+        for (const L of logRange(lLo, lHi, 30)) lawByL.push({ L, errorPct: pct(predict(law, n, L)), fraction: fLabel(f) });
       }
     }
     const dOrder = distances.slice().sort((a, b) => a - b).map(dLabel);
     const fOrder = fractions.slice().sort((a, b) => a - b).map(fLabel);
     const span = (xs: number[], pad: number): [number, number] => [Math.min(...xs) / pad, Math.max(...xs) * pad];
     const yDomain = span([...pts.map((q) => q.lo), ...pts.map((q) => q.hi), ...[...lawByN, ...lawByL].map((q) => (q as { errorPct: number }).errorPct)].filter((v) => v > 0), 1.03);
-    const panel = (x: 'n' | 'L', group: 'distance' | 'fraction', lawData: object[], xTitle: string, legend: string, domain: string[]): object => {
+    const panel = (x: 'n' | 'L', group: 'distance' | 'fraction', lawData: object[], xTitle: string, legend: string, domain: string[]): Panel => {
       const xDomain = span(pts.map((q) => q[x]), 1.08);
-      const xEnc = { field: x, type: 'quantitative', scale: { type: 'log', domain: xDomain, nice: false }, title: xTitle };
-      const yScale = { type: 'log', domain: yDomain, nice: false };
-      const color = { field: group, type: 'nominal', title: legend, scale: { domain } };
-      const main = {
+      const xEnc: Encoding['x'] = { field: x, type: 'quantitative', scale: { type: 'log', domain: xDomain, nice: false }, title: xTitle };
+      const yScale: Scale = { type: 'log', domain: yDomain, nice: false };
+      const color: Encoding['color'] = { field: group, type: 'nominal', title: legend, scale: { domain } };
+      const main: Panel = {
         width: 330,
         height: 260,
         layer: [
@@ -96,7 +95,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
             },
           },
           ...(lawData.length
-            ? [{
+            ? ([{
                 data: { values: lawData },
                 mark: { type: 'line', strokeWidth: 1.5 },
                 encoding: {
@@ -106,7 +105,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
                   strokeDash: { field: group, type: 'nominal', title: legend, scale: { domain, range: DASHES } },
                   tooltip: [{ field: group }, { field: x, format: '.4s' }, { field: 'errorPct', title: 'law error (%)', format: '.3f' }],
                 },
-              }]
+              }] satisfies Layer[])
             : []),
         ],
       };
@@ -114,7 +113,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
       // Residual panel under the fitted law: observed - predicted error at every grid point.
       const resid = pts.filter((q) => q.residualPct !== null);
       const rMax = Math.max(0.05, ...resid.map((q) => Math.abs(q.residualPct as number))) * 1.15;
-      const residual = {
+      const residual: Panel = {
         width: 330,
         height: 110,
         layer: [
@@ -142,7 +141,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
         title: title('Figure 1: error vs samples n and vs bytes per sample L'),
         hconcat: [panel('n', 'distance', lawByN, 'training images n (log)', 'JPEG XL distance', dOrder), panel('L', 'fraction', lawByL, 'bytes per image L (log)', 'subset size', fOrder)],
         resolve: { scale: { color: 'independent', shape: 'independent', strokeDash: 'independent' } },
-      } as unknown as TopLevelSpec,
+      },
     });
   }
 
@@ -179,7 +178,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
           },
         },
         resolve: { scale: { y: 'independent' } },
-      } as unknown as TopLevelSpec,
+      },
     });
   }
 
@@ -221,7 +220,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
             },
           },
         ],
-      } as unknown as TopLevelSpec,
+      },
     });
   };
   strat(
@@ -265,11 +264,11 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
             },
           },
         ],
-      } as unknown as TopLevelSpec,
+      },
     });
   }
   // Long legend entries (e.g. "law-predicted optimum Err*(S)") are shown in full.
-  for (const f of out) (f.spec as { config?: object }).config = { legend: { labelLimit: 360, titleLimit: 360 } };
+  for (const f of out) f.spec = { ...f.spec, config: { legend: { labelLimit: 360, titleLimit: 360 } } };
   return out;
 }
 

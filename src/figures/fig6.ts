@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
+import type { Encoding, Field, LayerSpec, Panel, TopLevel, Tooltip, TopLevelSpec } from './vl.js';
 import { loadStylizedConfig, type StylizedConfig } from '../config/fig6Config.js';
 import { predictError } from '../fit/lawForms.js';
 import type { LawFit } from '../fit/fitTypes.js';
-import { describeSource, writeFigure, type WrittenFigure } from '../figures/render.js';
+import { describeSource, writeFigure, type WrittenFigure } from './render.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import type { RunSummary } from '../simulate/aggregate.js';
 import { readMonteCarloRun } from '../simulate/runDir.js';
@@ -72,7 +72,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const shapeL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, range: SHAPES.slice(0, lDomain.length) } } as const;
   const dashCurve = { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: ['deterministic risk', 'fitted law'], range: [[1, 0], [2, 3]] } } as const;
   const yEnc = { field: 'excess', type: 'quantitative', title: 'excess error Err - tau^2', scale: { type: 'log' } } as const;
-  const tooltip = [
+  const tooltip: Tooltip = [
     { field: 'n', type: 'quantitative', title: 'n' },
     { field: 'L', type: 'quantitative', title: 'L' },
     { field: 'excess', type: 'quantitative', title: 'excess error', format: '.4g' },
@@ -80,13 +80,13 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     { field: 'lambda0', type: 'quantitative', title: 'selected lambda0 (geo. mean)', format: '.3g' },
     { field: 'reps', type: 'quantitative', title: 'repetitions' },
   ];
-  const lineTooltip = [
+  const lineTooltip: Tooltip = [
     { field: 'curve', type: 'nominal', title: 'curve' },
     { field: 'n', type: 'quantitative', title: 'n', format: '.4~r' },
     { field: 'L', type: 'quantitative', title: 'L', format: '.4~r' },
     { field: 'excess', type: 'quantitative', title: 'excess error', format: '.4g' },
   ];
-  const specN: TopLevelSpec = {
+  const specN: TopLevel<LayerSpec<Field>> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Figure 6 (left): excess error vs number of samples n, one line per L', subtitle: `Monte Carlo (points, +-1 s.e.) over the deterministic risk (solid); fitted law dotted` },
     width: 460,
@@ -98,7 +98,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     ],
     resolve: { scale: { color: 'shared', shape: 'shared' } },
     config: { legend: { orient: 'right' } },
-  } as unknown as TopLevelSpec;
+  };
 
   // Panel 2: excess vs L, one series per n.
   const theoryL = theoryViewVsL(theory, config).map((t) => ({ n: nearest(simNs, t.n), L: t.L, excess: t.excess, curve: 'deterministic risk' }));
@@ -106,7 +106,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const lawL = law ? simNs.flatMap((n) => LGrid.map((L) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
   const colorN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, scheme: { name: 'plasma', extent: [0, 0.85] } }, legend: { symbolType: 'stroke' } } as const;
   const shapeN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, range: SHAPES.slice(0, simNs.length) } } as const;
-  const specL: TopLevelSpec = {
+  const specL: TopLevel<LayerSpec<Field>> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Figure 6 (right): excess error vs bits per sample L, one line per n', subtitle: 'Monte Carlo (points, +-1 s.e.) over the deterministic risk (solid); fitted law dotted' },
     width: 460,
@@ -117,20 +117,19 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
       { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'L', type: 'quantitative' }, y: yEnc, color: colorN, shape: shapeN, tooltip } },
     ],
     resolve: { scale: { color: 'shared', shape: 'shared' } },
-  } as unknown as TopLevelSpec;
+  };
   return [
     await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-n`, spec: withResidualPanel(specN, 'n', 'number of training samples n', colorL, shapeL), meta: meta(`Excess error against n for each L. ${common}${law ? ' Under it: the fitted law\'s relative residuals, observed / predicted - 1.' : ''}`) }),
     await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-L`, spec: withResidualPanel(specL, 'L', 'bits per sample L (kept coordinates)', colorN, shapeN), meta: meta(`Excess error against L for each n. ${common}${law ? ' Under it: the fitted law\'s relative residuals, observed / predicted - 1.' : ''}`) }),
   ];
   /** The figure with the fitted law's residuals (observed / predicted - 1, %) at every Monte Carlo point in a panel under it. */
-  function withResidualPanel(spec: TopLevelSpec, x: 'n' | 'L', xTitle: string, color: object, shape: object): TopLevelSpec {
+  function withResidualPanel(spec: TopLevel<LayerSpec<Field>>, x: 'n' | 'L', xTitle: string, color: Encoding['color'], shape: Encoding['shape']): TopLevelSpec {
     if (!law) return spec;
-    // Plain JSON in and out: the composed spec is checked by the Vega-Lite compiler when it is rendered.
-    const { $schema, title, config: cfg, ...plot } = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+    const { $schema, title, config: cfg, ...plot } = spec;
     const rows = points.map((p) => ({ ...p, residualPct: Math.round(1e4 * (p.excess / predictError(law, p.n, p.L) - 1)) / 100 }));
     const rMax = Math.max(1, ...rows.map((r) => Math.abs(r.residualPct))) * 1.15;
-    const yRes = { field: 'residualPct', type: 'quantitative', title: 'law residual (%)', scale: { domain: [-rMax, rMax] } };
-    const residual = {
+    const yRes: Encoding['y'] = { field: 'residualPct', type: 'quantitative', title: 'law residual (%)', scale: { domain: [-rMax, rMax] } };
+    const residual: Panel = {
       width: plot.width,
       height: 120,
       layer: [
@@ -148,8 +147,10 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
         },
       ],
     };
-    const composed = { $schema, title, ...(cfg ? { config: cfg } : {}), vconcat: [plot, residual], spacing: 8, resolve: { scale: { color: 'shared', shape: 'shared' } } };
-    return JSON.parse(JSON.stringify(composed)) as TopLevelSpec;
+    const composed: TopLevelSpec = { $schema, title, ...(cfg ? { config: cfg } : {}), vconcat: [plot, residual], spacing: 8, resolve: { scale: { color: 'shared', shape: 'shared' } } };
+    // A deep copy: the panels share encoding objects with the single-panel spec.
+    const copy: TopLevelSpec = JSON.parse(JSON.stringify(composed));
+    return copy;
   }
 }
 function logCount(config: StylizedConfig): number {

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { withUsermeta } from './vl.js';
 import { Resvg } from '@resvg/resvg-js';
 import { applyFigureConventions } from './conventions.js';
 import { repoRoot, type Provenance } from '../provenance.js';
@@ -71,8 +72,7 @@ export async function writeFigure(opts: {
   png?: boolean;
 }): Promise<WrittenFigure> {
   mkdirSync(opts.dir, { recursive: true });
-  const styled = applyFigureConventions(opts.spec);
-  const spec = { ...styled, usermeta: { ...(styled as { usermeta?: object }).usermeta, lossyscale: opts.meta } } as TopLevelSpec;
+  const spec = withUsermeta(applyFigureConventions(opts.spec), 'lossyscale', opts.meta);
   const specPath = join(opts.dir, `${opts.name}.vl.json`);
   const svgPath = join(opts.dir, `${opts.name}.svg`);
   writeFileSync(specPath, JSON.stringify(spec, null, 1) + '\n');

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TopLevelSpec } from 'vega-lite';
+import type { Encoding, Panel, Tooltip, TopLevelSpec } from './vl.js';
 import { ResourceError } from '../errors.js';
-import { describeSource, writeFigure, type WrittenFigure } from '../figures/render.js';
+import { describeSource, writeFigure, type WrittenFigure } from './render.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import { fitAllocationPowerLaw } from '../optimize/allocationPowerLaw.js';
 import type { StylizedStudy } from '../optimize/stylizedOptimum.js';
@@ -107,16 +107,16 @@ const SERIES_COLORS = ['#1b5e20', '#1f77b4', '#d62728', '#6a3d9a'];
 /** Vega-Lite spec of Figure 2 (THEORY.md section 7): rows = tasks; left n*, right L*; log-log. */
 export function figure2Spec(points: Fig2Point[], subtitle: string): TopLevelSpec {
   const tasks = [...new Set(points.map((p) => p.task))];
-  const color = { field: 'series', type: 'nominal', title: 'allocation', scale: { domain: SERIES_DOMAIN, range: SERIES_COLORS }, legend: { labelLimit: 400 } };
-  const x = { field: 'storage', type: 'quantitative', title: 'storage S (bytes; stylized model: kept coordinates)', scale: { type: 'log' }, axis: { format: '.0e' } };
-  const tooltip = [
+  const color: Encoding['color'] = { field: 'series', type: 'nominal', title: 'allocation', scale: { domain: SERIES_DOMAIN, range: SERIES_COLORS }, legend: { labelLimit: 400 } };
+  const x: Encoding['x'] = { field: 'storage', type: 'quantitative', title: 'storage S (bytes; stylized model: kept coordinates)', scale: { type: 'log' }, axis: { format: '.0e' } };
+  const tooltip: Tooltip = [
     { field: 'task', type: 'nominal' },
     { field: 'series', type: 'nominal' },
     { field: 'storage', type: 'quantitative', title: 'S (bytes)', format: ',.0f' },
     { field: 'quantity', type: 'nominal' },
     { field: 'value', type: 'quantitative', format: ',.4~r' },
   ];
-  const column = (quantity: string, yTitle: string) => ({
+  const column = (quantity: string, yTitle: string): Panel => ({
     transform: [{ filter: `datum.quantity === '${quantity}'` }],
     facet: { row: { field: 'task', type: 'nominal', title: null, sort: tasks, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold', labelOrient: 'top', labelLimit: 400 } } },
     spec: {
@@ -155,7 +155,7 @@ export function figure2Spec(points: Fig2Point[], subtitle: string): TopLevelSpec
     data: { values: points },
     hconcat: [column(Q_N, 'images n (log)'), column(Q_L, 'bytes per image L (log)')],
     config: { legend: { orient: 'bottom', direction: 'vertical' } },
-  } as unknown as TopLevelSpec;
+  };
 }
 
 /** Vega-Lite spec of the stylized-model optimum figure (THEORY.md sections 1-4). */
@@ -176,7 +176,7 @@ export function stylizedOptimumSpec(study: StylizedStudy): TopLevelSpec {
   const colors = ['#000000', '#1f77b4', '#2ca02c', '#7f7f7f', '#d62728'];
   const dashes = [[1, 0], [1, 0], [4, 2], [2, 2], [6, 3]];
   const shapes = ['circle', 'triangle-up', 'stroke', 'stroke', 'square'];
-  const enc = {
+  const enc: Encoding = {
     x: { field: 'storage', type: 'quantitative', title: 'storage S (kept coordinates, n L)', scale: { type: 'log' }, axis: { format: '.0e' } },
     y: { field: 'excess', type: 'quantitative', title: 'excess error Err - tau^2 at the allocation', scale: { type: 'log' } },
     color: { field: 'series', type: 'nominal', title: 'allocation', scale: { domain, range: colors.slice(0, domain.length) }, legend: { labelLimit: 500 } },
@@ -203,7 +203,7 @@ export function stylizedOptimumSpec(study: StylizedStudy): TopLevelSpec {
       { transform: [{ filter: "datum.series === 'model optimum (integer m, optimal lambda)' || datum.series === 'following the fitted law (true risk)' || indexof(datum.series, 'fixed m') === 0" }], mark: { type: 'point', size: 36, filled: false }, encoding: { ...enc, shape: { field: 'series', type: 'nominal', title: 'allocation', scale: { domain, range: shapes.slice(0, domain.length) }, legend: { labelLimit: 500 } } } },
     ],
     config: { legend: { orient: 'bottom', direction: 'vertical' } },
-  } as unknown as TopLevelSpec;
+  };
 }
 
 /** Write fig2-optimal-allocation and stylized-optimum from the committed storage results. */

@@ -1,4 +1,4 @@
-import type { TopLevelSpec } from 'vega-lite';
+import type { Encoding, Tooltip, TopLevelSpec } from './vl.js';
 import type { ModelParams } from '../model/params.js';
 import type { Provenance } from '../provenance.js';
 import { writeFigure, type FigureSource, type WrittenFigure } from './render.js';
@@ -15,7 +15,7 @@ const BAR = 'M-1,-0.35L1,-0.35L1,0.35L-1,0.35Z';
 const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down', 'triangle-right', 'triangle-left', STAR, HEXAGON, BAR, 'triangle'];
 const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [10, 2], [1, 3], [6, 2, 1, 2, 1, 2], [12, 4], [3, 6], [8, 8], [2, 6]];
 
-function tooltip(): object[] {
+function tooltip(): Tooltip {
   return [
     { field: 'n', type: 'quantitative', title: 'n (training samples)', format: ',.0f' },
     { field: 'L', type: 'quantitative', title: 'L (bits per sample)', format: ',.0f' },
@@ -29,7 +29,7 @@ function tooltip(): object[] {
   ];
 }
 
-function seriesEncoding(field: string, title: string, count: number): { color: object; strokeDash: object; shape: object } {
+function seriesEncoding(field: string, title: string, count: number): Required<Pick<Encoding, 'color' | 'strokeDash' | 'shape'>> {
   return {
     color: { field, type: 'nominal', sort: 'ascending', title, scale: { scheme: 'viridis' } },
     strokeDash: { field, type: 'nominal', sort: 'ascending', title, scale: { range: DASHES.slice(0, Math.max(count, 1)) } },
@@ -69,7 +69,7 @@ export function theoryVsNSpec(points: TheoryPoint[], model: ModelParams, schedul
         encoding: { color: enc.color, shape: enc.shape },
       },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** Vega-Lite spec: excess error vs L, one line per n (THEORY.md section 5). */
@@ -92,7 +92,7 @@ export function theoryVsLSpec(points: TheoryPoint[], model: ModelParams, schedul
       { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { color: enc.color, strokeDash: enc.strokeDash } },
       { mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { color: enc.color, shape: enc.shape } },
     ],
-  } as TopLevelSpec;
+  };
 }
 
 /** Write `<prefix>-theory-vs-n` and `<prefix>-theory-vs-L` (.vl.json, .svg, .png) into dir (THEORY.md section 7). */

@@ -1,4 +1,4 @@
-import { esc } from './html.js';
+import { esc } from './htmlText.js';
 import { inlineJson } from './bundles.js';
 import type { PlannerData } from './planner.js';
 

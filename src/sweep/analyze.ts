@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fitLaw, type LawFit } from '../fit/fitLaw.js';
-import { predictError, type LawObservation } from '../fit/lawForms.js';
+import { predictError, type LawForm, type LawObservation, type LawParams } from '../fit/lawForms.js';
 import { optimalAllocation } from '../optimize/optimalAllocation.js';
 import { provenance, repoRoot } from '../provenance.js';
 import { ResourceError } from '../errors.js';
@@ -63,7 +63,7 @@ export interface SweepSummary {
   sizes: { distance: number; bytesPerImage: number }[];
   /** Law predictions along the scaling-optimal budget line for Figure 2. */
   allocationCurve: { storageBytes: number; n: number; L: number; error: number; originalN: number | null }[];
-  law: null | { form: string; params: Record<string, number>; nu: number | null; r2: number; rmse: number; warnings: string[] };
+  law: null | { form: LawForm; params: LawParams; nu: number | null; r2: number; rmse: number; warnings: string[] };
   originalBytesPerImage: number | null;
   nAvailable: number | null;
 }
