@@ -96,7 +96,7 @@ export async function openSweepContext(
   const getPool = (): EncodePool => (encodePool ??= createEncodePool(workers));
   const compress = async (set: ImageSet, distance: number, label = `encode d=${distance}`): Promise<CompressedImages> =>
     compressImages(set, distance, {
-      cacheDir: config.codec.cacheDir!,
+      cacheDir: config.codec.cacheDir,
       effort: config.codec.effort,
       ...(config.codec.backend ? { backend: config.codec.backend } : {}),
       pool: getPool(),

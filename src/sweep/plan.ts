@@ -142,7 +142,7 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
   const usable = await usablePool(ctx, gridDistances);
   const nUsable = usable.reduce((a, b) => a + b, 0);
   const searchOrder = poolOrder(ctx, 3000, usable);
-  const sampleSet = selectImages(ctx.poolSet, searchOrder.slice(0, Math.min(s.searchSampleSize!, searchOrder.length)));
+  const sampleSet = selectImages(ctx.poolSet, searchOrder.slice(0, Math.min(s.searchSampleSize, searchOrder.length)));
   const meanCache = new Map<number, Promise<number>>();
   const sampleMean = (d: number): Promise<number> => {
     let p = meanCache.get(d);
@@ -155,10 +155,10 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
     }
     return p;
   };
-  const [searchLo, searchHi] = s.searchRange!;
+  const [searchLo, searchHi] = s.searchRange;
   const maxBytes = await sampleMean(searchLo);
   const minBytes = await sampleMean(searchHi);
-  const rnd = s.randomized!;
+  const rnd = s.randomized;
   const jobs: PlannedJob[] = [];
   const base = (key: string, seed: number, indices: number[], distance: number | number[], info: JobInfo): PlannedJob => ({
     key,
@@ -224,7 +224,7 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
       // Randomized: the scaling-optimal subset in random order at distances spaced over [d_min, d_max].
       if (optPos.length >= 2) {
         const perm = shuffled(optPos, createRng(c.seed, 4000 + seed, b));
-        const q = (d: number): number => quantizeDistance(d, rnd.step!);
+        const q = (d: number): number => quantizeDistance(d, rnd.step);
         const predictedTotal = async (dMin: number, dMax: number, scale: number): Promise<number> => {
           const ds = spacedDistances(perm.length, dMin, dMax, q);
           const counts = new Map<number, number>();
@@ -236,7 +236,7 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
         let scale = 1;
         let chosen: { ds: Float64Array; positions: number[]; total: number; dMin: number; dMax: number; rule: string } | undefined;
         for (let attempt = 0; attempt < 4 && !chosen; attempt++) {
-          const range = await randomizedRange((a, z) => predictedTotal(a, z, scale), S, { dMin0: rnd.dMin!, cap: rnd.dMaxCap!, tolerance: rnd.step! / 2 });
+          const range = await randomizedRange((a, z) => predictedTotal(a, z, scale), S, { dMin0: rnd.dMin, cap: rnd.dMaxCap, tolerance: rnd.step / 2 });
           const ds = spacedDistances(perm.length, range.dMin, range.dMax, q);
           const { sizes, failedK } = await encodeAssignment(ctx, perm, ds, S);
           let total = 0;

@@ -3,8 +3,8 @@ import { createRidgeTrainer, type RidgeTrainerOptions } from './ridgeClassifier.
 import type { Trainer } from './trainer.js';
 
 /**
- * Which trainer a sweep uses is one config field (THEORY.md section 6; contract in
- * CONTRACTS.md): `"trainer": "ridge"` (in-process CPU closed-form ridge classifier, the
+ * Which trainer a sweep uses is one config field (THEORY.md section 6; config schema in
+ * src/sweep/config.ts): `"trainer": "ridge"` (in-process CPU closed-form ridge classifier, the
  * default) or `"trainer": "torch"` (the PyTorch worker, loaded lazily so the CPU path never
  * needs it). Extra fields are the trainer's options.
  */
@@ -17,10 +17,9 @@ export async function createTrainer(spec: { trainer: string; [option: string]: u
   const { trainer, ...options } = spec;
   if (trainer === 'ridge') return createRidgeTrainer(options as RidgeTrainerOptions);
   if (trainer === 'torch') {
-    // A non-literal specifier keeps the type checker from requiring the optional module.
-    const torchModule = './torch/index.js';
-    const mod = (await import(torchModule)) as { createTorchTrainer(options: Record<string, unknown>): Trainer | Promise<Trainer> };
-    return await mod.createTorchTrainer(options);
+    // Loaded on demand so the CPU path never starts (or needs) the PyTorch worker.
+    const { createTorchTrainer } = await import('./torch/index.js');
+    return await createTorchTrainer(options);
   }
   throw new InputError('trainer', trainer, TRAINER_NAMES.join(' or '));
 }

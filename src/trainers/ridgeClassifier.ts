@@ -284,7 +284,7 @@ export function createRidgeTrainer(options: RidgeTrainerOptions = {}): Trainer {
       const C = train.classNames.length;
       const d = bytesPerImageRaw(train);
       if (train.count < 2) throw new InputError(`job ${job.id} training images`, train.count, 'at least 2 images');
-      const jobGrid = Array.isArray(job.options?.lambdaGrid) ? (job.options!.lambdaGrid as number[]) : grid;
+      const jobGrid = Array.isArray(job.options?.lambdaGrid) ? (job.options.lambdaGrid as number[]) : grid;
       let acc: GramAccumulator;
       let reused = 0;
       if (last && last.acc.numClasses === C && last.acc.dim === d && isPrefix(last.set, train)) {

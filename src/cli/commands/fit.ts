@@ -151,7 +151,7 @@ function printText(r: TaskResult): void {
         p,
         sig(f.params[p], 5),
         f.stdErr[p] === null ? 'not identified' : sig(f.stdErr[p], 3),
-        f.intervals[p] ? `[${sig(f.intervals[p]![0], 4)}, ${sig(f.intervals[p]![1], 4)}]` : 'n/a',
+        f.intervals[p] ? `[${sig(f.intervals[p][0], 4)}, ${sig(f.intervals[p][1], 4)}]` : 'n/a',
       ]),
     ),
   );

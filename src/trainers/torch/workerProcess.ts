@@ -84,12 +84,12 @@ export class WorkerProcess {
         rejectStart(new ResourceError(`torch worker (${spec.argv.join(' ')}) did not start: ${why}${err}`));
       };
       const timer = setTimeout(() => failStart(`no hello within ${spec.startTimeoutSeconds} s (raise startTimeoutSeconds for slow hosts)`), spec.startTimeoutSeconds * 1000);
-      createInterface({ input: child.stderr! }).on('line', (line) => {
+      createInterface({ input: child.stderr }).on('line', (line) => {
         tail.push(line);
         if (tail.length > 40) tail.shift();
         spec.onStderr?.(line);
       });
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         const msg = parseWorkerLine(line);
         if (!msg) {
           tail.push(`[stdout, not protocol] ${line.slice(0, 200)}`);
@@ -110,7 +110,7 @@ export class WorkerProcess {
         worker?.dispatch(msg);
       });
       child.on('error', (e) => failStart((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${exe} not found` : e.message));
-      child.stdin!.on('error', () => undefined); // EPIPE after a crash surfaces as the exit below
+      child.stdin.on('error', () => undefined); // EPIPE after a crash surfaces as the exit below
       child.on('close', (code, signal) => {
         const note = signal ? `killed by ${signal}` : `exited with status ${code}`;
         if (!settled) failStart(note);
