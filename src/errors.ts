@@ -33,6 +33,28 @@ export class InterruptedError extends Error {
   }
 }
 
-export function isUserError(e: unknown): e is InputError | ResourceError {
-  return e instanceof InputError || e instanceof ResourceError;
+/**
+ * A numerical solver stopped without meeting its tolerance. The message names the solver and
+ * the parameters it was solving for, the iterations used and the final bracket, so the point
+ * can be reproduced; the CLI prints it as one line, like an InputError.
+ */
+export class ConvergenceError extends Error {
+  readonly solver: string;
+  readonly params: Record<string, number>;
+  readonly iterations: number;
+  readonly bracket: readonly [number, number];
+
+  constructor(solver: string, params: Record<string, number>, iterations: number, bracket: readonly [number, number]) {
+    const at = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ');
+    super(`${solver} did not converge at ${at} after ${iterations} iterations (final bracket [${bracket[0]}, ${bracket[1]}])`);
+    this.name = 'ConvergenceError';
+    this.solver = solver;
+    this.params = params;
+    this.iterations = iterations;
+    this.bracket = bracket;
+  }
+}
+
+export function isUserError(e: unknown): e is InputError | ResourceError | ConvergenceError {
+  return e instanceof InputError || e instanceof ResourceError || e instanceof ConvergenceError;
 }

@@ -1,5 +1,5 @@
 import type { ModelParams } from '../model/params.js';
-import { levelTerms, newFixedPointState, solveFixedPoint, validateRiskInput, type FixedPointState, type LevelTerms } from './fixedPoint.js';
+import { levelTerms, newFixedPointState, requireConverged, solveFixedPoint, validateRiskInput, type FixedPointState, type LevelTerms } from './fixedPoint.js';
 
 /**
  * The deterministic risk of ridge regression on the truncated features (Lemma 1, THEORY.md
@@ -74,7 +74,7 @@ export function emptyRiskParts(): RiskParts {
  * fixed (params, m). Inputs are assumed valid (see validateRiskInput).
  */
 export function riskFromTerms(k: LevelTerms, n: number, lambda: number, st: FixedPointState = newFixedPointState(), guessY = NaN): RiskParts {
-  solveFixedPoint(k, n, lambda, st, guessY);
+  requireConverged(solveFixedPoint(k, n, lambda, st, guessY), k, n, lambda);
   return riskFromState(k, n, lambda, st, emptyRiskParts());
 }
 

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { ConvergenceError, InputError } from '../errors.js';
 import { bitsPerSample, compressionError, validateLevels, validateModel, type ModelParams } from '../model/params.js';
 import { finite } from '../util/validate.js';
 
@@ -26,6 +26,8 @@ import { finite } from '../util/validate.js';
 
 /** Precomputed per-level terms of the model truncated at m levels (THEORY.md sections 2-3). */
 export interface LevelTerms {
+  /** The model the terms were computed for (named in convergence errors). */
+  params: ModelParams;
   m: number;
   /** L(m) = sum_{l<m} q^l. */
   L: number;
@@ -62,6 +64,7 @@ export function levelTerms(params: ModelParams, m: number): LevelTerms {
     P += (q / p) ** l;
   }
   return {
+    params,
     m,
     L: bitsPerSample(q, m),
     K: compressionError(params, m),
@@ -108,10 +111,26 @@ export interface FixedPointState {
   D: number;
   SB: number;
   iterations: number;
+  /** Whether the last solve met its tolerance (a root, a step below 3e-9, rounding-level stagnation or a bracket collapsed to rounding). */
+  converged: boolean;
+  /** Final bracket of y = ln lambda_* (equal ends when the root is exact, [-Infinity, -Infinity] for ridgeless n > L). */
+  bracketLo: number;
+  bracketHi: number;
 }
 
 export function newFixedPointState(): FixedPointState {
-  return { x: NaN, y: NaN, lx: NaN, S1: NaN, S3: NaN, U: NaN, D: NaN, SB: NaN, iterations: 0 };
+  return { x: NaN, y: NaN, lx: NaN, S1: NaN, S3: NaN, U: NaN, D: NaN, SB: NaN, iterations: 0, converged: false, bracketLo: NaN, bracketHi: NaN };
+}
+
+/** Iteration cap of solveFixedPoint (safeguarded Newton converges in under 60 on every tested input). */
+export const FIXED_POINT_MAX_ITERATIONS = 300;
+
+/** Throw a ConvergenceError naming (n, m, lambda) and the model when the last solve in st did not converge. */
+export function requireConverged(st: FixedPointState, k: LevelTerms, n: number, lambda: number): FixedPointState {
+  if (!st.converged) {
+    throw new ConvergenceError('the Lemma-1 fixed point (solveFixedPoint)', { p: k.params.p, q: k.params.q, r: k.params.r, tau: k.params.tau, n, m: k.m, lambda }, st.iterations, [st.bracketLo, st.bracketHi]);
+  }
+  return st;
 }
 
 /** Smallest positive normal double: below it x carries too few digits and y = ln x is used. */
@@ -238,7 +257,7 @@ function lambdaOverX(lambda: number, lnLambda: number, x: number, y: number): nu
  * grid) speeds up sweeps; NaN means none. Ridgeless n > L gives x = 0 exactly. The caller
  * must have excluded lambda = 0 with n = L (validateRiskInput).
  */
-export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: FixedPointState, guessY = NaN): FixedPointState {
+export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: FixedPointState, guessY = NaN, maxIterations = FIXED_POINT_MAX_ITERATIONS): FixedPointState {
   const L = k.L;
   if (lambda === 0 && n > L) {
     // Least squares: no positive root; lambda_* = 0, a_l = 1, u_l = 0.
@@ -251,6 +270,9 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
     st.D = L;
     st.SB = 0;
     st.iterations = 0;
+    st.converged = true;
+    st.bracketLo = -Infinity;
+    st.bracketHi = -Infinity;
     return st;
   }
   const lnN = Math.log(n);
@@ -270,14 +292,18 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
   let x = Math.exp(y);
   let it = 0;
   let lastStep = Infinity;
-  for (; it < 300; it++) {
+  let converged = false;
+  for (; it < maxIterations; it++) {
     newtonSums(k, x, y, st);
     const lx = lambdaOverX(lambda, lnLambda, x, y);
     // F = S1 + lambda/x - n, or (L - n) - U + lambda/x when S1 > L/2: the second form avoids
     // cancelling S1 ~ L against n near the interpolation threshold n ~ L (1e-16 instead of
     // 1e-16 L/(n - D) relative accuracy in lambda_*).
     const f = st.S1 <= 0.5 * L ? st.S1 + lx - n : L - n - st.U + lx;
-    if (f === 0) break;
+    if (f === 0) {
+      converged = true;
+      break;
+    }
     if (f > 0) ylo = y;
     else yhi = y;
     const dy = f / (st.S3 + lx);
@@ -285,7 +311,10 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
     const ynew = y + dy;
     if (!Number.isFinite(dy) || (!(ynew > ylo && ynew < yhi) && ady > 1e-12)) {
       // Newton left the bracket: bisect in log space.
-      if (!(yhi - ylo > 4e-16 * Math.max(1, Math.abs(y)))) break;
+      if (!(yhi - ylo > 4e-16 * Math.max(1, Math.abs(y)))) {
+        converged = true; // the bracket has collapsed to rounding: the root is pinned
+        break;
+      }
       y = 0.5 * (ylo + yhi);
       x = Math.exp(y);
       lastStep = Infinity;
@@ -302,6 +331,7 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
     // Stagnation at rounding level (a step not halving) also ends the iteration.
     if (ady < 3e-9 || (ady < 1e-12 && ady > 0.5 * lastStep)) {
       it++;
+      converged = true;
       break;
     }
     lastStep = ady;
@@ -310,6 +340,9 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
   st.y = y;
   st.lx = lambdaOverX(lambda, lnLambda, x, y);
   st.iterations = it;
+  st.converged = converged;
+  st.bracketLo = ylo;
+  st.bracketHi = yhi;
   finalSums(k, x, y, st);
   return st;
 }
@@ -320,7 +353,8 @@ export function solveFixedPoint(k: LevelTerms, n: number, lambda: number, st: Fi
  */
 export function effectiveRegularization(params: ModelParams, n: number, m: number, lambda: number): number {
   const v = validateRiskInput(params, n, m, lambda);
-  return solveFixedPoint(levelTerms(v.params, v.m), v.n, v.lambda, newFixedPointState()).x;
+  const k = levelTerms(v.params, v.m);
+  return requireConverged(solveFixedPoint(k, v.n, v.lambda, newFixedPointState()), k, v.n, v.lambda).x;
 }
 
 /** The fixed-point function F(x) of THEORY.md section 3, evaluated by direct summation (for checks and plots). */

@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import type { ModelParams } from '../model/params.js';
 import { finite } from '../util/validate.js';
-import { levelTerms, newFixedPointState, solveFixedPoint, validateRiskInput, type FixedPointState, type LevelTerms } from './fixedPoint.js';
+import { ConvergenceError } from '../errors.js';
+import { levelTerms, newFixedPointState, requireConverged, solveFixedPoint, validateRiskInput, type FixedPointState, type LevelTerms } from './fixedPoint.js';
 import { emptyRiskParts, riskFromState, type RiskParts } from './deterministicRisk.js';
 import { exponents, theorem1LambdaExponent } from './exponents.js';
 
@@ -26,9 +27,22 @@ export function scheduledLambda(schedule: LambdaSchedule, scheduleExponent: numb
 /**
  * Brent's derivative-free minimiser on [a, b] (golden section + parabolic steps; Brent 1973,
  * ch. 5), for the 1-D minimisation over ln lambda (THEORY.md section 5). Returns the abscissa
- * and value of the minimum found; absolute tolerance `tol` on the abscissa.
+ * and value of the minimum found; absolute tolerance `tol` on the abscissa. Like SciPy's
+ * minimize_scalar it reports whether the tolerance was met (`converged`), the iterations used
+ * and the final bracket; the caller decides what a failure means.
  */
-export function brentMinimize(f: (t: number) => number, a: number, b: number, tol = 1e-10, maxIter = 200): { t: number; value: number; evaluations: number } {
+export interface BrentResult {
+  t: number;
+  value: number;
+  evaluations: number;
+  iterations: number;
+  /** The bracket shrank below the tolerance (false: maxIter reached first). */
+  converged: boolean;
+  /** Final bracket [a, b] around t. */
+  bracket: [number, number];
+}
+
+export function brentMinimize(f: (t: number) => number, a: number, b: number, tol = 1e-10, maxIter = 200): BrentResult {
   const golden = 0.3819660112501051; // (3 - sqrt 5)/2
   let x = a + golden * (b - a);
   let w = x;
@@ -39,11 +53,16 @@ export function brentMinimize(f: (t: number) => number, a: number, b: number, to
   let d = 0;
   let e = 0;
   let evals = 1;
-  for (let it = 0; it < maxIter; it++) {
+  let it = 0;
+  let converged = false;
+  for (; it < maxIter; it++) {
     const xm = 0.5 * (a + b);
     const tol1 = 1e-15 * Math.abs(x) + tol / 3;
     const tol2 = 2 * tol1;
-    if (Math.abs(x - xm) <= tol2 - 0.5 * (b - a)) break;
+    if (Math.abs(x - xm) <= tol2 - 0.5 * (b - a)) {
+      converged = true;
+      break;
+    }
     let useGolden = true;
     if (Math.abs(e) > tol1) {
       // Parabola through (v, fv), (w, fw), (x, fx).
@@ -86,7 +105,7 @@ export function brentMinimize(f: (t: number) => number, a: number, b: number, to
       }
     }
   }
-  return { t: x, value: fx, evaluations: evals };
+  return { t: x, value: fx, evaluations: evals, iterations: it, converged, bracket: [a, b] };
 }
 
 /**
@@ -102,6 +121,7 @@ export function optimalRiskFromTerms(k: LevelTerms, n: number, st: FixedPointSta
   let lnXRef = -(k.m - 1) * k.lnP;
   if (n < L) {
     solveFixedPoint(k, n, 0, st);
+    requireConverged(st, k, n, 0);
     lnXRef = st.y;
   }
   const slack = Math.max(Math.min(n, Math.abs(n - L)), 1e-300);
@@ -114,6 +134,7 @@ export function optimalRiskFromTerms(k: LevelTerms, n: number, st: FixedPointSta
   const riskAt = (t: number): number => {
     const lambda = Math.exp(t);
     solveFixedPoint(k, n, lambda, st, guess);
+    requireConverged(st, k, n, lambda);
     guess = st.y;
     return riskPart(k, n, lambda, st);
   };
@@ -130,6 +151,10 @@ export function optimalRiskFromTerms(k: LevelTerms, n: number, st: FixedPointSta
   const b = tLo + Math.min(count, bestI + 1) * h;
   guess = NaN;
   const refined = brentMinimize(riskAt, a, b, 1e-9);
+  if (!refined.converged) {
+    const { p, q, r, tau } = k.params;
+    throw new ConvergenceError('the lambda refinement (brentMinimize over ln lambda)', { p, q, r, tau, n, m: k.m }, refined.iterations, refined.bracket);
+  }
   let lambda = Math.exp(refined.t);
   let value = refined.value;
   const scanT = tLo + bestI * h;
@@ -139,9 +164,11 @@ export function optimalRiskFromTerms(k: LevelTerms, n: number, st: FixedPointSta
   }
   if (n !== L) {
     solveFixedPoint(k, n, 0, st);
+    requireConverged(st, k, n, 0);
     if (riskPart(k, n, 0, st) <= value) lambda = 0;
   }
   solveFixedPoint(k, n, lambda, st);
+  requireConverged(st, k, n, lambda);
   return riskFromState(k, n, lambda, st, emptyRiskParts());
 }
 
@@ -177,6 +204,7 @@ export function gridOptimalRiskFromTerms(
   for (let i = 0; i < lambda0Grid.length; i++) {
     const lambda = scheduledLambda(schedule, scheduleExponent, n, lambda0Grid[i]);
     solveFixedPoint(k, n, lambda, st, guess);
+    requireConverged(st, k, n, lambda);
     guess = st.y;
     const r = riskPart(k, n, lambda, st);
     if (r < best) {
@@ -186,6 +214,7 @@ export function gridOptimalRiskFromTerms(
   }
   const lambda = scheduledLambda(schedule, scheduleExponent, n, bestLambda0);
   solveFixedPoint(k, n, lambda, st);
+  requireConverged(st, k, n, lambda);
   return { ...riskFromState(k, n, lambda, st, emptyRiskParts()), lambda0: bestLambda0 };
 }
 
