@@ -14,6 +14,9 @@ export interface ModelParams {
 }
 
 /** Validate model parameters (THEORY.md section 2); throws InputError naming the parameter and range. */
+/** The paper's Figure-6 model (THEORY.md section 5; sims/fig6.json): the default of every command that takes a model. */
+export const FIGURE6_MODEL: Readonly<ModelParams> = { p: 2.01, q: 2, r: 0.99, tau: 1 };
+
 export function validateModel(x: { p: unknown; q: unknown; r: unknown; tau: unknown }): ModelParams {
   const q = finite('q', x.q);
   if (!Number.isInteger(q) || q < 2) throw new InputError('q', x.q, 'an integer q >= 2');

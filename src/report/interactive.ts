@@ -1,3 +1,4 @@
+import { FIGURE6_MODEL } from '../model/params.js';
 import { esc } from './htmlText.js';
 import { inlineJson } from './bundles.js';
 import type { PlannerData } from './planner.js';
@@ -47,10 +48,10 @@ export function explorerHtml(): string {
   return `<div class="tool explorer" id="explorer">
 <div class="tool-row">
 <form class="tool-inputs" onsubmit="return false">
-${input('p', '2.01', 'p (feature variance decay)')}
-${input('q', '2', 'q (branching)')}
-${input('r', '0.99', 'r (signal energy decay)')}
-${input('tau', '1', 'τ (noise)')}
+${input('p', String(FIGURE6_MODEL.p), 'p (feature variance decay)')}
+${input('q', String(FIGURE6_MODEL.q), 'q (branching)')}
+${input('r', String(FIGURE6_MODEL.r), 'r (signal energy decay)')}
+${input('tau', String(FIGURE6_MODEL.tau), 'τ (noise)')}
 <p class="tool-message" data-testid="explorer-message" role="alert"></p>
 </form>
 <table class="data compact tool-out"><tbody>

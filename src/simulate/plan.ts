@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import { logGridValues, type StylizedConfig } from '../config/fig6Config.js';
 import { bitsPerSample, type ModelParams } from '../model/params.js';
 import type { FeatureDistribution, TailMode } from '../model/sample.js';
+import { lambdaGrid } from '../theory/optimalLambda.js';
 
 /**
  * Everything one repetition needs, as plain data (it is posted to worker threads): the model,
@@ -32,17 +33,7 @@ export interface SimulationPlan {
   blockRows: number;
 }
 
-/** Theorem-1 penalty exponent (kappa+1)/(2 kappa+1), kappa = ln p / ln q (THEORY.md section 4). */
-export function theorem1PenaltyExponent(params: Pick<ModelParams, 'p' | 'q'>): number {
-  const kappa = Math.log(params.p) / Math.log(params.q);
-  return (kappa + 1) / (2 * kappa + 1);
-}
-
-/** Penalty grid for each n (THEORY.md section 5): lambda0 * n^((kappa+1)/(2kappa+1)) or lambda0. */
-export function lambdaGrid(params: ModelParams, schedule: 'theorem1' | 'constant', lambda0: number[], n: number[]): number[][] {
-  const e = theorem1PenaltyExponent(params);
-  return n.map((ni) => lambda0.map((l0) => (schedule === 'theorem1' ? l0 * ni ** e : l0)));
-}
+export { lambdaGrid } from '../theory/optimalLambda.js';
 
 /** Levels present in y: m_max + extraLevels (THEORY.md section 5). */
 export function levelsGenerated(plan: Pick<SimulationPlan, 'levels' | 'extraLevels'>): number {

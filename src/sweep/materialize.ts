@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { TrainJob } from '../trainers/trainer.js';
 import type { SweepContext } from './context.js';
 import type { PlannedJob } from './plan.js';
+import { isPoolDistance } from './poolDistances.js';
 
 /**
  * materializeJob (CONTRACTS.md): the decoded pixels a planned job names, from the codec cache
@@ -22,8 +23,7 @@ export async function materializeJob(planned: PlannedJob, ctx: SweepContext): Pr
   let train: ImageSet;
   if (!perImage) {
     const d = dist as number;
-    const gridLike = ctx.config.grid.distances.includes(d) || d === 0 || (ctx.config.strategies?.fixedDistances ?? []).includes(d);
-    if (gridLike) {
+    if (isPoolDistance(ctx.config, d)) {
       const c = await ctx.poolAt(d);
       train = selectImages(c.decoded, keepOk(positions, new Set(c.failed.map((f) => f.index))));
     } else {

@@ -13,6 +13,7 @@ import { largestPrefixWithin, meanBytes } from './budget.js';
 import { distanceForTargetBytes } from './distanceSearch.js';
 import { randomizedRange, spacedDistances } from './randomized.js';
 import { runPaths } from './runDir.js';
+import { poolDistances } from './poolDistances.js';
 
 /**
  * A training job described without pixels (CONTRACTS.md, THEORY.md section 6): which
@@ -138,7 +139,7 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
   const s = c.strategies;
   if (!s) return [];
   const budgets = await strategyBudgets(ctx);
-  const gridDistances = [...new Set([...c.grid.distances, 0, ...s.fixedDistances])].sort((a, b) => a - b);
+  const gridDistances = poolDistances(c);
   const usable = await usablePool(ctx, gridDistances);
   const nUsable = usable.reduce((a, b) => a + b, 0);
   const searchOrder = poolOrder(ctx, 3000, usable);

@@ -13,6 +13,7 @@ import { planGridJobs, planStrategyJobs, type PlannedJob } from './plan.js';
 import { readResults, recordResult } from './results.js';
 import { newRunRecord, readRun, runPaths, writeRun, type RunRecord, type RunSession } from './runDir.js';
 import { withoutSchemaRef } from '../config/schema.js';
+import { poolDistances } from './poolDistances.js';
 
 /**
  * The whole real-data chain over one config (THEORY.md sections 6-7): encode the pool and
@@ -117,7 +118,7 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
 
     // 1. Encode: the pool at every grid distance (and lossless), the matrix test subset.
     await timed('encode', async () => {
-      const ds = [...new Set([...config.grid.distances, ...(config.strategies ? [0, ...config.strategies.fixedDistances] : [])])].sort((a, b) => a - b);
+      const ds = poolDistances(config);
       const sizes: Record<string, unknown> = {};
       for (const d of ds) {
         opts.checkInterrupt?.();

@@ -19,6 +19,12 @@ export function theorem1Lambda(params: ModelParams, n: number, lambda0: number):
 /** How lambda follows n on a lambda0 grid (THEORY.md section 5): Theorem-1 schedule or lambda = lambda0. */
 export type LambdaSchedule = 'theorem1' | 'constant';
 
+/** Penalty grid for each n (THEORY.md section 5): lambda0 n^((kappa+1)/(2kappa+1)) under 'theorem1', lambda0 under 'constant'. */
+export function lambdaGrid(params: Pick<ModelParams, 'p' | 'q' | 'r'>, schedule: LambdaSchedule, lambda0: number[], n: number[]): number[][] {
+  const e = theorem1LambdaExponent(exponents(params).kappa);
+  return n.map((ni) => lambda0.map((l0) => scheduledLambda(schedule, e, ni, l0)));
+}
+
 /** lambda for a schedule (THEORY.md sections 4-5); `scheduleExponent` = (kappa+1)/(2kappa+1) for 'theorem1'. */
 export function scheduledLambda(schedule: LambdaSchedule, scheduleExponent: number, n: number, lambda0: number): number {
   return schedule === 'theorem1' ? lambda0 * n ** scheduleExponent : lambda0;

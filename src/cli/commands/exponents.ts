@@ -1,4 +1,5 @@
 import { parseNumber } from '../../util/validate.js';
+import { FIGURE6_MODEL } from '../../model/params.js';
 import { exponents } from '../../theory/exponents.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
@@ -21,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { p: { type: 'string' }, q: { type: 'string' }, r: { type: 'string' }, ...OUTPUT_FLAGS });
   if (maybeHelp(values, usage)) return 0;
   const get = (k: string, d: number): number => (str(values, k) === undefined ? d : parseNumber(k, str(values, k)));
-  const params = { p: get('p', 2.01), q: get('q', 2), r: get('r', 0.99) };
+  const params = { p: get('p', FIGURE6_MODEL.p), q: get('q', FIGURE6_MODEL.q), r: get('r', FIGURE6_MODEL.r) };
   const e = exponents(params);
   const format = outputFormat(values, ['text', 'json', 'csv']);
   if (format === 'json') {

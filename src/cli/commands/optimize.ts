@@ -87,12 +87,12 @@ function storageList(values: Record<string, unknown>): number[] {
 }
 
 async function runStylized(values: Record<string, unknown>): Promise<number> {
-  const { validateModel } = await import('../../model/params.js');
+  const { FIGURE6_MODEL, validateModel } = await import('../../model/params.js');
   const { stylizedStudy } = await import('../../optimize/stylizedOptimum.js');
   const { writeStylizedStudy, STUDY_COLUMNS } = await import('../../optimize/stylizedRun.js');
   const { formatCsvObjects } = await import('../../io/csv.js');
   const get = (k: string, d: number): number => (typeof values[k] === 'string' ? parseNumber(`--${k}`, values[k] as string) : d);
-  const params = validateModel({ p: get('p', 2.01), q: get('q', 2), r: get('r', 0.99), tau: get('tau', 1) });
+  const params = validateModel({ p: get('p', FIGURE6_MODEL.p), q: get('q', FIGURE6_MODEL.q), r: get('r', FIGURE6_MODEL.r), tau: get('tau', FIGURE6_MODEL.tau) });
   const storages = storageList(values);
   const out = typeof values.out === 'string' ? (values.out as string) : undefined;
   const format = outputFormat(values as ParsedFlags['values'], ['text', 'json', 'csv']);

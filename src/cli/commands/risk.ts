@@ -2,7 +2,7 @@ import { InputError } from '../../errors.js';
 import { CsvStreamParser, csvHeader, formatCsv } from '../../io/csv.js';
 import { BufferedOutput, inputChunks } from '../../io/streams.js';
 import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
-import { validateModel, type ModelParams } from '../../model/params.js';
+import { FIGURE6_MODEL, validateModel, type ModelParams } from '../../model/params.js';
 import { parseNumber } from '../../util/validate.js';
 import { deterministicRisk, type RiskParts } from '../../theory/deterministicRisk.js';
 import { validateRiskInput } from '../../theory/fixedPoint.js';
@@ -37,7 +37,6 @@ Fields: p q r tau n m L lambda lambdaStar bias variance compression risk excess 
 (variance = (tau^2 + K_m) V, compression = K_m, excess = risk - tau^2).
 `;
 
-const DEFAULT_MODEL = { p: 2.01, q: 2, r: 0.99, tau: 1 };
 
 interface RiskRequest {
   params: ModelParams;
@@ -208,7 +207,7 @@ export async function run(argv: string[]): Promise<number> {
     return streamGrid(grid, format, values['skip-invalid'] === true, values.quiet === true);
   }
   if (values['skip-invalid'] !== undefined) throw new InputError('--skip-invalid', true, 'only with --grid');
-  const numOr = (k: 'p' | 'q' | 'r' | 'tau'): number => (str(values, k) === undefined ? DEFAULT_MODEL[k] : parseNumber(k, str(values, k)));
+  const numOr = (k: 'p' | 'q' | 'r' | 'tau'): number => (str(values, k) === undefined ? FIGURE6_MODEL[k] : parseNumber(k, str(values, k)));
   const params = validateModel({ p: numOr('p'), q: numOr('q'), r: numOr('r'), tau: numOr('tau') });
   for (const k of ['n', 'm', 'lambda']) {
     if (str(values, k) === undefined) throw new InputError(k, undefined, k === 'lambda' ? 'lambda >= 0 or "opt"' : k === 'n' ? 'n >= 1' : 'an integer m >= 1', 'required (or use --grid FILE.csv)');

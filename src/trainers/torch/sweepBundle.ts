@@ -15,6 +15,7 @@ import { loadSweepConfig, parseSweepConfig, type SweepConfig } from '../../sweep
 import { openSweepContext } from '../../sweep/context.js';
 import { materializeJob } from '../../sweep/materialize.js';
 import { planJobs, type PlannedJob } from '../../sweep/plan.js';
+import { isPoolDistance } from '../../sweep/poolDistances.js';
 import { readResults, recordResult } from '../../sweep/results.js';
 import { newRunRecord, readRun, writeRun } from '../../sweep/runDir.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeImageArray, writeIndices, writeManifest, type BundleManifest } from './bundle.js';
@@ -95,10 +96,9 @@ export async function writeSweepBundle(config: SweepConfig, out: string, opts: {
       const t = await materializeJob(job, ctx);
       let train: DataRef | undefined;
       const d = job.train.distance;
-      // Distances whose whole pool the sweep encodes anyway (materializeJob's own rule); any
-      // other distance (a searched scaling-optimal one) is encoded for the job's subset only.
-      const poolDistance = typeof d === 'number' && (config.grid.distances.includes(d) || d === 0 || (config.strategies?.fixedDistances ?? []).includes(d));
-      if (poolDistance) {
+      // Pool distances (src/sweep/poolDistances.ts) are read from the pool encodings; any other
+      // distance (a searched scaling-optimal one) is encoded for the job's subset only.
+      if (typeof d === 'number' && isPoolDistance(config, d)) {
         const c = await ctx.poolAt(d);
         const failed = new Set(c.failed.map((f) => f.index));
         const positions = job.train.indices.map((i) => ctx.poolPosition.get(i)!).filter((p) => !failed.has(p));
