@@ -55,3 +55,12 @@ export function openBlasAvailable(): boolean {
     return false;
   }
 }
+
+/**
+ * The backends a test suite must cover here: the fallback always, OpenBLAS unless
+ * LOSSYSCALE_BLAS=off (scripts/setup.sh installs it, so a missing library fails the tests
+ * that use it instead of skipping them).
+ */
+export function testedBackends(): LinalgBackendName[] {
+  return blasMode() === 'off' ? ['wasm'] : ['wasm', 'openblas'];
+}
