@@ -48,11 +48,12 @@ export function runRepetitionBlas(plan: SimulationPlan, rep: number, blas: OpenB
   const B = plan.blockRows;
   const samplerOpts = { keptLevels: mMax, levelsGenerated: M, features: plan.features, tail: plan.tail };
   const nLambda = plan.lambda0.length;
-  const xt = new Float64Array(Lmax * B);
   const yb = new Float64Array(B);
 
   const newMoments = (): Moments => ({ g: new Float64Array(Lmax * Lmax), c: new Float64Array(Lmax), syy: 0, rows: 0 });
   const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number, keep?: { x: Float64Array; y: Float64Array; rows: number }): void => {
+    // The sampler's own block buffer: its kernel writes the samples in place.
+    const xt = sampler.blockBuffer(B);
     let left = rows;
     while (left > 0) {
       const k = Math.min(B, left);
@@ -188,7 +189,7 @@ function directTestErrorsBlas(blas: OpenBlas, sampler: StylizedSampler, plan: Si
   const B = plan.blockRows;
   const nN = plan.n.length;
   const nM = plan.levels.length;
-  const xt = new Float64Array(Lmax * B);
+  const xt = sampler.blockBuffer(B);
   const yb = new Float64Array(B);
   const R = new Float64Array(B * nN);
   // Per level: its selected vectors side by side (L x |n|, column-major).
