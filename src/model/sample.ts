@@ -111,18 +111,17 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 type FillRow = (st: number, levels: number, table: number, out: number, stride: number) => number;
+type TailSum = (st: number, desc: number) => number;
 let samplerModule: object | undefined;
 const PAGE_BYTES = 65536;
-/** Byte offset of the block buffer in a sampler's memory (state and level table come first). */
-const BLOCK_OFFSET = 1024;
 
-/** A WebAssembly memory with the kept-coordinate kernel bound to it (one per sampler). */
-function wasmSamplerMemory(): { memory: InstanceType<WasmApi['Memory']>; fillRow: FillRow } {
+/** A WebAssembly memory with the sampler kernels bound to it (one per sampler). */
+function wasmSamplerMemory(): { memory: InstanceType<WasmApi['Memory']>; fillRow: FillRow; tailSum: TailSum } {
   const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
   samplerModule ??= new wasm.Module(readFileSync(new URL('./wasm/sampler.wasm', import.meta.url)));
   const memory = new wasm.Memory({ initial: 1 });
-  const exports = new wasm.Instance(samplerModule, { env: { memory } }).exports as { fillRow: FillRow };
-  return { memory, fillRow: exports.fillRow };
+  const exports = new wasm.Instance(samplerModule, { env: { memory } }).exports as { fillRow: FillRow; tailSum: TailSum };
+  return { memory, fillRow: exports.fillRow, tailSum: exports.tailSum };
 }
 
 /** A sampler for the stream (seed, ...streamIds) of the stylized model (THEORY.md section 2). */
@@ -164,31 +163,61 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
   }
   const gauss = { hasSpare: false, spare: 0 };
 
-  // WebAssembly layout: state at 0, level table (count, a_l, coef_l; 24 bytes each) at 16,
-  // the block buffer at BLOCK_OFFSET (grown on demand).
+  // WebAssembly layout: state at 0, kept-level table (count, a_l, coef_l; 24 bytes each) at 16,
+  // then per tail level with an alias table its descriptor (k, lo and the addresses of thrHi,
+  // thrLo, alias; 24 bytes) and the three arrays, then the block buffer (grown on demand).
   let block = new Float64Array(0);
-  const writeTable = (): void => {
-    if (!native) return;
+  let blockOffset = 0;
+  const tailDesc: number[] = size.map(() => -1);
+  if (native) {
+    let at = 16 + 24 * keptLevels;
+    const align = (x: number, to: number): number => Math.ceil(x / to) * to;
+    const place: { l: number; desc: number; hi: number; lo: number; alias: number }[] = [];
+    for (let l = keptLevels; l < levelsGenerated; l++) {
+      const table = binomial[l];
+      if (!table) continue;
+      const cells = table.alias.length;
+      const desc = align(at, 8);
+      const lo = align(desc + 24, 8);
+      const hi = lo + 8 * cells;
+      const alias = hi + 4 * cells;
+      at = alias + 4 * cells;
+      place.push({ l, desc, hi, lo, alias });
+    }
+    blockOffset = align(at, 16);
+    if (blockOffset > native.memory.buffer.byteLength) native.memory.grow(Math.ceil((blockOffset - native.memory.buffer.byteLength) / PAGE_BYTES));
+    st = new Int32Array(native.memory.buffer, 0, 4);
     const view = new DataView(native.memory.buffer);
     for (let l = 0; l < keptLevels; l++) {
       view.setInt32(16 + 24 * l, size[l], true);
       view.setFloat64(16 + 24 * l + 8, scale[l], true);
       view.setFloat64(16 + 24 * l + 16, coef[l], true);
     }
-  };
-  writeTable();
+    for (const { l, desc, hi, lo, alias } of place) {
+      const table = binomial[l] as BinomialHalfTable;
+      view.setInt32(desc, table.k, true);
+      view.setInt32(desc + 4, table.lo, true);
+      view.setInt32(desc + 8, hi, true);
+      view.setInt32(desc + 12, lo, true);
+      view.setInt32(desc + 16, alias, true);
+      new Int32Array(native.memory.buffer, hi, table.thrHi.length).set(table.thrHi);
+      new Float64Array(native.memory.buffer, lo, table.thrLo.length).set(table.thrLo);
+      new Int32Array(native.memory.buffer, alias, table.alias.length).set(table.alias);
+      tailDesc[l] = desc;
+    }
+  }
   const blockBuffer = (ldx: number): Float64Array => {
     if (!native) {
       if (block.length < dim * ldx) block = new Float64Array(dim * ldx);
       return block.length === dim * ldx ? block : block.subarray(0, dim * ldx);
     }
-    const bytes = BLOCK_OFFSET + dim * ldx * 8;
+    const bytes = blockOffset + dim * ldx * 8;
     const have = native.memory.buffer.byteLength;
     if (bytes > have) {
       native.memory.grow(Math.ceil((bytes - have) / PAGE_BYTES)); // detaches the old views
       st = new Int32Array(native.memory.buffer, 0, 4);
     }
-    if (block.buffer !== native.memory.buffer || block.length < dim * ldx) block = new Float64Array(native.memory.buffer, BLOCK_OFFSET, dim * ldx);
+    if (block.buffer !== native.memory.buffer || block.length < dim * ldx) block = new Float64Array(native.memory.buffer, blockOffset, dim * ldx);
     return block.length === dim * ldx ? block : block.subarray(0, dim * ldx);
   };
 
@@ -201,7 +230,7 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
       let yi = 0;
       let feat = 0;
       if (native) {
-        yi = native.fillRow(0, keptLevels, 16, BLOCK_OFFSET + i * 8, ldx * 8);
+        yi = native.fillRow(0, keptLevels, 16, blockOffset + i * 8, ldx * 8);
         feat = dim;
       }
       for (let l = native ? keptLevels : 0; l < keptLevels; l++) {
@@ -229,7 +258,8 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
         }
         // The q^l uniform coordinates summed: a_l (S 2^-31 + q^l (2^-32 - 1)), S their 32-bit integers' sum.
         const cnt = size[l];
-        yi += coef[l] * scale[l] * (drawUint32Sum(st, table) * TWO_M31 + cnt * (TWO_M32 - 1));
+        const sum = native ? native.tailSum(0, tailDesc[l]) : drawUint32Sum(st, table);
+        yi += coef[l] * scale[l] * (sum * TWO_M31 + cnt * (TWO_M32 - 1));
       }
       if (tau > 0) yi += tau * nextNormal(st, gauss);
       y[i] = yi;
