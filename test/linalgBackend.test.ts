@@ -123,6 +123,14 @@ describe.runIf(needBlas)('OpenBLAS kernels against the JavaScript kernels', () =
     );
   });
 
+  it('runs on one thread and leaves OPENBLAS_NUM_THREADS as it was for child processes', () => {
+    expect(blas!.threads()).toBe(1);
+    const probe = "import('./src/linalg/openblas.ts').then((m) => { const b = m.loadOpenBlas(); console.log(b.threads(), String(process.env.OPENBLAS_NUM_THREADS)); })";
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '7' };
+    const out = spawnSync(process.execPath, ['--import', 'tsx', '-e', probe], { encoding: 'utf8', env }).stdout.trim();
+    expect(out).toBe('1 7');
+  });
+
   it('dpotrf + dpotrs solve a symmetric positive definite system (residual within 10 d u ||A|| ||x||)', () => {
     const d = 30;
     const rng = createRng(3);

@@ -18,6 +18,8 @@ export interface OpenBlas {
   /** openblas_get_corename() and openblas_get_config(), e.g. "Cooperlake" and "OpenBLAS 0.3.21 ...". */
   readonly coreName: string;
   readonly config: string;
+  /** openblas_get_num_threads(): 1 (set at load). */
+  threads(): number;
   /** C = alpha op(A)^T op(A) + beta C on the `uplo` triangle: trans 'T' gives A^T A with A k x n. */
   dsyrk(uplo: 'U' | 'L', trans: 'N' | 'T', n: number, k: number, alpha: number, a: Float64Array, lda: number, beta: number, c: Float64Array, ldc: number): void;
   /** C = alpha op(A) op(B) + beta C (m x n result). */
@@ -78,21 +80,29 @@ export function loadOpenBlas(): OpenBlas {
 function bind(): OpenBlas {
   const require = createRequire(import.meta.url);
   const koffi = require('koffi') as Koffi;
-  // Read by OpenBLAS's constructor at load time: no BLAS thread pool is started at all.
+  // Read by OpenBLAS's constructor at load time, so no BLAS thread pool is started at all;
+  // restored right after, so child processes (the torch worker) keep the user's setting.
+  const saved = process.env.OPENBLAS_NUM_THREADS;
   process.env.OPENBLAS_NUM_THREADS = '1';
   let so: ReturnType<Koffi['load']> | undefined;
   const errors: string[] = [];
-  for (const name of LIB_NAMES) {
-    try {
-      so = koffi.load(name);
-      break;
-    } catch (e) {
-      errors.push(e instanceof Error ? e.message : String(e));
+  try {
+    for (const name of LIB_NAMES) {
+      try {
+        so = koffi.load(name);
+        break;
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
     }
+  } finally {
+    if (saved === undefined) delete process.env.OPENBLAS_NUM_THREADS;
+    else process.env.OPENBLAS_NUM_THREADS = saved;
   }
   if (!so) throw new Error(`could not load libopenblas.so.0 (${errors[0] ?? 'not found'})`);
   const f = (decl: string): Fn => (so as { func(d: string): Fn }).func(decl);
   const setThreads = f('void openblas_set_num_threads(int n)');
+  const getThreads = f('int openblas_get_num_threads()');
   const coreName = String(f('const char *openblas_get_corename()')());
   const config = String(f('const char *openblas_get_config()')()).trim();
   setThreads(1);
@@ -131,6 +141,7 @@ function bind(): OpenBlas {
   return {
     coreName,
     config,
+    threads: () => Number(getThreads()),
     dsyrk(uplo, trans, n, k, alpha, a, lda, beta, c, ldc) {
       syrk(COL_MAJOR, cUplo(uplo), cTrans(trans), n, k, alpha, a, lda, beta, c, ldc);
     },
