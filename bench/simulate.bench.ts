@@ -10,7 +10,6 @@ import { planFromConfig, type SimulationPlan } from '../src/simulate/plan.js';
 import { runRepetition } from '../src/simulate/repetition.js';
 import { linalgBackend, openBlasAvailable } from '../src/linalg/backend.js';
 import { loadOpenBlas } from '../src/linalg/openblas.js';
-import { theorem1PenaltyExponent } from '../src/simulate/plan.js';
 import { runRepetitions } from '../src/simulate/simulateStylized.js';
 import { writeBenchResult } from './benchResult.js';
 
@@ -258,7 +257,7 @@ if (!hasNumpy || skipReference) {
   results.strongPeer = null;
 } else {
   const peerArg = (driver: string): string =>
-    JSON.stringify({ ...full.params, levels: full.levels, n: full.n, extraLevels: full.extraLevels, lambda0: full.lambda0, lambdaExponent: theorem1PenaltyExponent(full.params), validationSize: full.validationSize, reps: peerReps, seed: 1, blockRows: 2048, driver });
+    JSON.stringify({ ...full.params, levels: full.levels, n: full.n, extraLevels: full.extraLevels, lambda0: full.lambda0, lambdas: full.lambdas, validationSize: full.validationSize, reps: peerReps, seed: 1, blockRows: 2048, driver });
   const peerScript = join(repoRoot, 'bench', 'reference', 'fig6_numpy.py');
   const engineScript = join(repoRoot, 'bench', 'reference', 'engineReps.ts');
   // The peer's eigensolver: whichever of dsyevd (numpy) and dsyevr (scipy) is faster here (one repetition each).

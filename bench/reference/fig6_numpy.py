@@ -17,8 +17,9 @@ sharing no code with it:
 
 usage: /usr/bin/python3 bench/reference/fig6_numpy.py '{"p":2.01,"q":2,"r":0.99,"tau":1,
         "levels":[2,...,9],"n":[100,...,100000],"extraLevels":5,"lambda0":[...],
-        "lambdaExponent":0.5..,"validationSize":10000,"reps":3,"seed":1,"blockRows":2048,
+        "lambdas":[[...] per n],"validationSize":10000,"reps":3,"seed":1,"blockRows":2048,
         "driver":"evd"}'
+(lambdas: the engine's penalty grid for each n, lambda0 n^((kappa+1)/(2 kappa+1)).)
 prints one JSON object: per (rep, n, m) the selected lambda index and its exact excess risk,
 the per-phase seconds, and the process CPU seconds (whole process, imports included).
 """
@@ -68,8 +69,7 @@ def main():
     top = m_max + cfg["extraLevels"]
     L_max = bits(q, m_max)
     B = cfg.get("blockRows", 2048)
-    lam0 = np.array(cfg["lambda0"])
-    expo = cfg["lambdaExponent"]
+    lam_grid = [np.array(row, dtype=float) for row in cfg["lambdas"]]
     driver = cfg.get("driver", "evd")
     n_list = cfg["n"]
     n_val = cfg["validationSize"]
@@ -139,9 +139,9 @@ def main():
         rng = np.random.default_rng([cfg["seed"], rep, 0])
         dual_rows = max([n for n in n_list if any(use_dual(n, bits(q, m)) for m in levels)], default=0)
         keep = {"x": np.zeros((dual_rows, L_max)), "y": np.zeros(dual_rows)} if dual_rows else None
-        for n in n_list:
+        for ni, n in enumerate(n_list):
             accumulate(rng, train, n - train["rows"], keep)
-            lam = lam0 * n ** expo
+            lam = lam_grid[ni]
             for mi, m in enumerate(levels):
                 L = bits(q, m)
                 t0 = time.process_time()
