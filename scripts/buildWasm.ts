@@ -1,6 +1,6 @@
 /**
- * Assemble the hand-written WebAssembly text kernels (src/simulate/wasm/*.wat) into the
- * binaries committed beside them (THEORY.md section 5; see src/simulate/wasm/kernels.wat).
+ * Assemble the hand-written WebAssembly text kernels (src/simulate/wasm/*.wat, src/model/wasm/*.wat)
+ * into the binaries committed beside them (THEORY.md sections 2 and 5; see each .wat file).
  *
  *   npm run build:wasm            write every .wasm
  *   npm run build:wasm -- --check exit 1 if a committed .wasm differs from its .wat
@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assembleWat } from '../src/simulate/wasm/assemble.js';
 
-const dir = fileURLToPath(new URL('../src/simulate/wasm/', import.meta.url));
+const dirs = ['../src/simulate/wasm/', '../src/model/wasm/'].map((d) => fileURLToPath(new URL(d, import.meta.url)));
 const check = process.argv.includes('--check');
 let stale = 0;
-for (const name of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+for (const [dir, name] of dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => [dir, f] as const))) {
   const wasmPath = join(dir, name.replace(/\.wat$/, '.wasm'));
   const bytes = await assembleWat(readFileSync(join(dir, name), 'utf8'), name);
   const same = existsSync(wasmPath) && Buffer.compare(readFileSync(wasmPath), bytes) === 0;

@@ -29,7 +29,7 @@ fi
 echo "setup: building dist/ (npm run build)"
 npm run --silent build
 
-debs=(dataset-fashion-mnist libjxl0.7)
+debs=(dataset-fashion-mnist libjxl0.7 libopenblas0)
 if [ "$want_test" = 1 ]; then
   debs+=(chromium python3-torch python3-numpy slurmctld slurmd slurm-client munge)
 fi

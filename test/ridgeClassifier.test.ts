@@ -12,6 +12,7 @@ import {
   solveRidge,
 } from '../src/trainers/ridgeClassifier.js';
 import { createTrainer } from '../src/trainers/registry.js';
+import { linalgBackend, testedBackends } from '../src/linalg/backend.js';
 
 /** Images whose pixels depend on the class (a class-specific bright patch) plus noise, with many zero pixels like Fashion-MNIST borders. */
 function syntheticImages(count: number, seed: number, size = 6, classes = 3): ImageSet {
@@ -49,11 +50,13 @@ function centre(M: Matrix): Matrix {
   return M.clone().subRowVector(means);
 }
 
-describe('ridge classifier', () => {
+// Every kernel test runs on both dense backends (OpenBLAS and the JavaScript fallback).
+describe.each(testedBackends())('ridge classifier (%s)', (backendName) => {
+  const backend = linalgBackend(backendName);
   it('Gram statistics match ml-matrix X^T X (blocked kernel, zero-row skipping, ragged last block)', () => {
     const set = syntheticImages(150, 1); // 150 = 2 full blocks of 64 + a ragged 22
     const acc = createGramAccumulator(36, 3);
-    accumulateGram(acc, set);
+    accumulateGram(acc, set, 0, set.count, undefined, backend);
     const { X } = designMatrices(set);
     const ref = X.transpose().mmul(X);
     let maxErr = 0;
@@ -66,14 +69,14 @@ describe('ridge classifier', () => {
   it('weights equal a direct ml-matrix solve of (Xc^T Xc + lambda I) W = Xc^T Yc', () => {
     const set = syntheticImages(200, 2);
     const acc = createGramAccumulator(36, 3);
-    accumulateGram(acc, set, 0, 90);
-    accumulateGram(acc, set, 90, 200); // incremental accumulation is the same as one pass
+    accumulateGram(acc, set, 0, 90, undefined, backend);
+    accumulateGram(acc, set, 90, 200, undefined, backend); // incremental accumulation is the same as one pass
     const sys = centeredSystem(acc);
     const { X, Y } = designMatrices(set);
     const Xc = centre(X);
     const Yc = centre(Y);
     for (const lambda of [1e-3, 0.5, 40]) {
-      const model = solveRidge(sys, lambda);
+      const model = solveRidge(sys, lambda, backend);
       const A = Xc.transpose().mmul(Xc).add(Matrix.eye(36).mul(lambda));
       const W = solve(A, Xc.transpose().mmul(Yc));
       let maxErr = 0;
@@ -89,7 +92,7 @@ describe('ridge classifier', () => {
       expect(maxErr / maxW).toBeLessThan(1e-8);
       // Predictions: the intercept folding must give the centred model's arg-max.
       const scores = Xc.mmul(W).addRowVector(Y.mean('column'));
-      const pred = predictClasses(model, set);
+      const pred = predictClasses(model, set, backend);
       let agree = 0;
       for (let k = 0; k < set.count; k++) if (scores.maxRowIndex(k)[1] === pred[k]) agree++;
       expect(agree).toBe(set.count);
@@ -100,9 +103,9 @@ describe('ridge classifier', () => {
     const train = syntheticImages(300, 3);
     const val = syntheticImages(200, 4);
     const acc = createGramAccumulator(36, 3);
-    accumulateGram(acc, train);
+    accumulateGram(acc, train, 0, train.count, undefined, backend);
     const sys = centeredSystem(acc);
-    const choice = selectLambda(sys, val);
+    const choice = selectLambda(sys, val, undefined, backend);
     const errs = choice.validationErrors.map((v) => v.error);
     expect(Math.min(...errs)).toBe(choice.validationErrors.find((v) => v.relativeLambda === choice.relativeLambda)!.error);
     expect(Math.min(...errs)).toBeLessThan(0.2); // classes differ by a 90-level patch: easy
@@ -113,12 +116,12 @@ describe('ridge classifier', () => {
     const val = syntheticImages(100, 6);
     const test = syntheticImages(100, 8);
     const prefix = (n: number): ImageSet => ({ ...all, count: n, pixels: all.pixels.slice(0, n * 36), labels: all.labels.slice(0, n) });
-    const shared = createRidgeTrainer();
+    const shared = createRidgeTrainer({ backend: backendName });
     const small = await shared.train({ id: 'a', seed: 0, train: prefix(120), validation: val, evaluate: { test } });
     const big = await shared.train({ id: 'b', seed: 0, train: prefix(260), validation: val, evaluate: { test, again: test } });
     expect(small.details!.gramSamplesReused).toBe(0);
     expect(big.details!.gramSamplesReused).toBe(120);
-    const fresh = await (await createTrainer({ trainer: 'ridge' })).train({ id: 'c', seed: 0, train: prefix(260), validation: val, evaluate: { test } });
+    const fresh = await createRidgeTrainer({ backend: backendName }).train({ id: 'c', seed: 0, train: prefix(260), validation: val, evaluate: { test } });
     expect(fresh.details!.gramSamplesReused).toBe(0);
     expect(big.error).toBe(fresh.error);
     expect(big.details!.lambda).toBeCloseTo(fresh.details!.lambda as number, 12);
@@ -132,11 +135,40 @@ describe('ridge classifier', () => {
   it('rejects bad input with the parameter named', async () => {
     const set = syntheticImages(50, 10);
     const acc = createGramAccumulator(36, 3);
-    accumulateGram(acc, set);
-    expect(() => solveRidge(centeredSystem(acc), 0)).toThrow(/invalid lambda: 0/);
+    accumulateGram(acc, set, 0, set.count, undefined, backend);
+    expect(() => solveRidge(centeredSystem(acc), 0, backend)).toThrow(/invalid lambda: 0/);
     expect(() => selectLambda(centeredSystem(acc), set, [])).toThrow(/lambdaGrid/);
     await expect(createTrainer({ trainer: 'svm' })).rejects.toThrow(/invalid trainer: "svm" \(valid: ridge or torch\)/);
     const wrongDim = createGramAccumulator(49, 3);
-    expect(() => accumulateGram(wrongDim, set)).toThrow(/images/);
+    expect(() => accumulateGram(wrongDim, set, 0, set.count, undefined, backend)).toThrow(/images/);
+  });
+});
+
+describe.runIf(testedBackends().includes('openblas'))('ridge classifier across backends', () => {
+  it('OpenBLAS and the JavaScript kernels give the same Gram (within 2 n u sum|x_i x_j|), weights (relative 1e-9) and predictions', () => {
+    const set = syntheticImages(700, 12, 8, 4); // 700 = 2 BLAS blocks of 256 + 188, 10 blocks of 64 + 60
+    const [js, nat] = [linalgBackend('wasm'), linalgBackend('openblas')].map((b) => {
+      const acc = createGramAccumulator(64, 4);
+      accumulateGram(acc, set, 0, 300, undefined, b);
+      accumulateGram(acc, set, 300, 700, undefined, b);
+      const model = solveRidge(centeredSystem(acc), 0.3, b);
+      return { acc, model, pred: predictClasses(model, set, b) };
+    });
+    for (let i = 0; i < 64; i++) {
+      for (let j = i; j < 64; j++) {
+        let abs = 0;
+        for (let k = 0; k < 700; k++) abs += (set.pixels[k * 64 + i] / 255) * (set.pixels[k * 64 + j] / 255);
+        // Each is a sum of 700 rounded products (a different order, the BLAS one scaled once per block): 2 n u bounds the gap.
+        expect(Math.abs(js.acc.xx[i * 64 + j] - nat.acc.xx[i * 64 + j])).toBeLessThanOrEqual(2 * 700 * 2 ** -53 * abs + 1e-300);
+      }
+    }
+    let maxW = 0, maxD = 0;
+    js.model.weights.forEach((w, i) => {
+      maxW = Math.max(maxW, Math.abs(w));
+      maxD = Math.max(maxD, Math.abs(w - nat.model.weights[i]));
+    });
+    // cond(Xc^T Xc + 0.3 I) is below 1e5 here; Cholesky is backward stable: 1e-9 relative has a wide margin.
+    expect(maxD / maxW).toBeLessThan(1e-9);
+    expect(Array.from(nat.pred)).toEqual(Array.from(js.pred));
   });
 });

@@ -13,6 +13,7 @@ import { matchedDeterministicRisk } from '../src/simulate/deterministicMatch.js'
 import { lambdaGrid, validatePlan, type SimulationPlan } from '../src/simulate/plan.js';
 import { runRepetition } from '../src/simulate/repetition.js';
 import { runRepetitions, simulateStylized } from '../src/simulate/simulateStylized.js';
+import { linalgBackend, testedBackends } from '../src/linalg/backend.js';
 
 const params: ModelParams = { p: 2.01, q: 2, r: 0.99, tau: 1 };
 const quietFlag = { interrupted: false, check() {}, dispose() {} };
@@ -41,12 +42,14 @@ function plan(over: Partial<SimulationPlan>): SimulationPlan {
   return validatePlan(p);
 }
 
-describe('Monte Carlo engine', () => {
+// Both dense backends, every test (OpenBLAS is installed by scripts/setup.sh; LOSSYSCALE_BLAS=off leaves only the fallback).
+describe.each(testedBackends())('Monte Carlo engine (%s)', (backendName) => {
+  const backend = linalgBackend(backendName);
   it('every (n, m, lambda) cell equals an independent refit: ml-matrix solve on the sampled rows, direct validation and test errors', () => {
     // n = 12 < L = 15, 31 exercises the dual (kernel) route, n = 75 the primal one.
     const pl = plan({ validationSize: 300, testSize: 200, scoring: 'sampled', lambdaSelection: 'validation', n: [12, 75], levels: [2, 3, 4, 5] });
     const rep = 2;
-    const res = runRepetition(pl, rep);
+    const res = runRepetition(pl, rep, backend);
     const opts = { keptLevels: 5, levelsGenerated: 7 };
     const train = sampleRows(params, opts, 75, pl.seed, rep, 0);
     const val = sampleRows(params, opts, 300, pl.seed, rep, 1);
@@ -74,7 +77,7 @@ describe('Monte Carlo engine', () => {
 
   it('sampled test error with oracle selection is the direct test MSE of the exact-risk-selected fit', () => {
     const pl = plan({ testSize: 150, scoring: 'sampled', lambdaSelection: 'oracle', n: [60], levels: [2, 3], lambda0: [0.1, 1, 10] });
-    const res = runRepetition(pl, 1);
+    const res = runRepetition(pl, 1, backend);
     const opts = { keptLevels: 3, levelsGenerated: 5 };
     const train = sampleRows(params, opts, 60, pl.seed, 1, 0);
     const test = sampleRows(params, opts, 150, pl.seed, 1, 2);
@@ -93,8 +96,8 @@ describe('Monte Carlo engine', () => {
   it('results are bit-identical for 1 and 2 worker threads', async () => {
     const pl = plan({ validationSize: 100, lambdaSelection: 'validation' });
     const reps = [0, 1, 2, 3];
-    const one = await runRepetitions(pl, reps, { workers: 1, quiet: true, interrupt: quietFlag });
-    const two = await runRepetitions(pl, reps, { workers: 2, quiet: true, interrupt: quietFlag });
+    const one = await runRepetitions(pl, reps, { workers: 1, quiet: true, interrupt: quietFlag, backend: backendName });
+    const two = await runRepetitions(pl, reps, { workers: 2, quiet: true, interrupt: quietFlag, backend: backendName });
     expect(two.map((r) => r.cells)).toEqual(one.map((r) => r.cells));
     expect(new Set(one.map((r) => JSON.stringify(r.cells))).size).toBe(4); // repetitions differ
   });
@@ -112,16 +115,16 @@ describe('Monte Carlo engine', () => {
     });
     const dirA = mkdtempSync(join(tmpdir(), 'mc-a-'));
     const dirB = mkdtempSync(join(tmpdir(), 'mc-b-'));
-    await expect(simulateStylized(config, { outDir: dirA, workers: 1, quiet: true, stopAfter: 2, interrupt: quietFlag })).rejects.toBeInstanceOf(InterruptedError);
+    await expect(simulateStylized(config, { outDir: dirA, workers: 1, quiet: true, stopAfter: 2, interrupt: quietFlag, backend: backendName })).rejects.toBeInstanceOf(InterruptedError);
     expect(readFileSync(join(dirA, 'results.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     appendFileSync(join(dirA, 'results.jsonl'), '{"key":"rep-4","rep":4,"cel'); // a torn line from a kill
-    const resumed = await simulateStylized(config, { outDir: dirA, workers: 1, quiet: true, interrupt: quietFlag });
+    const resumed = await simulateStylized(config, { outDir: dirA, workers: 1, quiet: true, interrupt: quietFlag, backend: backendName });
     expect(resumed.computed).toBe(3);
-    const full = await simulateStylized(config, { outDir: dirB, workers: 2, quiet: true, interrupt: quietFlag });
+    const full = await simulateStylized(config, { outDir: dirB, workers: 2, quiet: true, interrupt: quietFlag, backend: backendName });
     expect(resumed.results.map((r) => r.cells)).toEqual(full.results.map((r) => r.cells));
     expect(readFileSync(join(dirA, 'summary.csv'), 'utf8')).toBe(readFileSync(join(dirB, 'summary.csv'), 'utf8'));
     // a different plan in the same directory is refused
-    await expect(simulateStylized({ ...config, seed: 4 }, { outDir: dirA, workers: 1, quiet: true, interrupt: quietFlag })).rejects.toThrow(/out/);
+    await expect(simulateStylized({ ...config, seed: 4 }, { outDir: dirA, workers: 1, quiet: true, interrupt: quietFlag, backend: backendName })).rejects.toThrow(/out/);
     // run.json keeps the provenance of the run that started the directory and lists the resumption
     const runA = JSON.parse(readFileSync(join(dirA, 'run.json'), 'utf8')) as { time: string; randomStreamVersion: number; resumes: { time: string; reps: number }[] };
     expect(runA.randomStreamVersion).toBe(RANDOM_STREAM_VERSION);
@@ -131,7 +134,7 @@ describe('Monte Carlo engine', () => {
     // a directory whose repetitions were drawn by another random-stream version is not resumed
     const old = { ...runA, resumes: undefined, randomStreamVersion: undefined };
     writeFileSync(join(dirB, 'run.json'), JSON.stringify(old));
-    await expect(simulateStylized(config, { outDir: dirB, workers: 1, quiet: true, interrupt: quietFlag })).rejects.toThrow(/drawn by version 1; resuming would mix draws/);
+    await expect(simulateStylized(config, { outDir: dirB, workers: 1, quiet: true, interrupt: quietFlag, backend: backendName })).rejects.toThrow(/drawn by version 1; resuming would mix draws/);
   });
 
   /**
@@ -146,7 +149,7 @@ describe('Monte Carlo engine', () => {
    */
   it('fixed-lambda mean risk agrees with the deterministic risk over a (n, m, lambda) table', async () => {
     const pl = plan({ levels: [3, 5, 7], n: [300, 1000, 3000], lambda0: [1, 30, 1000], extraLevels: 3, reps: 48, blockRows: 128, seed: 99 });
-    const results = await runRepetitions(pl, Array.from({ length: pl.reps }, (_, i) => i), { workers: 2, quiet: true, interrupt: quietFlag });
+    const results = await runRepetitions(pl, Array.from({ length: pl.reps }, (_, i) => i), { workers: 2, quiet: true, interrupt: quietFlag, backend: backendName });
     let checked = 0;
     for (const [ni, n] of pl.n.entries()) {
       for (const m of pl.levels) {

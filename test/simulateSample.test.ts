@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { assembleWat } from '../src/simulate/wasm/assemble.js';
 import { createSampler, sampleRows } from '../src/model/sample.js';
 import { compressionError, levelCoefficient, levelVariance, type ModelParams } from '../src/model/params.js';
 import { populationRisk, tailEnergy } from '../src/model/populationRisk.js';
@@ -81,6 +84,61 @@ describe('stylized sampler moments', () => {
  * instead of q^l coordinates; these tests compare it with the exact moments of a sum of q^l
  * discrete uniforms and with that per-coordinate route itself (kept here as a slow reference).
  */
+describe('stylized sampler: WebAssembly kernel for the kept coordinates', () => {
+  it('the committed sampler.wasm is exactly what sampler.wat assembles to (npm run build:wasm)', async () => {
+    const dir = new URL('../src/model/wasm/', import.meta.url);
+    const built = await assembleWat(readFileSync(new URL('sampler.wat', dir), 'utf8'), 'sampler.wat');
+    expect(Buffer.compare(Buffer.from(built), readFileSync(new URL('sampler.wasm', dir)))).toBe(0);
+  });
+
+  it('draws bit-identically to the JavaScript kernel: any levels, tail, block split and leading dimension, into its own buffer or another array (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.constantFrom('coordinates' as const, 'levelSums' as const),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1e6 }),
+        (kept, extra, tail, blocks, ldExtra, own, seed) => {
+          const opts = { keptLevels: kept, levelsGenerated: kept + extra, tail };
+          const js = createSampler(params, { ...opts, kernel: 'js' }, seed, 3, 1);
+          const wa = createSampler(params, opts, seed, 3, 1);
+          const ldx = Math.max(...blocks) + ldExtra;
+          const xj = new Float64Array(js.dim * ldx);
+          const xw = own ? wa.blockBuffer(ldx) : new Float64Array(js.dim * ldx);
+          const yj = new Float64Array(ldx);
+          const yw = new Float64Array(ldx);
+          for (const rows of blocks) {
+            js.fill(rows, xj, ldx, yj);
+            wa.fill(rows, xw, ldx, yw);
+            for (let i = 0; i < rows; i++) {
+              expect(yw[i]).toBe(yj[i]);
+              for (let j = 0; j < js.dim; j++) expect(xw[j * ldx + i]).toBe(xj[j * ldx + i]);
+            }
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('a larger block grows the buffer without changing the stream', () => {
+    const opts = { keptLevels: 6, levelsGenerated: 8 };
+    const js = createSampler(params, { ...opts, kernel: 'js' }, 9, 0);
+    const wa = createSampler(params, opts, 9, 0);
+    for (const ldx of [8, 3000, 16]) {
+      const xj = new Float64Array(js.dim * ldx), yj = new Float64Array(ldx), yw = new Float64Array(ldx);
+      const xw = wa.blockBuffer(ldx);
+      js.fill(ldx, xj, ldx, yj);
+      wa.fill(ldx, xw, ldx, yw);
+      expect(Array.from(xw)).toEqual(Array.from(xj));
+      expect(Array.from(yw)).toEqual(Array.from(yj));
+    }
+  });
+});
+
 describe('stylized sampler: exact tail level sums', () => {
   const rho = params.r / params.p;
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { createRng, xoshiroNext } from '../util/rng.js';
 import { createBinomialHalfTable, drawUint32Sum, MAX_BINOMIAL_N, type BinomialHalfTable } from '../util/binomialTable.js';
@@ -55,6 +56,12 @@ export interface SamplerOptions {
   levelsGenerated: number;
   features?: FeatureDistribution;
   tail?: TailMode;
+  /**
+   * Who draws the kept uniform coordinates: 'wasm' (default; src/model/wasm/sampler.wat) or
+   * 'js' (the same arithmetic in JavaScript). Both give bit-identical streams; the choice only
+   * changes speed (the tests compare them).
+   */
+  kernel?: 'wasm' | 'js';
 }
 
 export interface StylizedSampler {
@@ -69,6 +76,12 @@ export interface StylizedSampler {
    * big block (training prefixes are nested).
    */
   fill(rows: number, xt: Float64Array, ldx: number, y: Float64Array): void;
+  /**
+   * A feature-major block of dim x ldx doubles owned by the sampler: passed to `fill` as `xt`
+   * (with the same ldx) it is written in place, without the copy another array costs. Valid
+   * until a later call asks for a larger ldx.
+   */
+  blockBuffer(ldx: number): Float64Array;
 }
 
 const TWO_M31 = 2 ** -31;
@@ -86,17 +99,41 @@ export function validateSamplerOptions(opts: SamplerOptions): Required<SamplerOp
   if (features !== 'uniform' && features !== 'gaussian') throw new InputError('features', features, 'uniform or gaussian');
   const tail = opts.tail ?? 'coordinates';
   if (tail !== 'coordinates' && tail !== 'levelSums') throw new InputError('tail', tail, 'coordinates or levelSums');
-  return { keptLevels, levelsGenerated, features, tail };
+  const kernel = opts.kernel ?? 'wasm';
+  if (kernel !== 'wasm' && kernel !== 'js') throw new InputError('kernel', kernel, 'wasm or js');
+  return { keptLevels, levelsGenerated, features, tail, kernel };
+}
+
+/** The part of the WebAssembly JavaScript API used here (its types live in the DOM lib, which this project does not load). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+type FillRow = (st: number, levels: number, table: number, out: number, stride: number) => number;
+type TailSum = (st: number, desc: number) => number;
+let samplerModule: object | undefined;
+const PAGE_BYTES = 65536;
+
+/** A WebAssembly memory with the sampler kernels bound to it (one per sampler). */
+function wasmSamplerMemory(): { memory: InstanceType<WasmApi['Memory']>; fillRow: FillRow; tailSum: TailSum } {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  samplerModule ??= new wasm.Module(readFileSync(new URL('./wasm/sampler.wasm', import.meta.url)));
+  const memory = new wasm.Memory({ initial: 1 });
+  const exports = new wasm.Instance(samplerModule, { env: { memory } }).exports as { fillRow: FillRow; tailSum: TailSum };
+  return { memory, fillRow: exports.fillRow, tailSum: exports.tailSum };
 }
 
 /** A sampler for the stream (seed, ...streamIds) of the stylized model (THEORY.md section 2). */
 export function createSampler(params: ModelParams, options: SamplerOptions, seed: number, ...streamIds: number[]): StylizedSampler {
   const opts = validateSamplerOptions(options);
   const { q, p, r, tau } = params;
-  const { keptLevels, levelsGenerated, features, tail } = opts;
+  const { keptLevels, levelsGenerated, features, tail, kernel } = opts;
   const dim = bitsPerSample(q, keptLevels);
   const seeder = createRng(seed, ...streamIds);
-  const st = new Int32Array(4);
+  // The generator state: in the WebAssembly memory when its kernel draws the kept coordinates.
+  const native = features === 'uniform' && kernel === 'wasm' ? wasmSamplerMemory() : undefined;
+  let st = native ? new Int32Array(native.memory.buffer, 0, 4) : new Int32Array(4);
   for (let i = 0; i < 4; i++) st[i] = seeder.uint32() | 0;
   if ((st[0] | st[1] | st[2] | st[3]) === 0) st[0] = 1;
 
@@ -126,11 +163,77 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
   }
   const gauss = { hasSpare: false, spare: 0 };
 
+  // WebAssembly layout: state at 0, kept-level table (count, a_l, coef_l; 24 bytes each) at 16,
+  // then per tail level with an alias table its descriptor (k, lo and the addresses of thrHi,
+  // thrLo, alias; 24 bytes) and the three arrays, then the block buffer (grown on demand).
+  let block = new Float64Array(0);
+  let blockOffset = 0;
+  const tailDesc: number[] = size.map(() => -1);
+  if (native) {
+    let at = 16 + 24 * keptLevels;
+    const align = (x: number, to: number): number => Math.ceil(x / to) * to;
+    const place: { l: number; desc: number; hi: number; lo: number; alias: number }[] = [];
+    for (let l = keptLevels; l < levelsGenerated; l++) {
+      const table = binomial[l];
+      if (!table) continue;
+      const cells = table.alias.length;
+      const desc = align(at, 8);
+      const lo = align(desc + 24, 8);
+      const hi = lo + 8 * cells;
+      const alias = hi + 4 * cells;
+      at = alias + 4 * cells;
+      place.push({ l, desc, hi, lo, alias });
+    }
+    blockOffset = align(at, 16);
+    if (blockOffset > native.memory.buffer.byteLength) native.memory.grow(Math.ceil((blockOffset - native.memory.buffer.byteLength) / PAGE_BYTES));
+    st = new Int32Array(native.memory.buffer, 0, 4);
+    const view = new DataView(native.memory.buffer);
+    for (let l = 0; l < keptLevels; l++) {
+      view.setInt32(16 + 24 * l, size[l], true);
+      view.setFloat64(16 + 24 * l + 8, scale[l], true);
+      view.setFloat64(16 + 24 * l + 16, coef[l], true);
+    }
+    for (const { l, desc, hi, lo, alias } of place) {
+      const table = binomial[l] as BinomialHalfTable;
+      view.setInt32(desc, table.k, true);
+      view.setInt32(desc + 4, table.lo, true);
+      view.setInt32(desc + 8, hi, true);
+      view.setInt32(desc + 12, lo, true);
+      view.setInt32(desc + 16, alias, true);
+      new Int32Array(native.memory.buffer, hi, table.thrHi.length).set(table.thrHi);
+      new Float64Array(native.memory.buffer, lo, table.thrLo.length).set(table.thrLo);
+      new Int32Array(native.memory.buffer, alias, table.alias.length).set(table.alias);
+      tailDesc[l] = desc;
+    }
+  }
+  const blockBuffer = (ldx: number): Float64Array => {
+    if (!native) {
+      if (block.length < dim * ldx) block = new Float64Array(dim * ldx);
+      return block.length === dim * ldx ? block : block.subarray(0, dim * ldx);
+    }
+    const bytes = blockOffset + dim * ldx * 8;
+    const have = native.memory.buffer.byteLength;
+    if (bytes > have) {
+      native.memory.grow(Math.ceil((bytes - have) / PAGE_BYTES)); // detaches the old views
+      st = new Int32Array(native.memory.buffer, 0, 4);
+    }
+    if (block.buffer !== native.memory.buffer || block.length < dim * ldx) block = new Float64Array(native.memory.buffer, blockOffset, dim * ldx);
+    return block.length === dim * ldx ? block : block.subarray(0, dim * ldx);
+  };
+
   const fill = (rows: number, xt: Float64Array, ldx: number, y: Float64Array): void => {
+    // With the WebAssembly kernel the kept coordinates go to the sampler's block buffer (xt
+    // itself when it is that buffer, else copied to xt at the end).
+    const buf = native ? blockBuffer(ldx) : undefined;
+    const inPlace = buf !== undefined && xt.buffer === buf.buffer && xt.byteOffset === buf.byteOffset;
     for (let i = 0; i < rows; i++) {
       let yi = 0;
       let feat = 0;
-      for (let l = 0; l < keptLevels; l++) {
+      if (native) {
+        yi = native.fillRow(0, keptLevels, 16, blockOffset + i * 8, ldx * 8);
+        feat = dim;
+      }
+      for (let l = native ? keptLevels : 0; l < keptLevels; l++) {
         const cnt = size[l];
         const a = scale[l];
         let sx = 0;
@@ -155,13 +258,15 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
         }
         // The q^l uniform coordinates summed: a_l (S 2^-31 + q^l (2^-32 - 1)), S their 32-bit integers' sum.
         const cnt = size[l];
-        yi += coef[l] * scale[l] * (drawUint32Sum(st, table) * TWO_M31 + cnt * (TWO_M32 - 1));
+        const sum = native ? native.tailSum(0, tailDesc[l]) : drawUint32Sum(st, table);
+        yi += coef[l] * scale[l] * (sum * TWO_M31 + cnt * (TWO_M32 - 1));
       }
       if (tau > 0) yi += tau * nextNormal(st, gauss);
       y[i] = yi;
     }
+    if (buf && !inPlace) for (let j = 0; j < dim; j++) xt.set(buf.subarray(j * ldx, j * ldx + rows), j * ldx);
   };
-  return { params, dim, keptLevels, levelsGenerated, fill };
+  return { params, dim, keptLevels, levelsGenerated, fill, blockBuffer };
 }
 
 /** Convenience for tests and small jobs: `rows` samples as row arrays x[i] (length L(keptLevels)) and y. */

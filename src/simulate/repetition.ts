@@ -4,6 +4,8 @@ import { estimationError, tailEnergy } from '../model/populationRisk.js';
 import { applyQ, applyQt, gemvXty, quadFormUpper, solveShiftedTridiagonal, symmetricBlock, tridiagonalize } from './kernels.js';
 import { createSimdArena } from './simdKernels.js';
 import { levelsGenerated, type SimulationPlan } from './plan.js';
+import { linalgBackend, type LinalgBackend } from '../linalg/backend.js';
+import { runRepetitionBlas } from './repetitionBlas.js';
 
 /**
  * One Monte Carlo repetition of the Figure-6 protocol (THEORY.md section 5), organised so no
@@ -63,12 +65,27 @@ interface Moments {
 
 const now = (): number => performance.now() / 1000;
 
-function roundSig(x: number, digits: number): number {
+export function roundSig(x: number, digits: number): number {
   return Number(x.toPrecision(digits));
 }
 
-/** Run repetition `rep` of the plan (THEORY.md section 5); pure function of (plan, rep). */
-export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResult {
+/** Whether cell (n, L) takes the dual (kernel) route: n < L and (4/3) n^3 + n^2 L < (4/3) L^3 flops. */
+export function useDualRoute(n: number, L: number): boolean {
+  return n < L && (4 / 3) * n ** 3 + n * n * L < (4 / 3) * L ** 3;
+}
+
+/**
+ * Run repetition `rep` of the plan (THEORY.md section 5); pure function of (plan, rep) for a
+ * given backend: OpenBLAS (./repetitionBlas.ts) when `backend` has it (default: as
+ * LOSSYSCALE_BLAS selects, src/linalg/backend.ts), else the WebAssembly/JavaScript kernels.
+ */
+export function runRepetition(plan: SimulationPlan, rep: number, backend: LinalgBackend = linalgBackend()): RepetitionResult {
+  if (backend.blas) return runRepetitionBlas(plan, rep, backend.blas);
+  return runRepetitionWasm(plan, rep);
+}
+
+/** Run repetition `rep` of the plan with the WebAssembly SIMD and JavaScript kernels (the fallback backend). */
+export function runRepetitionWasm(plan: SimulationPlan, rep: number): RepetitionResult {
   const t0 = now();
   const timing = { sampleSeconds: 0, gramSeconds: 0, factorSeconds: 0, solveSeconds: 0 };
   const { params } = plan;
@@ -131,7 +148,7 @@ export function runRepetition(plan: SimulationPlan, rep: number): RepetitionResu
   const piv = new Float64Array(Lmax);
   const K = plan.levels.map((m) => tailEnergy(params, m, { tailLevels: M }));
   // Dual route (kernel form) for n < L when cheaper: needs the first rows of the training set.
-  const useDual = (n: number, L: number): boolean => n < L && (4 / 3) * n ** 3 + n * n * L < (4 / 3) * L ** 3;
+  const useDual = useDualRoute;
   const dualRows = plan.n.reduce((mx, n) => (plan.levels.some((m) => useDual(n, bitsPerSample(params.q, m))) ? Math.max(mx, n) : mx), 0);
   const kept = dualRows > 0 ? { x: new Float64Array(dualRows * Lmax), y: new Float64Array(dualRows), rows: dualRows } : undefined;
   const alpha = new Float64Array(Lmax);
@@ -290,7 +307,7 @@ function sampledError(mom: Moments, ld: number, w: Float64Array, L: number): num
   return (mom.syy - 2 * wc + quadFormUpper(mom.g, ld, w, L)) / mom.rows;
 }
 
-function argmin(xs: number[]): number {
+export function argmin(xs: number[]): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] < xs[best]) best = i;
   return best;

@@ -13,6 +13,7 @@ import { monteCarloPaths, planIdentity, readMonteCarloRecord, writeMonteCarloRec
 import { RANDOM_STREAM_VERSION } from '../model/sample.js';
 import { planFromConfig, type SimulationPlan } from './plan.js';
 import { runRepetition, type RepetitionResult } from './repetition.js';
+import { linalgBackend, type LinalgBackendName } from '../linalg/backend.js';
 
 /**
  * Orchestration of the Monte Carlo engine (THEORY.md section 5): repetitions run in parallel
@@ -33,6 +34,8 @@ export interface RunOptions {
   stopAfter?: number;
   /** Interrupt flag; default watches SIGINT/SIGTERM. */
   interrupt?: InterruptFlag;
+  /** Dense linear algebra backend (default: as LOSSYSCALE_BLAS selects, src/linalg/backend.ts); every worker uses the same one. */
+  backend?: LinalgBackendName;
 }
 
 export type RepetitionRow = StoreRow & RepetitionResult;
@@ -43,6 +46,7 @@ export async function runRepetitions(plan: SimulationPlan, reps: number[], opts:
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) throw new InputError('workers', opts.workers, 'an integer >= 1');
   const ownFlag = opts.interrupt ? undefined : watchInterrupt();
   const flag = opts.interrupt ?? (ownFlag as InterruptFlag);
+  const backend = linalgBackend(opts.backend);
   const bar = makeProgress(opts.label ?? 'simulate', reps.length, { quiet: opts.quiet });
   const out: RepetitionResult[] = [];
   let finished = 0;
@@ -57,7 +61,7 @@ export async function runRepetitions(plan: SimulationPlan, reps: number[], opts:
     if (workers === 1) {
       for (const rep of reps) {
         if (stopNow()) break;
-        record(runRepetition(plan, rep));
+        record(runRepetition(plan, rep, backend));
         await new Promise((resolve) => setImmediate(resolve)); // let a Ctrl-C handler run
       }
     } else {
@@ -81,7 +85,7 @@ export async function runRepetitions(plan: SimulationPlan, reps: number[], opts:
             return;
           }
           active++;
-          w.postMessage({ plan, rep: queue.shift() });
+          w.postMessage({ plan, rep: queue.shift(), backend: backend.name });
         };
         for (const w of pool) {
           w.on('message', (msg: { rep: number; result?: RepetitionResult; error?: string }) => {
@@ -135,7 +139,8 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
   const runDir = opts.outDir ?? config.out;
   mkdirSync(runDir, { recursive: true });
   const identity = planIdentity(plan);
-  const here = { ...provenance({ config, seed: config.seed }), reps: plan.reps, randomStreamVersion: RANDOM_STREAM_VERSION, planIdentity: identity };
+  const backend = linalgBackend(opts.backend);
+  const here = { ...provenance({ config, seed: config.seed }), reps: plan.reps, randomStreamVersion: RANDOM_STREAM_VERSION, linalgBackend: backend.description, planIdentity: identity };
   let record: Record<string, unknown> = here;
   const prev = readMonteCarloRecord(runDir);
   if (prev) {
@@ -147,7 +152,7 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
       throw new InputError('out', runDir, `a directory of random-stream version ${RANDOM_STREAM_VERSION} (this engine's) or an empty one`, `its repetitions were drawn by version ${version}; resuming would mix draws, so write to a new --out or delete the directory`);
     }
     // Keep the provenance of the run that started the directory; record each resumption.
-    const resumed = { time: here.time, gitCommit: here.gitCommit, gitDirty: here.gitDirty, version: here.version, command: here.command, reps: plan.reps };
+    const resumed = { time: here.time, gitCommit: here.gitCommit, gitDirty: here.gitDirty, version: here.version, command: here.command, reps: plan.reps, linalgBackend: backend.description };
     record = { ...prev, reps: plan.reps, resumes: [...(prev.resumes ?? []), resumed] };
   }
   const store = openStore<RepetitionRow>(monteCarloPaths(runDir).results);
@@ -156,6 +161,7 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
   if (todo.length < plan.reps && !opts.quiet) process.stderr.write(`simulate: resuming, ${plan.reps - todo.length} of ${plan.reps} repetitions already in ${store.path}\n`);
   await runRepetitions(plan, todo, {
     ...opts,
+    backend: backend.name,
     onResult: (r) => {
       store.append({ key: `rep-${r.rep}`, ...r });
       opts.onResult?.(r);

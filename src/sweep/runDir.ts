@@ -31,6 +31,8 @@ export interface RunSession {
   cpuPhases?: Record<string, number>;
   jobsRun: number;
   status: 'running' | 'finished' | 'interrupted' | 'failed';
+  /** Dense linear algebra backend of this session's in-process trainer (src/linalg/backend.ts). */
+  linalgBackend?: string;
 }
 
 export interface RunRecord {

@@ -14,6 +14,7 @@ import { readResults, recordResult } from './results.js';
 import { newRunRecord, readRun, runPaths, writeRun, type RunRecord, type RunSession } from './runDir.js';
 import { withoutSchemaRef } from '../config/schema.js';
 import { poolDistances } from './poolDistances.js';
+import { linalgBackend } from '../linalg/backend.js';
 
 /**
  * The whole real-data chain over one config (THEORY.md sections 6-7): encode the pool and
@@ -80,7 +81,7 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
   let ctx: SweepContext | undefined;
   const codecBars = new Map<string, { p: Progress; last: number }>();
   const rec: RunRecord = existing ?? newRunRecord(config, 'pending');
-  const session: RunSession = { start: new Date().toISOString(), phases, cpuPhases, jobsRun: 0, status: 'running' };
+  const session: RunSession = { start: new Date().toISOString(), phases, cpuPhases, jobsRun: 0, status: 'running', linalgBackend: linalgBackend().description };
   rec.sessions.push(session);
   const save = (): void => writeRun(opts.runDir, rec);
   let jobsRun = 0;

@@ -2,6 +2,7 @@ import { bytesPerImageRaw, type ImageSet } from '../data/imageSet.js';
 import { InputError } from '../errors.js';
 import { choleskyInPlace, choleskySolve } from '../linalg/cholesky.js';
 import { evalMetrics, type EvalMetrics, type TrainJob, type TrainMetrics, type Trainer, type TrainProgress } from './trainer.js';
+import { linalgBackend, type LinalgBackend, type LinalgBackendName } from '../linalg/backend.js';
 
 /**
  * Closed-form multi-output ridge classifier on raw pixels: the real-data twin of the
@@ -19,6 +20,11 @@ import { evalMetrics, type EvalMetrics, type TrainJob, type TrainMetrics, type T
  * eigendecomposition of a 784 x 784 Gram took 3.7 s, so a grid of 9 lambdas by Cholesky
  * beats one eigendecomposition. ml-matrix is the independent reference in
  * test/ridgeClassifier.test.ts.
+ *
+ * With native BLAS (src/linalg/backend.ts, the default when OpenBLAS loads) the same three
+ * steps are dsyrk over blocks of 256 images, dpotrf + dpotrs for all C outputs at once, and
+ * one dgemm per block of images for the predictions; the kernels below are the fallback.
+ * Both backends agree to rounding (test/ridgeClassifier.test.ts).
  */
 
 /** Raw (uncentred) sufficient statistics of a training set, extendable sample by sample. */
@@ -54,9 +60,10 @@ const PIXEL_SCALE = 1 / 255;
  * across the whole block (image borders) are skipped, and each Gram entry gets a length-64
  * dot product, four columns at a time so each panel row is loaded once per four outputs.
  */
-export function accumulateGram(acc: GramAccumulator, set: ImageSet, from = 0, to = set.count, onBlock?: (done: number) => void): void {
+export function accumulateGram(acc: GramAccumulator, set: ImageSet, from = 0, to = set.count, onBlock?: (done: number) => void, backend: LinalgBackend = linalgBackend()): void {
   const d = acc.dim;
   if (bytesPerImageRaw(set) !== d) throw new InputError('images', `${set.width}x${set.height}x${set.channels}`, `images with ${d} values each (the accumulator's dimension)`);
+  if (backend.blas) return accumulateGramBlas(acc, set, from, to, onBlock, backend.blas);
   const C = acc.numClasses;
   const B = BLOCK;
   const panel = new Float64Array(d * B);
@@ -121,6 +128,42 @@ export function accumulateGram(acc: GramAccumulator, set: ImageSet, from = 0, to
   }
 }
 
+const BLAS_BLOCK = 256;
+
+/**
+ * accumulateGram on OpenBLAS: each block of images is a d x 256 column-major panel of raw
+ * pixel values (integers, so the panel is exact) and xx += panel panel^T / 255^2 by one dsyrk
+ * (lower triangle column-major = upper triangle row-major, the accumulator's layout).
+ */
+function accumulateGramBlas(acc: GramAccumulator, set: ImageSet, from: number, to: number, onBlock: ((done: number) => void) | undefined, blas: NonNullable<LinalgBackend['blas']>): void {
+  const d = acc.dim;
+  const C = acc.numClasses;
+  const B = BLAS_BLOCK;
+  const panel = new Float64Array(d * B);
+  const { sumX, xy, sumY } = acc;
+  for (let s0 = from; s0 < to; s0 += B) {
+    const nb = Math.min(B, to - s0);
+    for (let b = 0; b < nb; b++) {
+      const base = (s0 + b) * d;
+      const label = set.labels[s0 + b];
+      if (!(label >= 0 && label < C)) throw new InputError('labels', label, `0..${C - 1}`);
+      sumY[label]++;
+      const o = b * d;
+      for (let i = 0; i < d; i++) {
+        const raw = set.pixels[base + i];
+        panel[o + i] = raw;
+        if (raw === 0) continue;
+        const v = raw * PIXEL_SCALE;
+        sumX[i] += v;
+        xy[i * C + label] += v;
+      }
+    }
+    blas.dsyrk('L', 'N', d, nb, PIXEL_SCALE * PIXEL_SCALE, panel, d, 1, acc.xx, d);
+    acc.n += nb;
+    onBlock?.(s0 + nb - from);
+  }
+}
+
 /** Centred normal equations: A = X_c^T X_c (full symmetric d x d), R = X_c^T Y_c (d x C), and the means. */
 export interface CenteredSystem {
   dim: number;
@@ -166,17 +209,29 @@ export interface RidgeModel {
 }
 
 /** Ridge weights W = (X_c^T X_c + lambda I)^-1 X_c^T Y_c by one Cholesky factorisation (THEORY.md section 2 estimator, multi-output). */
-export function solveRidge(sys: CenteredSystem, lambda: number): RidgeModel {
+export function solveRidge(sys: CenteredSystem, lambda: number, backend: LinalgBackend = linalgBackend()): RidgeModel {
   const d = sys.dim;
   if (!(lambda > 0) || !Number.isFinite(lambda)) throw new InputError('lambda', lambda, 'a finite number > 0');
   const a = sys.gram.slice();
   for (let i = 0; i < d; i++) a[i * d + i] += lambda;
+  if (backend.blas) {
+    // dpotrf + dpotrs for all C outputs; the right-hand sides go column-major (d x C) and back.
+    const C = sys.numClasses;
+    if (backend.blas.dpotrf('L', d, a, d) !== 0) throw new InputError('lambda', lambda, 'a value large enough that X^T X + lambda I is numerically positive definite');
+    const rhs = new Float64Array(d * C);
+    for (let i = 0; i < d; i++) for (let c = 0; c < C; c++) rhs[c * d + i] = sys.xy[i * C + c];
+    const info = backend.blas.dpotrs('L', d, C, a, d, rhs, d);
+    if (info !== 0) throw new Error(`LAPACK dpotrs failed with info ${info}`);
+    const weights = new Float64Array(d * C);
+    for (let i = 0; i < d; i++) for (let c = 0; c < C; c++) weights[i * C + c] = rhs[c * d + i];
+    return { dim: d, numClasses: C, weights, meanX: sys.meanX, meanY: sys.meanY, lambda };
+  }
   if (!choleskyInPlace(a, d)) throw new InputError('lambda', lambda, 'a value large enough that X^T X + lambda I is numerically positive definite');
   return { dim: d, numClasses: sys.numClasses, weights: choleskySolve(a, d, sys.xy, sys.numClasses), meanX: sys.meanX, meanY: sys.meanY, lambda };
 }
 
 /** Predicted class per image: arg-max of the C ridge outputs. */
-export function predictClasses(model: RidgeModel, set: ImageSet): Int32Array {
+export function predictClasses(model: RidgeModel, set: ImageSet, backend: LinalgBackend = linalgBackend()): Int32Array {
   const d = model.dim;
   const C = model.numClasses;
   if (bytesPerImageRaw(set) !== d) throw new InputError('images', `${set.width}x${set.height}x${set.channels}`, `images with ${d} values each (the model's dimension)`);
@@ -189,6 +244,25 @@ export function predictClasses(model: RidgeModel, set: ImageSet): Int32Array {
   }
   const W = model.weights;
   const out = new Int32Array(set.count);
+  if (backend.blas) {
+    // Scores of a block of images, S (C x nb) = W^T X_b / 255 + bias: one dgemm (W row-major d x C is W^T column-major).
+    const B = BLAS_BLOCK;
+    const xb = new Float64Array(d * B);
+    const S = new Float64Array(C * B);
+    for (let s0 = 0; s0 < set.count; s0 += B) {
+      const nb = Math.min(B, set.count - s0);
+      for (let i = 0; i < nb * d; i++) xb[i] = set.pixels[s0 * d + i];
+      for (let b = 0; b < nb; b++) S.set(bias, b * C);
+      backend.blas.dgemm('N', 'N', C, nb, d, PIXEL_SCALE, W, C, xb, d, 1, S, C);
+      for (let b = 0; b < nb; b++) {
+        const o = b * C;
+        let best = 0;
+        for (let c = 1; c < C; c++) if (S[o + c] > S[o + best]) best = c;
+        out[s0 + b] = best;
+      }
+    }
+    return out;
+  }
   const scores = new Float64Array(C);
   for (let k = 0; k < set.count; k++) {
     scores.set(bias);
@@ -227,7 +301,7 @@ export interface LambdaChoice {
  * validation split"): fit at each lambda = rel * trace(A) / d and keep the lowest validation
  * error (ties go to the larger lambda, the simpler model).
  */
-export function selectLambda(sys: CenteredSystem, validation: ImageSet, relativeLambdas: readonly number[] = DEFAULT_RELATIVE_LAMBDAS): LambdaChoice {
+export function selectLambda(sys: CenteredSystem, validation: ImageSet, relativeLambdas: readonly number[] = DEFAULT_RELATIVE_LAMBDAS, backend: LinalgBackend = linalgBackend()): LambdaChoice {
   if (relativeLambdas.length === 0) throw new InputError('lambdaGrid', '[]', 'a non-empty list of positive numbers');
   let trace = 0;
   for (let i = 0; i < sys.dim; i++) trace += sys.gram[i * sys.dim + i];
@@ -239,13 +313,13 @@ export function selectLambda(sys: CenteredSystem, validation: ImageSet, relative
     const lambda = rel * scale;
     let model: RidgeModel;
     try {
-      model = solveRidge(sys, lambda);
+      model = solveRidge(sys, lambda, backend);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       validationErrors.push({ relativeLambda: rel, lambda, error: NaN });
       continue;
     }
-    const err = validation.count > 0 ? evalMetrics(predictClasses(model, validation), validation.labels, sys.numClasses).error : 0;
+    const err = validation.count > 0 ? evalMetrics(predictClasses(model, validation, backend), validation.labels, sys.numClasses).error : 0;
     validationErrors.push({ relativeLambda: rel, lambda, error: err });
     if (!best || err <= best.err) best = { model, rel, err };
   }
@@ -256,6 +330,8 @@ export function selectLambda(sys: CenteredSystem, validation: ImageSet, relative
 export interface RidgeTrainerOptions {
   /** Candidate lambdas relative to trace(X_c^T X_c) / d. */
   lambdaGrid?: number[];
+  /** Dense linear algebra backend (default: as LOSSYSCALE_BLAS selects, src/linalg/backend.ts). */
+  backend?: LinalgBackendName;
 }
 
 /**
@@ -266,6 +342,7 @@ export interface RidgeTrainerOptions {
  */
 export function createRidgeTrainer(options: RidgeTrainerOptions = {}): Trainer {
   const grid = options.lambdaGrid ?? [...DEFAULT_RELATIVE_LAMBDAS];
+  const backend = linalgBackend(options.backend);
   let last: { set: ImageSet; acc: GramAccumulator } | undefined;
 
   const isPrefix = (prev: ImageSet, next: ImageSet): boolean => {
@@ -295,16 +372,23 @@ export function createRidgeTrainer(options: RidgeTrainerOptions = {}): Trainer {
       }
       const todo = train.count - reused;
       last = undefined; // an interrupted accumulation leaves acc partial: never reuse it
-      accumulateGram(acc, train, reused, train.count, (done) => {
-        if (hooks.signal?.aborted) throw new Error('aborted');
-        hooks.onProgress?.({ jobId: job.id, fraction: (0.8 * done) / Math.max(todo, 1), message: 'gram' });
-      });
+      accumulateGram(
+        acc,
+        train,
+        reused,
+        train.count,
+        (done) => {
+          if (hooks.signal?.aborted) throw new Error('aborted');
+          hooks.onProgress?.({ jobId: job.id, fraction: (0.8 * done) / Math.max(todo, 1), message: 'gram' });
+        },
+        backend,
+      );
       last = { set: train, acc };
       const sys = centeredSystem(acc);
-      const choice = selectLambda(sys, job.validation, jobGrid);
+      const choice = selectLambda(sys, job.validation, jobGrid, backend);
       hooks.onProgress?.({ jobId: job.id, fraction: 0.95, message: 'evaluate' });
       const evaluations: Record<string, EvalMetrics> = {};
-      for (const [name, set] of Object.entries(job.evaluate)) evaluations[name] = evalMetrics(predictClasses(choice.model, set), set.labels, C);
+      for (const [name, set] of Object.entries(job.evaluate)) evaluations[name] = evalMetrics(predictClasses(choice.model, set, backend), set.labels, C);
       const test = evaluations.test;
       if (!test) throw new InputError(`job ${job.id} evaluate`, Object.keys(job.evaluate).join(','), 'evaluation sets including "test"');
       return {
@@ -321,6 +405,7 @@ export function createRidgeTrainer(options: RidgeTrainerOptions = {}): Trainer {
           relativeLambda: choice.relativeLambda,
           validationErrors: choice.validationErrors.map((v) => ({ relativeLambda: v.relativeLambda, error: v.error })),
           gramSamplesReused: reused,
+          linalgBackend: backend.name,
         },
       };
     },

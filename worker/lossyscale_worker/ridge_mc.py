@@ -5,10 +5,14 @@ SimulationPlan (the plain object src/simulate/plan.ts builds) and a list of repe
 repetition returns {rep, cells: [{n, m, excess[], val[]?, testSel?, test[]?, sel, oracle}], seconds,
 timing}, so src/simulate/aggregate.ts summarises GPU and CPU repetitions alike.
 
-Per repetition: one training set of size n_max drawn in blocks; X^T X, X^T y accumulated so
-every n is a prefix; per (n, m) one symmetric eigendecomposition of the leading L(m) block
-serves all lambdas (w = V (V^T X^T y) / (s + lambda)); validation/test errors from sufficient
-statistics (s - 2 w.c + w^T G w)/rows; exact risk K + sum_l p^-l ||w_l - theta_l||^2.
+Per repetition (the CPU engine's algorithm class): one training set of size n_max drawn in
+blocks; X^T X, X^T y accumulated so every n is a prefix; per (n, m) ONE symmetric
+eigendecomposition of the leading L(m) block serves all lambdas, back-transformed together
+(W = V (V^T X^T y / (s + lambda)) for the whole lambda grid, one matrix product); validation/test
+errors from sufficient statistics (s - 2 w.c + w^T G w)/rows; exact risk
+K + sum_l p^-l ||w_l - theta_l||^2. Uniform tail levels are drawn as exact sums of their
+coordinates through 32 bit-plane binomials (as the CPU engine does), not coordinate by
+coordinate.
 
 Random numbers: torch's generator (Philox on CUDA, Mersenne Twister on CPU) seeded from
 (seed, rep, stream) with streams 0 train, 1 validation, 2 test, so repetitions are
@@ -90,6 +94,7 @@ class Model:
         self.scale = rep([math.sqrt(3 * v) if features == "uniform" else math.sqrt(v) for v in self.var])
         self.theta = rep(self.coef)
         self.pvar = rep(self.var)
+        self.planes = torch.tensor([2.0 ** b for b in range(32)], dtype=DTYPE, device=device)
 
     def tail_energy(self, m):
         """K = sum_{m <= l < M} (r/p)^l: the generating model's tail (src/model/populationRisk.ts tailLevels)."""
@@ -97,7 +102,7 @@ class Model:
         return sum(rho ** l for l in range(self.M - 1, m - 1, -1))
 
 
-def _sample(model, rows, gen, device, max_elems):
+def _sample(model, rows, gen, device):
     """rows samples: X (rows x Lmax, float64) and y."""
     if model.features == "uniform":
         x = (torch.rand(rows, model.Lmax, dtype=DTYPE, generator=gen, device=device) * 2 - 1) * model.scale
@@ -110,16 +115,17 @@ def _sample(model, rows, gen, device, max_elems):
             # features, variance-matched for uniform ones (see src/model/sample.ts).
             y += math.sqrt((model.r / model.p) ** l) * torch.randn(rows, dtype=DTYPE, generator=gen, device=device)
             continue
+        # The level's q^l uniform coordinates a ((k + 1/2) 2^-31 - 1), k uniform 32-bit integers
+        # (the CPU engine's grid), enter y only through their sum a (S 2^-31 + q^l (2^-32 - 1)).
+        # Each bit of the integers is a fair coin, so S = sum_b 2^b B_b with B_b iid
+        # Binomial(q^l, 1/2): 32 binomial draws per sample (torch's rejection sampler) instead
+        # of q^l uniforms, the same distribution (src/model/sample.ts, tail 'coordinates').
         cnt = model.size[l]
         a = math.sqrt(3 * model.var[l])
-        cols = max(1, min(cnt, max_elems // max(rows, 1)))
-        s = torch.zeros(rows, dtype=DTYPE, device=device)
-        left = cnt
-        while left > 0:
-            k = min(cols, left)
-            s += torch.rand(rows, k, dtype=DTYPE, generator=gen, device=device).sum(1)
-            left -= k
-        y += model.coef[l] * a * (2 * s - cnt)  # sum of a (2u - 1) over the level
+        counts = torch.full((rows, 32), float(cnt), dtype=DTYPE, device=device)
+        bits = torch.binomial(counts, torch.full_like(counts, 0.5), generator=gen)
+        s = bits @ model.planes
+        y += model.coef[l] * a * (s * 2.0 ** -31 + cnt * (2.0 ** -32 - 1))
     if model.tau > 0:
         y += model.tau * torch.randn(rows, dtype=DTYPE, generator=gen, device=device)
     return x, y
@@ -159,7 +165,7 @@ def _round(x, digits):
     return [float(f"{v:.{digits - 1}e}") for v in x]
 
 
-def run_repetition(plan, rep, device, data=None, bundle=".", block_rows=None, max_elems=None):
+def run_repetition(plan, rep, device, data=None, bundle=".", block_rows=None):
     """One repetition (THEORY.md section 5); same output shape as runRepetition in src/simulate/repetition.ts."""
     t0 = time.time()
     timing = {"sampleSeconds": 0.0, "gramSeconds": 0.0, "factorSeconds": 0.0, "solveSeconds": 0.0}
@@ -168,7 +174,6 @@ def run_repetition(plan, rep, device, data=None, bundle=".", block_rows=None, ma
     model = Model(plan["params"], levels[-1], M, plan["features"], plan.get("tail", "coordinates"), device)
     cuda = device.type == "cuda"
     B = block_rows or (16384 if cuda else 1024)
-    max_elems = max_elems or (2 ** 27 if cuda else 2 ** 22)
 
     def sync():
         if cuda:
@@ -189,7 +194,7 @@ def run_repetition(plan, rep, device, data=None, bundle=".", block_rows=None, ma
             return take
         gen = torch.Generator(device=device)
         gen.manual_seed(_stream_seed(plan["seed"], rep, stream))
-        return lambda rows: _sample(model, rows, gen, device, max_elems)
+        return lambda rows: _sample(model, rows, gen, device)
 
     def accumulate(take, mom, rows):
         left = rows

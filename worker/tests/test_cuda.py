@@ -55,7 +55,7 @@ class CudaRidgeMcTest(unittest.TestCase):
         dev = torch.device("cuda")
         params = {"p": 2.01, "q": 2, "r": 0.99, "tau": 1.0}
         model = Model(params, 3, 6, "uniform", "coordinates", dev)
-        x, y = _sample(model, 40000, torch.Generator(device=dev).manual_seed(5), dev, 2 ** 20)
+        x, y = _sample(model, 40000, torch.Generator(device=dev).manual_seed(5), dev)
         var_y = 1 + sum((0.99 / 2.01) ** l for l in range(6))
         self.assertAlmostEqual(float(y.var()) / var_y, 1.0, delta=0.04)
         plan = {"params": params, "levels": [2, 3], "n": [20, 40], "lambdas": [[1.0, 10.0]] * 2, "extraLevels": 2, "features": "uniform",

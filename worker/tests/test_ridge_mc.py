@@ -18,7 +18,7 @@ class SamplerMomentsTest(unittest.TestCase):
         model = Model(PARAMS, 3, 6, features, tail, CPU)
         gen = torch.Generator().manual_seed(11)
         rows = 40000
-        x, y = _sample(model, rows, gen, CPU, 2 ** 20)
+        x, y = _sample(model, rows, gen, CPU)
         var_y = PARAMS["tau"] ** 2 + sum((0.99 / 2.01) ** l for l in range(6))
         # Relative sampling error of a variance from 40,000 draws is about sqrt(2/40000) = 0.7%;
         # 4% is over 5 standard errors.
