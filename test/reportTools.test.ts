@@ -86,7 +86,7 @@ describe('report planner and theory explorer in Chromium', () => {
       const args = last.command.split(' ').slice(1);
       const r = await cli(args);
       expect(r.code, r.err).toBe(0);
-      const [o] = JSON.parse(r.out) as { n: number; L: number; error: number; storage: number }[];
+      const [o] = r.out.trim().split('\n').map((l) => JSON.parse(l)) as { n: number; L: number; error: number; storage: number }[]; // JSON lines: one per budget
       // The page computes with the CLI's own code. Chromium's and Node's V8 need not agree to
       // the last bit (Math.log and Math.pow are not required to be correctly rounded), so the
       // floats are compared to 1e-12 relative: a few ulps, far below any difference of method.

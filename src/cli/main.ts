@@ -57,11 +57,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`lossyscale: unknown command ${JSON.stringify(name)} (valid: ${commandNames().join(', ')})\n`);
     return 2;
   }
+  const restore = guardStdout(rest.includes('--quiet'));
   try {
     return await cmd.run(rest);
   } catch (e) {
     return reportError(e);
+  } finally {
+    restore();
   }
+}
+
+/**
+ * Keep library chatter off stdout, which carries the command's output: Vega's and other
+ * libraries' console.info/debug/warn go to stderr (console.warn already does), and --quiet
+ * drops them. The commands themselves print through console.log and process.stdout.
+ */
+function guardStdout(quiet: boolean): () => void {
+  const saved = { info: console.info, debug: console.debug, warn: console.warn };
+  const toStderr = (...args: unknown[]): void => {
+    if (!quiet) process.stderr.write(args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') + '\n');
+  };
+  console.info = toStderr;
+  console.debug = toStderr;
+  console.warn = toStderr;
+  return () => Object.assign(console, saved);
 }
 
 /** One line on stderr; a stack trace only with LOSSYSCALE_DEBUG=1. */
