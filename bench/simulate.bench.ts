@@ -194,7 +194,7 @@ console.log(`engine, small configuration, 1 repetition, 1 thread: ${eng.seconds.
 // Throughput with both cores: repetitions in parallel on 2 worker threads (the engine's
 // parallelism), compared with the reference's 2 BLAS threads below.
 const t2 = now();
-await runRepetitions(small, [0, 1], { workers: 2, quiet: true, interrupt: { interrupted: false, check() {}, dispose() {} } });
+await runRepetitions(small, [0, 1], { workers: 2, quiet: true, interrupt: { interrupted: false } });
 const engine2 = (now() - t2) / 2;
 console.log(`engine, small configuration, 2 repetitions on 2 worker threads: ${engine2.toFixed(2)} s per repetition`);
 results.small = { backend: linalgBackend().description, engineCpuSeconds: eng.cpuSeconds, engineWasmCpuSeconds: engWasm.cpuSeconds, engineSecondsPerRepTwoWorkers: engine2, config: { nMax: 10_000, n: small.n, levels: small.levels, extraLevels: small.extraLevels, lambdas: small.lambda0.length, validationSize: small.validationSize, testSize: small.testSize }, engineSeconds: eng.seconds, engineTiming: eng.timing };

@@ -25,11 +25,14 @@ export class ResourceError extends Error {
   }
 }
 
-/** Thrown when a long job is interrupted (SIGINT); finished work is already saved. */
+/** Thrown when a long job is interrupted (SIGINT or SIGTERM); finished work is already saved. */
 export class InterruptedError extends Error {
-  constructor(message = 'interrupted; finished work is saved, run the same command again to resume') {
+  /** Process exit status: 130 after SIGINT, 143 after SIGTERM. */
+  readonly exitCode: number;
+  constructor(message = 'interrupted; finished work is saved, run the same command again to resume', exitCode = 130) {
     super(message);
     this.name = 'InterruptedError';
+    this.exitCode = exitCode;
   }
 }
 

@@ -57,7 +57,7 @@ describe('lossyscale risk', () => {
     [['risk', '--p', '2', '--q', '2', '--r', '1', '--n', '10', '--m', '3', '--lambda', '1'], /invalid p: 2 \(valid: p > q = 2/],
     [['risk', '--r', '2.5', '--n', '10', '--m', '3', '--lambda', '1'], /invalid r: 2.5 \(valid: 0 < r < p = 2.01/],
     [['risk', '--n', '0.5', '--m', '3', '--lambda', '1'], /invalid n: 0.5 \(valid: n >= 1/],
-    [['risk', '--n', '10', '--m', '3', '--lambda=-1'], /invalid lambda: "-1" \(valid: lambda >= 0/],
+    [['risk', '--n', '10', '--m', '3', '--lambda=-1'], /invalid --lambda: "-1" \(valid: lambda >= 0/],
     [['risk', '--n', '10', '--m', '3'], /invalid lambda: missing/],
     [['exponents', '--p', '1.5'], /invalid p: 1.5/],
   ])('bad input %j: exit 2 and one stderr line naming parameter, value and range', (args, pattern) => {

@@ -22,7 +22,7 @@ const results = await runRepetitions(plan, Array.from({ length: reps }, (_, i) =
   workers: 1,
   quiet: true,
   backend: backend.name,
-  interrupt: { interrupted: false, check() {}, dispose() {} },
+  interrupt: { interrupted: false },
   onResult: () => {
     const c = process.cpuUsage(last);
     last = process.cpuUsage();

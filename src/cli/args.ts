@@ -14,15 +14,47 @@ export interface ParsedFlags {
 }
 
 export function parseFlags(argv: string[], options: FlagSpec, allowPositionals = false): ParsedFlags {
+  const args = joinNegativeValues(argv, options);
   try {
-    const r = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, strict: true, allowPositionals });
+    const r = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, ...options }, strict: true, allowPositionals });
     return { values: r.values as ParsedFlags['values'], positionals: r.positionals };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const m = /'(--?[\w-]+)/.exec(msg);
+    const code = (e as { code?: string }).code;
+    const flag = /'(--?[^'\s]+)/.exec(msg)?.[1];
     const valid = Object.keys(options).map((k) => `--${k}`).join(', ');
-    throw new InputError(m ? m[1] : 'arguments', argv.join(' '), `options: ${valid}`, msg.split('\n')[0]);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new InputError('option', flag ?? '?', valid, 'unknown option');
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const name = flag?.replace(/^-+/, '').split(/[\s=]/)[0] ?? '';
+      const spec = options[name];
+      throw new InputError(`--${name}`, undefined, spec?.type === 'boolean' ? 'no value (it is a switch)' : 'a value after the flag');
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      const arg = /'([^']*)'/.exec(msg)?.[1] ?? '?';
+      throw new InputError('argument', arg, `options only (${valid})`, 'unexpected argument');
+    }
+    throw new InputError(flag ?? 'arguments', undefined, `options: ${valid}`, msg.split('\n')[0]);
   }
+}
+
+/**
+ * `--lambda -1` means the value -1: node's parser would read "-1" as a flag, so a negative
+ * number after a string flag is joined to it (`--lambda=-1`) first.
+ */
+function joinNegativeValues(argv: string[], options: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 /** Print usage text when --help is given; returns true if it did. */

@@ -3,12 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InterruptedError, isUserError } from '../errors.js';
 import { COMMAND_SUMMARIES } from './registry.js';
+import { fsErrorMessage } from '../util/fsErrors.js';
 
 /**
  * The `lossyscale` CLI: a thin dispatcher. Each subcommand lives in
  * `src/cli/commands/<name>.ts` and exports `summary` (one line for help) and
  * `run(argv): Promise<number>` (parse, validate, call the library, print).
- * Exit status: 0 success, 1 unexpected failure, 2 invalid input, 130 interrupted.
+ * Exit status: 0 success, 1 unexpected failure, 2 invalid input, 130 interrupted by SIGINT, 143 by SIGTERM.
  */
 export interface Command {
   summary: string;
@@ -83,20 +84,30 @@ function guardStdout(quiet: boolean): () => void {
   return () => Object.assign(console, saved);
 }
 
-/** One line on stderr; a stack trace only with LOSSYSCALE_DEBUG=1. */
+/** Collapse a message to one line (quoted file contents can carry newlines). */
+function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * One line on stderr; a stack trace only with LOSSYSCALE_DEBUG=1. User errors and user-caused
+ * file-system errors (read-only, a file where a folder belongs...) exit 2; anything else is a
+ * bug and exits 1.
+ */
 export function reportError(e: unknown): number {
   const debug = process.env.LOSSYSCALE_DEBUG === '1';
   if (e instanceof InterruptedError) {
-    process.stderr.write(`lossyscale: ${e.message}\n`);
-    return 130;
+    process.stderr.write(`lossyscale: ${oneLine(e.message)}\n`);
+    return e.exitCode;
   }
-  if (isUserError(e)) {
-    process.stderr.write(`lossyscale: ${e.message}\n`);
-    if (debug) process.stderr.write(`${e.stack}\n`);
+  const fsMessage = fsErrorMessage(e);
+  if (isUserError(e) || fsMessage !== undefined) {
+    process.stderr.write(`lossyscale: ${oneLine(fsMessage ?? (e as Error).message)}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
     return 2;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`lossyscale: unexpected error: ${msg.split('\n')[0]} (rerun with LOSSYSCALE_DEBUG=1 for details)\n`);
+  process.stderr.write(`lossyscale: unexpected error: ${oneLine(msg)} (rerun with LOSSYSCALE_DEBUG=1 for details)\n`);
   if (debug && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   return 1;
 }

@@ -41,6 +41,8 @@ export interface CompressOptions {
   onProgress?: (done: number, total: number) => void;
   /** Called between batches; throw (e.g. InterruptedError) to stop. Finished batches are already cached. */
   checkInterrupt?: () => void;
+  /** Aborted on a signal: stop at once (finished batches are cached, the batch in flight is dropped). */
+  signal?: AbortSignal;
   /** Images per cache pack (default: about 32 MiB of pixels, at most 8192 images). */
   packImages?: number;
   /** Reuse a pool across calls (the caller closes it). */
@@ -145,13 +147,20 @@ export async function compressImages(images: ImageSet, distance: number, opts: C
         const idx = batches[b];
         const px = new Uint8Array(idx.length * recordBytes);
         idx.forEach((i, k) => px.set(images.pixels.subarray(i * recordBytes, (i + 1) * recordBytes), k * recordBytes));
-        const p = pool.run({ width: images.width, height: images.height, channels: images.channels, count: idx.length, pixels: px, settings: { distance, effort, backend } });
+        const p = pool.run({ width: images.width, height: images.height, channels: images.channels, count: idx.length, pixels: px, settings: { distance, effort, backend } }, opts.signal);
         started[b] = p.then((r) => ({ idx, r }));
         started[b].catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
       };
       for (let b = 0; b < Math.min(inFlight, batches.length); b++) start(b);
       for (let b = 0; b < batches.length; b++) {
-        const { idx, r } = await started[b];
+        let got: Awaited<(typeof started)[number]>;
+        try {
+          got = await started[b];
+        } catch (e) {
+          flush();
+          throw e;
+        }
+        const { idx, r } = got;
         delete started[b];
         if (b + inFlight < batches.length) start(b + inFlight);
         encodedCount += r.encodes;

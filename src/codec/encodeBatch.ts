@@ -26,8 +26,12 @@ export interface EncodeBatchResult {
   encodes: number;
 }
 
-/** Encode and decode every image of a batch; a codec failure is recorded, never thrown. */
-export async function encodeBatch(batch: EncodeBatch): Promise<EncodeBatchResult> {
+/**
+ * Encode and decode every image of a batch; a codec failure is recorded, never thrown.
+ * `beforeImage` runs before each image (in-process batches yield there so a signal is seen
+ * and may throw to stop the batch).
+ */
+export async function encodeBatch(batch: EncodeBatch, beforeImage?: () => Promise<void>): Promise<EncodeBatchResult> {
   const { width, height, channels, count, settings } = batch;
   const per = width * height * channels;
   const sizes = new Uint32Array(count);
@@ -37,6 +41,7 @@ export async function encodeBatch(batch: EncodeBatch): Promise<EncodeBatchResult
   let codec = await loadCodecFor(backend);
   let encodes = 0;
   for (let k = 0; k < count; k++) {
+    await beforeImage?.();
     const px = batch.pixels.subarray(k * per, (k + 1) * per);
     try {
       encodes++;

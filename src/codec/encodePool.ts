@@ -1,14 +1,17 @@
 import type { Worker } from 'node:worker_threads';
+import { abortable, abortReason, yieldToEventLoop } from '../util/interrupt.js';
 import { startWorker } from '../util/worker.js';
 import { encodeBatch, type EncodeBatch, type EncodeBatchResult } from './encodeBatch.js';
 
 /**
  * A pool of worker threads, each with its own JPEG XL codec instance, that encodes batches
- * in parallel (THEORY.md section 6). `workers: 0` runs batches in this thread instead.
+ * in parallel (THEORY.md section 6). `workers: 0` runs batches in this thread instead,
+ * yielding to the event loop before each image so signals are handled. An aborted `signal`
+ * rejects `run` at once (the caller closes the pool, which terminates busy threads).
  */
 export interface EncodePool {
   readonly workers: number;
-  run(batch: EncodeBatch): Promise<EncodeBatchResult>;
+  run(batch: EncodeBatch, signal?: AbortSignal): Promise<EncodeBatchResult>;
   close(): Promise<void>;
 }
 
@@ -22,7 +25,11 @@ interface Pending {
 /** Start `workers` encode threads (0: in-process). */
 export function createEncodePool(workers: number): EncodePool {
   if (workers === 0) {
-    return { workers: 0, run: (batch) => encodeBatch(batch), close: async () => {} };
+    const beforeImage = (signal: AbortSignal | undefined) => async (): Promise<void> => {
+      await yieldToEventLoop();
+      if (signal?.aborted) throw abortReason(signal);
+    };
+    return { workers: 0, run: (batch, signal) => encodeBatch(batch, beforeImage(signal)), close: async () => {} };
   }
   const threads: { worker: Worker; busy: Pending | undefined }[] = [];
   const queue: Pending[] = [];
@@ -68,12 +75,15 @@ export function createEncodePool(workers: number): EncodePool {
   let closing = false;
   return {
     workers,
-    run(batch) {
+    run(batch, signal) {
       if (dead) return Promise.reject(dead);
-      return new Promise<EncodeBatchResult>((resolve, reject) => {
-        queue.push({ id: nextId++, batch, resolve, reject });
-        dispatch();
-      });
+      return abortable(
+        new Promise<EncodeBatchResult>((resolve, reject) => {
+          queue.push({ id: nextId++, batch, resolve, reject });
+          dispatch();
+        }),
+        signal,
+      );
     },
     async close() {
       closing = true;

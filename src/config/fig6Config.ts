@@ -2,6 +2,7 @@ import { arr, bool, configMetaFields, loadConfig, num, obj, oneOf, optional, str
 import type { ConfigOverride } from './overrides.js';
 import { validateModel, type ModelParams } from '../model/params.js';
 import { InputError } from '../errors.js';
+import { LIMITS } from '../util/limits.js';
 
 /**
  * Schema of a stylized-model experiment config such as `sims/fig6.json` (THEORY.md section 5):
@@ -12,7 +13,7 @@ import { InputError } from '../errors.js';
 const logGridSchema = obj({
   from: num({ min: 0, minOpen: true }),
   to: num({ min: 0, minOpen: true }),
-  count: num({ integer: true, min: 1 }),
+  count: num({ integer: true, min: 1, max: LIMITS.logGridCount }),
   /** Round each value down to an integer (the paper's floor(10^linspace(...))). */
   floor: optional(bool(), false),
 });
@@ -31,11 +32,11 @@ export const stylizedConfigSchema = obj({
   theory: obj({ n: logGridSchema }),
   simulation: obj({
     n: logGridSchema,
-    reps: num({ integer: true, min: 1 }),
+    reps: num({ integer: true, min: 1, max: LIMITS.reps }),
     extraLevels: num({ integer: true, min: 0, max: 10 }),
     features: optional(oneOf(['uniform', 'gaussian'] as const), 'uniform'),
-    validationSize: num({ integer: true, min: 1 }),
-    testSize: num({ integer: true, min: 1 }),
+    validationSize: num({ integer: true, min: 1, max: LIMITS.simulationSamples }),
+    testSize: num({ integer: true, min: 1, max: LIMITS.simulationSamples }),
     scoring: optional(oneOf(['exact', 'sampled'] as const), 'exact'),
     lambdaSelection: optional(oneOf(['validation', 'oracle'] as const), 'validation'),
     /** How levels beyond m_max enter y: every coordinate drawn (faithful) or one draw per level sum (src/model/sample.ts). */
@@ -61,6 +62,7 @@ export function parseStylizedConfig(json: unknown): StylizedConfig {
     if (e instanceof InputError) throw new InputError(`config.model.${e.param}`, e.value, e.valid);
     throw e;
   }
+  if (c.simulation.n.count > LIMITS.simulationNCount) throw new InputError('config.simulation.n.count', c.simulation.n.count, `an integer 1..${LIMITS.simulationNCount}`);
   for (const [k, g] of [['theory.n', c.theory.n], ['simulation.n', c.simulation.n]] as const) {
     if (g.from < 1) throw new InputError(`config.${k}.from`, g.from, 'n >= 1');
   }

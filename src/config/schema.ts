@@ -228,9 +228,10 @@ export function loadConfig<T>(file: string, schema: Schema<T>, overrides: readon
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A UTF-8 byte-order mark (some Windows editors write one) is not part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    throw new ResourceError(`malformed config ${file}: ${(e as Error).message}`);
+    throw new ResourceError(`malformed config ${file}: ${(e as Error).message.replace(/\s*[\r\n]+\s*/g, ' ')}`);
   }
   return schema.parse(applyOverrides(json, overrides), 'config');
 }

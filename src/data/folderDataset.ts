@@ -40,23 +40,34 @@ export interface FolderDataset {
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
 /** List `root/<class>/<file>` image files; THEORY.md section 6. */
-export function listFolderDataset(root: string): { root: string; classNames: string[]; files: string[]; labels: number[] } {
+export function listFolderDataset(root: string): { root: string; classNames: string[]; files: string[]; labels: number[]; emptyClasses: string[] } {
   if (!existsSync(root)) throw new ResourceError(`image folder not found: ${root}`);
   if (!statSync(root).isDirectory()) throw new ResourceError(`not a folder: ${root} (expected root/<class>/*.png|jpg)`);
-  const scan = (dir: string): { classNames: string[]; files: string[]; labels: number[] } => {
-    const classDirs = readdirSync(dir, { withFileTypes: true })
+  const list = (dir: string): import('node:fs').Dirent[] => {
+    try {
+      return readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      throw new ResourceError(`cannot read image folder ${dir}: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+    }
+  };
+  const scan = (dir: string): { classNames: string[]; files: string[]; labels: number[]; emptyClasses: string[] } => {
+    const classDirs = list(dir)
       .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
       .map((d) => d.name)
       .sort();
     const classNames: string[] = [];
     const files: string[] = [];
     const labels: number[] = [];
+    const emptyClasses: string[] = [];
     for (const name of classDirs) {
-      const imgs = readdirSync(join(dir, name), { withFileTypes: true })
+      const imgs = list(join(dir, name))
         .filter((f) => f.isFile() && IMAGE_EXT.test(f.name) && !f.name.startsWith('.'))
         .map((f) => f.name)
         .sort();
-      if (imgs.length === 0) continue;
+      if (imgs.length === 0) {
+        emptyClasses.push(join(dir, name));
+        continue;
+      }
       const label = classNames.length;
       classNames.push(name);
       for (const f of imgs) {
@@ -64,7 +75,7 @@ export function listFolderDataset(root: string): { root: string; classNames: str
         labels.push(label);
       }
     }
-    return { classNames, files, labels };
+    return { classNames, files, labels, emptyClasses };
   };
   let found = scan(root);
   if (found.files.length === 0 && existsSync(join(root, 'images')) && statSync(join(root, 'images')).isDirectory()) {
@@ -165,6 +176,11 @@ export async function loadFolderDatasetParallel(opts: FolderDatasetOptions & { w
 function assemble(plan: Plan, results: FolderImageResult[], opts: FolderDatasetOptions): FolderDataset {
   const { listed, pick } = plan;
   const skipped: { path: string; reason: string }[] = [];
+  for (const dir of listed.emptyClasses) {
+    const reason = 'empty class folder (no .png, .jpg or .jpeg files): the class is left out';
+    skipped.push({ path: dir, reason });
+    opts.onSkip?.(dir, reason);
+  }
   const kept: { path: string; label: number; width: number; height: number; rgb: Uint8Array; gray: boolean }[] = [];
   pick.forEach((fi, k) => {
     const path = listed.files[fi];

@@ -3,6 +3,7 @@ import { InputError, ResourceError } from '../errors.js';
 import { columnIndex, formatCsv, parseCsvTable } from '../io/csv.js';
 import type { LawObservation } from './lawForms.js';
 import { readTextInput } from '../io/streams.js';
+import { DECIMAL_NUMBER } from '../util/validate.js';
 
 /**
  * Read measured errors for the law fit (THEORY.md section 6) from CSV: a header row naming
@@ -20,7 +21,7 @@ export function parseObservationsCsv(text: string, source = 'csv'): LawObservati
   for (const { line, cells } of table.records) {
     const num = (name: string, check: (v: number) => boolean, valid: string): number => {
       const raw = cells[col[name]];
-      const v = raw === '' ? NaN : Number(raw);
+      const v = DECIMAL_NUMBER.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isFinite(v) || !check(v)) throw new InputError(`${source} line ${line} column "${name}"`, raw, valid);
       return v;
     };

@@ -217,9 +217,12 @@ export function isCsvIdentifier(name: string): boolean {
 
 export type CsvValue = string | number | boolean | null | undefined;
 
-/** One field: numbers in shortest round-trip form, null/undefined empty, quoted when needed. */
+/**
+ * One field: numbers in shortest round-trip form, null/undefined empty, quoted when needed. A
+ * NaN or infinite number (an undefined statistic) is an empty field too, never "NaN".
+ */
 export function csvCell(v: CsvValue): string {
-  if (v === null || v === undefined) return '';
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
   const s = typeof v === 'string' ? v : String(v);
   return /[",\r\n]/.test(s) || (typeof v === 'string' && s !== s.trim()) ? `"${s.replace(/"/g, '""')}"` : s;
 }

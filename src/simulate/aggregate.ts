@@ -109,7 +109,7 @@ export function aggregate(plan: SimulationPlan, results: RepetitionResult[]): Ru
 export function summaryCsv(summary: RunSummary): string {
   const head = ['n', 'm', 'L', 'reps', 'score', 'scoreStdErr', 'excessGenerated', 'tailCorrection', 'lambda0Selected', 'oracleScore', 'oracleStdErr'];
   const rows = summary.cells.map((c) =>
-    [c.n, c.m, c.L, c.reps, c.score, c.scoreStdErr, c.excessGenerated, c.tailCorrection, c.lambda0Selected, c.oracleScore, c.oracleStdErr].map((v) => (Number.isInteger(v) ? String(v) : Number(v).toPrecision(7))),
+    [c.n, c.m, c.L, c.reps, c.score, c.scoreStdErr, c.excessGenerated, c.tailCorrection, c.lambda0Selected, c.oracleScore, c.oracleStdErr].map((v) => (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? Number(v).toPrecision(7) : null)),
   );
   return formatCsv(head, rows);
 }

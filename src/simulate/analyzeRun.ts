@@ -18,12 +18,12 @@ export interface RunAnalysis {
   law: LawFit;
   lawLsq: LawFit;
   exponents: Exponents;
-  /** Fixed-lambda agreement: z-scores of simulated vs matched deterministic excess, n >= 300. */
-  fixedLambdaCheck: { points: number; maxAbsZ: number; meanZ: number; rmsZ: number; maxRelDiff: number };
+  /** Simulated vs deterministic fixed-lambda risk over the points with n >= 300 (nulls when there is none). */
+  fixedLambdaCheck: { points: number; maxAbsZ: number | null; meanZ: number | null; rmsZ: number | null; maxRelDiff: number | null };
   text: string;
 }
 
-const fmt = (x: number, d = 4): string => (Number.isFinite(x) ? x.toPrecision(d) : String(x));
+const fmt = (x: number, d = 4): string => (Number.isFinite(x) ? x.toPrecision(d) : 'n/a');
 
 /** Fit and tables of a run directory holding summary.json (THEORY.md section 5). */
 export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): RunAnalysis {
@@ -63,7 +63,7 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
       const z = (pt.excess - det) / pt.stdErr;
       const rel = (pt.excess - det) / det;
       fixCsv.push(csvRow([c.n, c.m, c.L, pt.lambda0, pt.lambda, pt.excess, pt.stdErr, det, z, rel]));
-      if (c.n >= 300) {
+      if (c.n >= 300 && Number.isFinite(z) && Number.isFinite(rel)) {
         k++;
         maxZ = Math.max(maxZ, Math.abs(z));
         sumZ += z;
@@ -73,7 +73,8 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
     }
   }
   writeFileSync(join(tables, 'fixed-lambda.csv'), fixCsv.join('\n') + '\n');
-  const fixedLambdaCheck = { points: k, maxAbsZ: maxZ, meanZ: sumZ / k, rmsZ: Math.sqrt(sumZ2 / k), maxRelDiff: maxRel };
+  // No point with n >= 300 and a finite z (every n below 300, or a single repetition): the check is undefined.
+  const fixedLambdaCheck = k > 0 ? { points: k, maxAbsZ: maxZ, meanZ: sumZ / k, rmsZ: Math.sqrt(sumZ2 / k), maxRelDiff: maxRel } : { points: 0, maxAbsZ: null, meanZ: null, rmsZ: null, maxRelDiff: null };
 
   const lawRow = (name: string, f: LawFit): string =>
     `| ${name} | ${fmt(f.params.A)} | ${fmt(f.params.alpha)} +- ${fmt(f.stdErr.alpha ?? NaN, 2)} | ${fmt(f.params.B)} | ${fmt(f.params.beta)} +- ${fmt(f.stdErr.beta ?? NaN, 2)} | ${fmt(f.r2, 5)} |`;
@@ -93,7 +94,9 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
   const text = [
     ...lawMd,
     '',
-    `Fixed-lambda check (n >= 300, ${k} (n, m, lambda) points): max |z| = ${fmt(maxZ, 3)}, mean z = ${fmt(fixedLambdaCheck.meanZ, 2)}, rms z = ${fmt(fixedLambdaCheck.rmsZ, 3)}, max relative difference ${fmt(maxRel, 2)}.`,
+    k > 0
+      ? `Fixed-lambda check (n >= 300, ${k} (n, m, lambda) points): max |z| = ${fmt(maxZ, 3)}, mean z = ${fmt(sumZ / k, 2)}, rms z = ${fmt(Math.sqrt(sumZ2 / k), 3)}, max relative difference ${fmt(maxRel, 2)}.`
+      : 'Fixed-lambda check: n/a (no (n, m, lambda) point with n >= 300 and a standard error; it needs n >= 300 and at least 2 repetitions).',
     `Tables: ${tables}`,
   ].join('\n');
   return { law, lawLsq, exponents: ex, fixedLambdaCheck, text };

@@ -6,6 +6,7 @@ import type { LawFit } from '../fit/fitTypes.js';
 import { provenance, type Provenance } from '../provenance.js';
 import { aggregate, summaryCsv, type RunSummary } from './aggregate.js';
 import type { SimulationPlan } from './plan.js';
+import { readJsonFile } from '../io/rowSchemas.js';
 import type { RepetitionResult } from './repetition.js';
 
 /**
@@ -37,11 +38,7 @@ export function planIdentity(plan: SimulationPlan): string {
 export function readMonteCarloRecord(runDir: string): (Record<string, unknown> & { planIdentity?: string; randomStreamVersion?: number; resumes?: unknown[] }) | undefined {
   const p = monteCarloPaths(runDir).run;
   if (!existsSync(p)) return undefined;
-  try {
-    return JSON.parse(readFileSync(p, 'utf8'));
-  } catch {
-    throw new ResourceError(`${p}: not valid JSON`);
-  }
+  return readJsonFile(p, '--out') as Record<string, unknown>;
 }
 
 /** Refuse a directory that holds a run of another plan; `param` names the flag that chose the directory. */

@@ -1,4 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { acquireRunLock } from '../store/runLock.js';
+import { validateRepetitionRow } from '../io/rowSchemas.js';
+import { guardMemory } from '../util/limits.js';
+import { estimateSimulation } from './estimate.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { StylizedConfig } from '../config/fig6Config.js';
@@ -33,7 +37,7 @@ export interface RunOptions {
   /** Stop (as if interrupted) after this many newly finished repetitions; for tests of resumption. */
   stopAfter?: number;
   /** Interrupt flag; default watches SIGINT/SIGTERM. */
-  interrupt?: InterruptFlag;
+  interrupt?: Pick<InterruptFlag, 'interrupted'> & Partial<Pick<InterruptFlag, 'exitCode'>>;
   /** Dense linear algebra backend (default: as LOSSYSCALE_BLAS selects, src/linalg/backend.ts); every worker uses the same one. */
   backend?: LinalgBackendName;
 }
@@ -45,7 +49,7 @@ export async function runRepetitions(plan: SimulationPlan, reps: number[], opts:
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), reps.length || 1));
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) throw new InputError('workers', opts.workers, 'an integer >= 1');
   const ownFlag = opts.interrupt ? undefined : watchInterrupt();
-  const flag = opts.interrupt ?? (ownFlag as InterruptFlag);
+  const flag = opts.interrupt ?? ownFlag!;
   const backend = linalgBackend(opts.backend);
   const bar = makeProgress(opts.label ?? 'simulate', reps.length, { quiet: opts.quiet });
   const out: RepetitionResult[] = [];
@@ -107,7 +111,7 @@ export async function runRepetitions(plan: SimulationPlan, reps: number[], opts:
     ownFlag?.dispose();
   }
   bar.done();
-  if (out.length < reps.length) throw new InterruptedError();
+  if (out.length < reps.length) throw new InterruptedError(undefined, flag.exitCode ?? 130);
   return out.sort((a, b) => a.rep - b.rep);
 }
 
@@ -116,6 +120,10 @@ export interface SimulateOptions extends RunOptions {
   outDir?: string;
   /** Number of repetitions (default: config.simulation.reps). */
   reps?: number;
+  /** Refuse a run whose estimated memory exceeds this many bytes (the estimate of a large run is printed first). */
+  maxMemoryBytes?: number;
+  /** Accept a directory holding results but no run.json (its rows are validated against this plan). */
+  adopt?: boolean;
 }
 
 export interface SimulateResult {
@@ -137,26 +145,42 @@ export async function simulateStylized(config: StylizedConfig, opts: SimulateOpt
   const t0 = performance.now();
   const plan = planFromConfig(config, { reps: opts.reps });
   const runDir = opts.outDir ?? config.out;
-  mkdirSync(runDir, { recursive: true });
+  const lock = acquireRunLock(runDir, '--out');
+  try {
+    return await simulateLocked(config, plan, runDir, opts, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+async function simulateLocked(config: StylizedConfig, plan: SimulationPlan, runDir: string, opts: SimulateOptions, t0: number): Promise<SimulateResult> {
+  const resultsPath = monteCarloPaths(runDir).results;
   const identity = planIdentity(plan);
   const backend = linalgBackend(opts.backend);
   const here = { ...provenance({ config, seed: config.seed }), reps: plan.reps, randomStreamVersion: RANDOM_STREAM_VERSION, linalgBackend: backend.description, planIdentity: identity };
   let record: Record<string, unknown> = here;
   const prev = readMonteCarloRecord(runDir);
+  if (!prev && existsSync(resultsPath) && statSync(resultsPath).size > 0 && !opts.adopt) {
+    throw new InputError('--out', runDir, 'a new directory, or a run directory with its run.json (pass --adopt to take over these results)', `it holds ${resultsPath} but no run.json, so the plan of its rows is unknown`);
+  }
   if (prev) {
     if (prev.planIdentity !== identity) {
-      throw new InputError('out', runDir, 'an empty directory or one holding a run of the same config (only reps may differ)', 'it holds results of a different plan');
+      throw new InputError('--out', runDir, 'an empty directory or one holding a run of the same config (only reps may differ)', 'its run.json records a different plan');
     }
     const version = prev.randomStreamVersion ?? 1;
     if (version !== RANDOM_STREAM_VERSION) {
-      throw new InputError('out', runDir, `a directory of random-stream version ${RANDOM_STREAM_VERSION} (this engine's) or an empty one`, `its repetitions were drawn by version ${version}; resuming would mix draws, so write to a new --out or delete the directory`);
+      throw new InputError('--out', runDir, `a directory of random-stream version ${RANDOM_STREAM_VERSION} (this engine's) or an empty one`, `its repetitions were drawn by version ${version}; resuming would mix draws, so write to a new --out or delete the directory`);
     }
     // Keep the provenance of the run that started the directory; record each resumption.
     const resumed = { time: here.time, gitCommit: here.gitCommit, gitDirty: here.gitDirty, version: here.version, command: here.command, reps: plan.reps, linalgBackend: backend.description };
     record = { ...prev, reps: plan.reps, resumes: [...(prev.resumes ?? []), resumed] };
   }
-  const store = openStore<RepetitionRow>(monteCarloPaths(runDir).results);
+  const store = openStore<RepetitionRow>(resultsPath);
+  for (const row of store.rows()) validateRepetitionRow(row, plan, resultsPath, store.lineOf(row.key) ?? 0);
   const todo = Array.from({ length: plan.reps }, (_, r) => r).filter((r) => !store.has(`rep-${r}`));
+  if (opts.maxMemoryBytes !== undefined && todo.length > 0) {
+    guardMemory(estimateSimulation({ ...plan, reps: todo.length }, Math.min(opts.workers ?? availableParallelism(), todo.length)), opts.maxMemoryBytes, { quiet: opts.quiet });
+  }
   writeMonteCarloRecord(runDir, record);
   if (todo.length < plan.reps && !opts.quiet) process.stderr.write(`simulate: resuming, ${plan.reps - todo.length} of ${plan.reps} repetitions already in ${store.path}\n`);
   await runRepetitions(plan, todo, {

@@ -20,6 +20,8 @@ export interface AppendOnlyStore<R extends StoreRow> {
   readonly path: string;
   rows(): R[];
   has(key: string): boolean;
+  /** 1-based line of the file holding the row of `key` (for messages about bad rows). */
+  lineOf(key: string): number | undefined;
   append(row: R): void;
 }
 
@@ -27,6 +29,8 @@ export function openStore<R extends StoreRow>(path: string): AppendOnlyStore<R> 
   mkdirSync(dirname(path), { recursive: true });
   const rows: R[] = [];
   const keys = new Set<string>();
+  const lineOfKey = new Map<string, number>();
+  let lineCount = 0;
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8');
     let goodBytes = 0;
@@ -50,11 +54,13 @@ export function openStore<R extends StoreRow>(path: string): AppendOnlyStore<R> 
         }
         if (!keys.has(row.key)) {
           keys.add(row.key);
+          lineOfKey.set(row.key, i + 1);
           rows.push(row);
         }
       }
       offset += lineBytes;
       goodBytes = offset;
+      lineCount = isLast && line === '' ? i : i + 1;
     }
     if (goodBytes < Buffer.byteLength(text, 'utf8')) truncateSync(path, goodBytes);
   } else {
@@ -64,10 +70,12 @@ export function openStore<R extends StoreRow>(path: string): AppendOnlyStore<R> 
     path,
     rows: () => rows.slice(),
     has: (key) => keys.has(key),
+    lineOf: (key) => lineOfKey.get(key),
     append(row) {
       if (keys.has(row.key)) throw new Error(`duplicate result key ${row.key} in ${path}`);
       appendFileSync(path, JSON.stringify(row) + '\n');
       keys.add(row.key);
+      lineOfKey.set(row.key, ++lineCount);
       rows.push(row);
     },
   };

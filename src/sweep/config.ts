@@ -2,6 +2,7 @@ import { anyOf, arr, bool, configMetaFields, loadConfig, num, obj, oneOf, option
 import type { ConfigOverride } from '../config/overrides.js';
 import { InputError } from '../errors.js';
 import { isReachableDistance } from '../codec/jxlDistance.js';
+import { LIMITS } from '../util/limits.js';
 
 /**
  * Schema of a real-data sweep config such as `sims/fashion-mnist-cpu.json` (THEORY.md
@@ -35,7 +36,7 @@ export const datasetSchema = tagged('kind', {
 /** Options of the in-process ridge trainer (src/trainers/ridgeClassifier.ts). */
 export const ridgeOptionsSchema = obj({
   /** Candidate lambdas relative to trace(X_c^T X_c) / d. */
-  lambdaGrid: optional(arr(num({ min: 0, minOpen: true }), { minLength: 1 })),
+  lambdaGrid: optional(arr(num({ min: 0, minOpen: true }), { minLength: 1, maxLength: LIMITS.lambdaGrid })),
 });
 
 const jsonScalar: Schema<string | number | boolean> = {
@@ -113,11 +114,11 @@ export const sweepConfigSchema = obj({
   seed: num({ integer: true, min: 0 }),
   split: obj({
     /** Held-out uncompressed images from the training split used to choose lambda / early stopping. */
-    validationSize: num({ integer: true, min: 1 }),
+    validationSize: num({ integer: true, min: 1, max: LIMITS.sweepImages }),
     /** Training pool (stratified subset of the rest of the training split); omit for all of it. */
-    poolSize: optional(num({ integer: true, min: 10 })),
+    poolSize: optional(num({ integer: true, min: 10, max: LIMITS.sweepImages })),
     /** Test images (stratified subset of the test split) for the uncompressed "test" evaluation; omit for all. */
-    testSize: optional(num({ integer: true, min: 10 })),
+    testSize: optional(num({ integer: true, min: 10, max: LIMITS.sweepImages })),
   }),
   codec: obj({
     /** Codec cache directory (relative to the working directory). */
@@ -131,12 +132,12 @@ export const sweepConfigSchema = obj({
   grid: obj({
     fractions: arr(num({ min: 0, minOpen: true, max: 1 }), { minLength: 1, increasing: true }),
     distances: arr(distance(), { minLength: 1, increasing: true }),
-    seeds: num({ integer: true, min: 1 }),
+    seeds: num({ integer: true, min: 1, max: LIMITS.sweepSeeds }),
   }),
   fit: obj({
     form: optional(oneOf(['additive', 'excess', 'multiplicative'] as const), 'additive'),
     estimator: optional(oneOf(['lsq', 'huber-log'] as const), 'lsq'),
-    bootstrap: optional(num({ integer: true, min: 0 }), 0),
+    bootstrap: optional(num({ integer: true, min: 0, max: 100_000 }), 0),
     /** Leave the lossless (d = 0) points out of the fit (they are the original-format baseline). */
     excludeLossless: optional(bool(), true),
   }),
@@ -146,7 +147,7 @@ export const sweepConfigSchema = obj({
       budgetsRelativeToLossless: optional(arr(num({ min: 0, minOpen: true }), { minLength: 1, increasing: true })),
       /** Budgets in bytes (alternative to the relative form). */
       storageBytes: optional(arr(num({ min: 1 }), { minLength: 1, increasing: true })),
-      seeds: num({ integer: true, min: 1 }),
+      seeds: num({ integer: true, min: 1, max: LIMITS.sweepSeeds }),
       /** Naive fixed-level baselines: every image at this distance, the largest subset that fits. */
       fixedDistances: arr(distance(), { minLength: 0 }),
       randomized: optional(
@@ -163,7 +164,7 @@ export const sweepConfigSchema = obj({
       /** Least/most compressed lossy distance the scaling-optimal search may use. */
       searchRange: optional(arr(distance(), { minLength: 2, maxLength: 2, increasing: true }), [0.5, 25]),
       /** Images (stratified, from the pool) used to probe mean size during the distance search. */
-      searchSampleSize: optional(num({ integer: true, min: 10 }), 500),
+      searchSampleSize: optional(num({ integer: true, min: 10, max: LIMITS.sweepImages }), 500),
     }),
   ),
   matrix: optional(
@@ -171,7 +172,7 @@ export const sweepConfigSchema = obj({
       /** Test distances; models are the grid's full-pool models of the first seed at each grid distance. */
       testDistances: arr(distance(), { minLength: 1, increasing: true }),
       /** Test images compressed for the matrix (stratified subset of the test split). */
-      testSize: optional(num({ integer: true, min: 10 })),
+      testSize: optional(num({ integer: true, min: 10, max: LIMITS.sweepImages })),
     }),
   ),
   figures: optional(

@@ -35,6 +35,10 @@ export interface SweepContext {
   /** Position in the pool of a training-split index. */
   poolPosition: Map<number, number>;
   codecVersion: string;
+  /** Files and class folders the dataset loader left out (unreadable, empty), with why. */
+  skipped: { path: string; reason: string }[];
+  /** Images the loader kept (all splits). */
+  imagesLoaded: number;
   /** Compress a set at one distance through the shared encoder pool and the disk cache. */
   compress(set: ImageSet, distance: number, label?: string): Promise<CompressedImages>;
   /** The whole pool at one distance (memoised). */
@@ -44,6 +48,7 @@ export interface SweepContext {
   /** Hook for progress lines of codec work. */
   onCodecProgress?: (label: string, done: number, total: number) => void;
   checkInterrupt?: () => void;
+  signal?: AbortSignal;
   close(): Promise<void>;
 }
 
@@ -58,7 +63,7 @@ function stratifiedSample(labels: ArrayLike<number>, indices: number[], size: nu
 /** Load the dataset and derive the run's splits (THEORY.md section 6; seeded by config.seed). */
 export async function openSweepContext(
   config: SweepConfig,
-  opts: { onCodecProgress?: (label: string, done: number, total: number) => void; checkInterrupt?: () => void } = {},
+  opts: { onCodecProgress?: (label: string, done: number, total: number) => void; checkInterrupt?: () => void; signal?: AbortSignal } = {},
 ): Promise<SweepContext> {
   const loaded = await loadDataset(config.dataset);
   const train = loaded.train;
@@ -102,6 +107,7 @@ export async function openSweepContext(
       pool: getPool(),
       onProgress: opts.onCodecProgress ? (done, total) => opts.onCodecProgress!(label, done, total) : undefined,
       checkInterrupt: opts.checkInterrupt,
+      signal: opts.signal,
     });
   const poolMemo = new Map<number, Promise<CompressedImages>>();
   const testMemo = new Map<number, Promise<CompressedImages>>();
@@ -126,11 +132,14 @@ export async function openSweepContext(
     matrixTestSet,
     poolPosition,
     codecVersion: codecVersionFor(config.codec.backend ?? DEFAULT_BACKEND),
+    skipped: loaded.skipped,
+    imagesLoaded: train.count + loaded.validation.count + testSplit.count,
     compress,
     poolAt: (d) => memo(poolMemo, poolSet, d, `pool d=${d}`),
     matrixTestAt: (d) => memo(testMemo, matrixTestSet, d, `test d=${d}`),
     onCodecProgress: opts.onCodecProgress,
     checkInterrupt: opts.checkInterrupt,
+    signal: opts.signal,
     async close() {
       if (encodePool) await encodePool.close();
       encodePool = undefined;

@@ -2,6 +2,7 @@ import { openStore, type StoreRow } from '../store/appendOnlyStore.js';
 import type { TrainMetrics } from '../trainers/trainer.js';
 import type { JobInfo, PlannedJob } from './plan.js';
 import { runPaths } from './runDir.js';
+import { validateResultRow } from '../io/rowSchemas.js';
 
 /** One finished training job in a run's results.jsonl (THEORY.md section 6). */
 export interface ResultRow extends StoreRow {
@@ -43,7 +44,10 @@ export function recordResult(runDir: string, planned: PlannedJob, metrics: Train
   return row;
 }
 
-/** All finished rows of a run (a torn last line from a kill is dropped). */
+/** All finished rows of a run (a torn last line from a kill is dropped), each validated (a bad row is an error naming file, line and field). */
 export function readResults(runDir: string): ResultRow[] {
-  return openStore<ResultRow>(runPaths(runDir).results).rows();
+  const store = openStore<ResultRow>(runPaths(runDir).results);
+  const rows = store.rows();
+  for (const row of rows) validateResultRow(row, store.path, store.lineOf(row.key) ?? 0);
+  return rows;
 }

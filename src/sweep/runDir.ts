@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readJsonFile } from '../io/rowSchemas.js';
 import { join } from 'node:path';
 import { provenance, type Provenance } from '../provenance.js';
 
@@ -44,11 +45,13 @@ export interface RunRecord {
   sessions: RunSession[];
   /** Bundles ingested into this run (`lossyscale sweep ingest`): file, rows recorded, devices, time. */
   ingested?: { from: string; rows: number; devices: string[]; time: string }[];
+  /** Files and class folders of the dataset left out (unreadable, empty), with why. */
+  skipped?: { path: string; reason: string }[];
 }
 
 export function readRun(runDir: string): RunRecord | undefined {
   const p = runPaths(runDir).run;
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as RunRecord) : undefined;
+  return existsSync(p) ? (readJsonFile(p, '--run') as RunRecord) : undefined;
 }
 
 export function writeRun(runDir: string, rec: RunRecord): void {

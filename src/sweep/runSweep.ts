@@ -1,10 +1,14 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { acquireRunLock } from '../store/runLock.js';
 import { isDeepStrictEqual } from 'node:util';
 import { InputError, InterruptedError } from '../errors.js';
 import { createTrainer } from '../trainers/registry.js';
 import type { Trainer } from '../trainers/trainer.js';
 import { sizeStats } from '../codec/sizeStats.js';
 import { progress, type Progress } from '../util/progress.js';
+import { yieldToEventLoop } from '../util/interrupt.js';
+import { defaultMaxMemoryBytes, guardMemory } from '../util/limits.js';
+import { estimateSweep } from './estimate.js';
 import { analyzeRun, fitRunLaw } from './analyze.js';
 import type { SweepConfig } from './config.js';
 import { openSweepContext, type SweepContext } from './context.js';
@@ -25,11 +29,23 @@ import { linalgBackend } from '../linalg/backend.js';
  */
 export interface SweepRunOptions {
   runDir: string;
-  /** Continue a run dir that already holds results (otherwise such a dir is an error). */
+  /** Continue a run dir that already holds results (otherwise such a dir is an error); a dir without run.json is then an error too. */
   resume?: boolean;
+  /** With resume: start the run when the directory holds none yet. */
+  startIfMissing?: boolean;
+  /** Accept a directory holding results but no run.json (its rows are validated; the config given now is recorded). */
+  adopt?: boolean;
   quiet?: boolean;
   /** Checked between units of work; throw InterruptedError to stop. */
   checkInterrupt?: () => void;
+  /** Aborted on a signal: the training job or encode batch in flight stops at once. */
+  signal?: AbortSignal;
+  /** Run even when more than maxSkippedFraction of the dataset's files were skipped. */
+  allowSkipped?: boolean;
+  /** Largest fraction of skipped files (unreadable or empty images, empty class folders) a sweep accepts; default 0.01. */
+  maxSkippedFraction?: number;
+  /** Refuse a sweep whose estimated memory exceeds this (bytes; default: half the machine's RAM). */
+  maxMemoryBytes?: number;
   /** Test hook: stop (throw) after this many newly trained jobs. */
   stopAfterJobs?: number;
   /** A trainer to use instead of creating one from the config. */
@@ -46,6 +62,9 @@ export interface SweepRunOptions {
 /** Writes the figures of an analysed run directory; returns the written .vl.json paths. */
 export type SweepFigureWriter = (runDir: string) => Promise<string[]>;
 
+/** Default largest fraction of skipped dataset files a sweep accepts. */
+export const DEFAULT_MAX_SKIPPED_FRACTION = 0.01;
+
 export interface SweepRunResult {
   runDir: string;
   jobsRun: number;
@@ -55,6 +74,15 @@ export interface SweepRunResult {
 }
 
 export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Promise<SweepRunResult> {
+  const lock = acquireRunLock(opts.runDir, '--run');
+  try {
+    return await runSweepLocked(config, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promise<SweepRunResult> {
   const log = opts.log ?? ((line: string) => { if (!opts.quiet) process.stderr.write(`${line}\n`); });
   const paths = runPaths(opts.runDir);
   const existing = readRun(opts.runDir);
@@ -62,7 +90,13 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
   if (existing && !isDeepStrictEqual(withoutSchemaRef(existing.config), withoutSchemaRef(config))) {
     throw new InputError('--run', opts.runDir, 'a new directory, or one holding a run of the same config', 'its run.json records a different config');
   }
+  if (hasRows && !existing && !opts.adopt) {
+    throw new InputError('--run', opts.runDir, 'a new directory, or a run directory with its run.json (pass --adopt to take over these results)', `it holds ${paths.results} but no run.json, so the config of its rows is unknown`);
+  }
   if (hasRows && !opts.resume) throw new InputError('--run', opts.runDir, 'a new directory (or pass --resume to continue this run)', 'it already holds results');
+  if (opts.resume && !existing && !hasRows && !opts.startIfMissing) {
+    throw new InputError('--run', opts.runDir, 'a run directory to resume (it has no run.json); drop --resume to start a new run there, or use --resume-or-start');
+  }
   const phases: Record<string, number> = {};
   // CPU seconds of this process (all threads, encoder workers included) per phase: with the
   // machine shared, wall time depends on the load and CPU time does not.
@@ -91,6 +125,7 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
     ctx = await timed('load', () =>
       openSweepContext(config, {
         checkInterrupt: opts.checkInterrupt,
+        signal: opts.signal,
         onCodecProgress: opts.quiet
           ? undefined
           : (label, done, total) => {
@@ -113,6 +148,17 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
             },
       }),
     );
+    // Skipped data is never silent: each item on stderr and in run.json, and too many fail the sweep.
+    const warn = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    for (const s of ctx.skipped) warn(`lossyscale: skipped ${s.path}: ${s.reason}`);
+    rec.skipped = ctx.skipped;
+    const skippedFraction = ctx.skipped.length / Math.max(1, ctx.skipped.length + ctx.imagesLoaded);
+    const maxSkipped = opts.maxSkippedFraction ?? DEFAULT_MAX_SKIPPED_FRACTION;
+    if (skippedFraction > maxSkipped && !opts.allowSkipped) {
+      const root = (config.dataset as { root?: string }).root ?? config.dataset.kind;
+      throw new InputError('config.dataset.root', root, `a dataset with at most ${100 * maxSkipped}% skipped files, or --allow-skipped`, `${ctx.skipped.length} of ${ctx.skipped.length + ctx.imagesLoaded} skipped (${(100 * skippedFraction).toFixed(1)}%; each listed above and in run.json)`);
+    }
+    guardMemory(estimateSweep(ctx), opts.maxMemoryBytes ?? defaultMaxMemoryBytes(), { log, quiet: opts.quiet });
     rec.codecVersion = ctx.codecVersion;
     save();
     log(`sweep ${config.name}: pool ${ctx.poolSet.count} images, validation ${ctx.validationSet.count}, test ${ctx.testSet.count}, matrix test ${ctx.matrixTestSet.count}; run dir ${opts.runDir}`);
@@ -144,10 +190,11 @@ export async function runSweep(config: SweepConfig, opts: SweepRunOptions): Prom
       if (jobs.length - todo.length) log(`${phase}: ${jobs.length - todo.length} of ${jobs.length} jobs already finished (resumed)`);
       const bar = opts.quiet ? undefined : progress(phase, jobs.length, { initial: jobs.length - todo.length });
       for (const job of todo) {
+        await yieldToEventLoop(); // a pending signal handler runs here
         opts.checkInterrupt?.();
         if (opts.stopAfterJobs !== undefined && jobsRun >= opts.stopAfterJobs) throw new InterruptedError(`stopped after ${jobsRun} jobs (test hook)`);
         const t = await materializeJob(job, ctx!);
-        const m = await trainer!.train(t);
+        const m = await trainer!.train(t, opts.signal ? { signal: opts.signal } : {});
         recordResult(opts.runDir, job, m);
         jobsRun++;
         session.jobsRun = jobsRun;

@@ -42,9 +42,13 @@ export function oneOf<T extends string>(param: string, x: unknown, options: read
   return x as T;
 }
 
-/** Parse a CLI number; accepts 1e5, 0.99, 1_000 is rejected. */
+/** Decimal notation only: 12, -0.5, .5, 1e5, 2.5E-3 (no hex, octal, binary, separators or words). */
+export const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parse a CLI number in decimal notation; 1e5 and 0.99 are accepted, 0x10, 1_000 and Infinity are not. */
 export function parseNumber(param: string, text: string | undefined): number {
   if (text === undefined || text.trim() === '') throw new InputError(param, text ?? '', 'a number');
+  if (!DECIMAL_NUMBER.test(text.trim())) throw new InputError(param, text, 'a decimal number such as 12, -0.5 or 1e5');
   const v = Number(text);
   if (!Number.isFinite(v)) throw new InputError(param, text, 'a finite number');
   return v;

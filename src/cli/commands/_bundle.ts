@@ -7,6 +7,7 @@ import { writeRunFigures } from '../../figures/fashionMnist.js';
 import { loadSweepConfig } from '../../sweep/config.js';
 import { ingestBundle, readJson, writeRidgeMcBundle, writeSweepBundle, type IngestFigureWriter, type IngestSummary, type Log } from '../../trainers/torch/sweepBundle.js';
 import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
+import { checkLength, LIMITS } from '../../util/limits.js';
 
 /**
  * `lossyscale sweep plan|ingest` (THEORY.md sections 5-6): flags and output of the job-bundle
@@ -72,7 +73,7 @@ export async function runPlan(argv: string[]): Promise<number> {
   const t0 = performance.now();
   let r: { jobs: number; bytes: number };
   if (raw && typeof raw === 'object' && 'simulation' in raw) {
-    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job', 1), reps: intFlag(values, 'reps', 1), configPath });
+    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job', 1, LIMITS.repsPerJob), reps: intFlag(values, 'reps', 1, LIMITS.reps), configPath });
   } else {
     const config = loadSweepConfig(configPath);
     if (config.trainer !== 'torch') log(`plan: note: config.trainer is "${config.trainer}"; the bundle is trained by the torch worker with config.trainerOptions as its training options`);
@@ -89,6 +90,7 @@ export async function runIngest(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { run: { type: 'string' }, bundle: { type: 'string' }, 'no-figures': { type: 'boolean' }, quiet: { type: 'boolean' } }, true);
   if (maybeHelp(values, ingestUsage)) return 0;
   if (positionals.length < 1) throw new InputError('BUNDLE_RESULTS', undefined, 'a results.jsonl (or bundle directory); several for shards');
+  checkLength('BUNDLE_RESULTS', positionals.length, LIMITS.bundleShards);
   const runDir = str(values, 'run');
   if (!runDir) throw new InputError('--run', undefined, 'the run directory to record into');
   const log: Log = values.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`);

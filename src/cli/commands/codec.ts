@@ -91,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
         backend,
         pool,
         checkInterrupt: () => interrupt.check(),
+        signal: interrupt.signal,
         onProgress: (done) => {
           bar.tick(done - last);
           last = done;

@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.js';
 import { parseNumber, parseNumberList } from '../../util/validate.js';
+import { checkLength, LIMITS } from '../../util/limits.js';
 import { toLaw, type LawLike } from '../../fit/lawForms.js';
 import { sig, grouped } from '../../fit/tables.js';
 import { compareAtStorage, type FixedLevel, type StorageComparison } from '../../optimize/compareAtStorage.js';
@@ -80,9 +81,16 @@ function storageList(values: Record<string, unknown>): number[] {
   const list = typeof values.storage === 'string' ? values.storage : undefined;
   const grid = typeof values['storage-grid'] === 'string' ? (values['storage-grid'] as string) : undefined;
   if (list !== undefined && grid !== undefined) throw new InputError('--storage-grid', grid, 'either --storage or --storage-grid, not both');
-  if (list !== undefined) return parseNumberList('--storage', list);
-  const [from, to, count] = parseNumberList('--storage-grid', grid ?? '1e3,1e10,29');
-  if (!(from >= 1 && to > from && Number.isInteger(count) && count >= 3)) throw new InputError('--storage-grid', grid, 'FROM,TO,COUNT with 1 <= FROM < TO and an integer COUNT >= 3');
+  if (list !== undefined) {
+    const storages = parseNumberList('--storage', list);
+    checkLength('--storage', storages.length, LIMITS.storagePoints);
+    return storages;
+  }
+  const parts = parseNumberList('--storage-grid', grid ?? '1e3,1e10,29');
+  const [from, to, count] = parts;
+  if (parts.length !== 3 || !(from >= 1 && to > from && Number.isInteger(count) && count >= 3 && count <= LIMITS.storagePoints)) {
+    throw new InputError('--storage-grid', grid, `FROM,TO,COUNT with 1 <= FROM < TO and an integer COUNT in 3..${LIMITS.storagePoints}`);
+  }
   return Array.from({ length: count }, (_, i) => from * (to / from) ** (i / (count - 1)));
 }
 

@@ -9,6 +9,9 @@ import { runRepetitions, simulateStylized } from '../../simulate/simulateStylize
 import { analyzeRun } from '../../simulate/analyzeRun.js';
 import { writeFig6Figures } from '../../figures/fig6.js';
 import { oneOf, parseNumber } from '../../util/validate.js';
+import { defaultMaxMemoryBytes, guardMemory, LIMITS, parseByteSize } from '../../util/limits.js';
+import { estimateSimulation } from '../../simulate/estimate.js';
+import { availableParallelism } from 'node:os';
 import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { writeJsonLine } from './_output.js';
@@ -18,7 +21,8 @@ export const summary = COMMAND_SUMMARIES.simulate;
 
 const usage = `
 usage:
-  lossyscale simulate --config sims/fig6.json [--set key.path=value ...] [--reps N] [--workers K] [--out DIR] [--figures DIR] [--quiet] [--json]
+  lossyscale simulate --config sims/fig6.json [--set key.path=value ...] [--reps N] [--workers K] [--out DIR] [--figures DIR]
+                     [--max-memory SIZE] [--adopt] [--quiet] [--json]
       Full protocol of THEORY.md section 5: writes DIR/run.json, DIR/results.jsonl (one row per
       repetition; rerun the same command to resume), DIR/summary.json|csv (mean and standard
       error per (n, m)), DIR/law.json (fitted a n^-alpha + b L^-beta), DIR/tables/, and the
@@ -31,11 +35,20 @@ usage:
                       [--features uniform|gaussian] [--tail coordinates|levelSums] [--workers K] [--json]
       One point, fixed lambda, exact-risk scoring: prints meanRisk, stdErr, reps. The generating
       model has m + extra levels; the risk uses that model's tail (see docs/monte-carlo.md).
+
+  --adopt            take over a DIR holding results.jsonl but no run.json (its rows are checked
+                     against this config's plan); otherwise such a DIR is refused. One process
+                     writes a DIR at a time (DIR/.lock holds its pid and host).
+  --max-memory SIZE  refuse (exit 2) a run whose estimated memory is larger (default: half the
+                     machine's RAM); large runs print their memory and time estimate first.
+  Limits (docs/limits.md): --reps 1..1e6, simulation.n.count <= 1000, validationSize and testSize <= 1e7.
 `;
 
 const flags = {
   config: { type: 'string' },
   set: { type: 'string', multiple: true },
+  'max-memory': { type: 'string' },
+  adopt: { type: 'boolean' },
   reps: { type: 'string' },
   workers: { type: 'string' },
   out: { type: 'string' },
@@ -59,26 +72,27 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, flags);
   if (maybeHelp(values, usage)) return 0;
   const workers = intFlag(values, 'workers', 1, 256);
-  const reps = intFlag(values, 'reps', 1, 1_000_000);
+  const reps = intFlag(values, 'reps', 1, LIMITS.reps);
+  const maxMemory = str(values, 'max-memory') !== undefined ? parseByteSize('--max-memory', str(values, 'max-memory')!) : defaultMaxMemoryBytes();
   const pointFlags = ['p', 'q', 'r', 'tau', 'n', 'm', 'lambda', 'seed', 'extra', 'features', 'tail'].filter((k) => values[k] !== undefined);
   const configPath = str(values, 'config');
   if (configPath !== undefined) {
     if (pointFlags.length) throw new InputError(`--${pointFlags[0]}`, str(values, pointFlags[0]), 'not with --config (use the config file, or the single-point flags alone)');
-    return runConfig(configPath, parseOverrides((values.set as string[] | undefined) ?? []), { reps, workers, out: str(values, 'out'), figures: str(values, 'figures'), quiet: Boolean(values.quiet), json: Boolean(values.json) });
+    return runConfig(configPath, parseOverrides((values.set as string[] | undefined) ?? []), { reps, workers, maxMemory, adopt: values.adopt === true, out: str(values, 'out'), figures: str(values, 'figures'), quiet: Boolean(values.quiet), json: Boolean(values.json) });
   }
   if (!pointFlags.length) throw new InputError('--config', undefined, 'a config file such as sims/fig6.json, or the single-point flags --p --q --r --tau --n --m --lambda');
   if (values.set !== undefined) throw new InputError('--set', (values.set as string[])[0], 'only with --config (it overrides a config field)');
-  for (const k of ['out', 'figures'] as const) if (values[k] !== undefined) throw new InputError(`--${k}`, str(values, k), 'only with --config');
-  return runPoint(values, { reps, workers, json: Boolean(values.json), quiet: Boolean(values.quiet) });
+  for (const k of ['out', 'figures', 'adopt'] as const) if (values[k] !== undefined) throw new InputError(`--${k}`, str(values, k), 'only with --config');
+  return runPoint(values, { reps, workers, maxMemory, json: Boolean(values.json), quiet: Boolean(values.quiet) });
 }
 
-async function runConfig(path: string, overrides: ConfigOverride[], o: { reps?: number; workers?: number; out?: string; figures?: string; quiet: boolean; json: boolean }): Promise<number> {
+async function runConfig(path: string, overrides: ConfigOverride[], o: { reps?: number; workers?: number; maxMemory: number; adopt: boolean; out?: string; figures?: string; quiet: boolean; json: boolean }): Promise<number> {
   const config = loadStylizedConfig(path, overrides);
   const outDir = o.out ?? config.out;
   // Runs committed under sims/results/ put their figures in the repo's figures/; any other run keeps them in DIR/figures.
   const committed = resolve(outDir).startsWith(join(repoRoot, 'sims', 'results') + sep);
   const figuresDir = o.figures ?? (committed ? join(repoRoot, 'figures') : join(outDir, 'figures'));
-  const res = await simulateStylized(config, { reps: o.reps, workers: o.workers, outDir, quiet: o.quiet });
+  const res = await simulateStylized(config, { reps: o.reps, workers: o.workers, outDir, quiet: o.quiet, adopt: o.adopt, maxMemoryBytes: o.maxMemory });
   const analysis = analyzeRun(outDir, { config });
   const figures = await writeFig6Figures(outDir, figuresDir, { config });
   if (o.json) {
@@ -90,7 +104,7 @@ async function runConfig(path: string, overrides: ConfigOverride[], o: { reps?: 
   return 0;
 }
 
-async function runPoint(values: Record<string, unknown>, o: { reps?: number; workers?: number; json: boolean; quiet: boolean }): Promise<number> {
+async function runPoint(values: Record<string, unknown>, o: { reps?: number; workers?: number; maxMemory: number; json: boolean; quiet: boolean }): Promise<number> {
   const get = (k: string): string | undefined => str(values as never, k);
   const req = (k: string): number => {
     const t = get(k);
@@ -131,6 +145,7 @@ async function runPoint(values: Record<string, unknown>, o: { reps?: number; wor
     reps: o.reps ?? 20,
     blockRows: 128,
   });
+  guardMemory(estimateSimulation(plan, o.workers ?? availableParallelism()), o.maxMemory, { quiet: o.quiet || o.json });
   const results = await runRepetitions(plan, Array.from({ length: plan.reps }, (_, i) => i), { workers: o.workers, quiet: o.quiet || o.json, label: 'simulate point' });
   const risks = results.map((r) => params.tau ** 2 + r.cells[0].excess[0]);
   const { mean, stdErr } = meanStdErr(risks);

@@ -16,12 +16,14 @@ import { openSweepContext } from '../../sweep/context.js';
 import { materializeJob } from '../../sweep/materialize.js';
 import { planJobs, type PlannedJob } from '../../sweep/plan.js';
 import { isPoolDistance } from '../../sweep/poolDistances.js';
-import { readResults, recordResult } from '../../sweep/results.js';
+import { readResults, recordResult, resultRow } from '../../sweep/results.js';
 import { newRunRecord, readRun, writeRun } from '../../sweep/runDir.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, writeImageArray, writeIndices, writeManifest, type BundleManifest } from './bundle.js';
 import { metricsFromResult, trainingOptions, workerPackageDir } from './index.js';
 import { isClassifyResult, type ArrayDescriptor, type ClassifyJobSpec, type DataRef, type Hello, type JobSpec } from './protocol.js';
 import { ridgeMcJob } from './ridgeMc.js';
+import { RowError, validateRepetitionRow, validateResultRow } from '../../io/rowSchemas.js';
+import { acquireRunLock } from '../../store/runLock.js';
 
 /**
  * Job bundles and their ingestion (THEORY.md sections 5-6; `lossyscale sweep plan|ingest`):
@@ -165,18 +167,31 @@ interface BundleRow extends StoreRow {
   finishedAt?: string;
 }
 
-/** Complete rows of a worker results file (a torn last line from a kill is ignored, the file is not touched). */
-function readBundleResults(file: string): BundleRow[] {
-  const text = readFileSync(file, 'utf8');
+/** Complete rows of a worker results file with their line numbers (a torn last line from a kill is ignored, the file is not touched). */
+function readBundleResults(file: string): (BundleRow & { line: number })[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError('BUNDLE_RESULTS', file, 'a readable results.jsonl', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
   const lines = text.split('\n');
-  const rows: BundleRow[] = [];
+  const rows: (BundleRow & { line: number })[] = [];
   lines.forEach((line, i) => {
     if (!line.trim()) return;
+    let row: unknown;
     try {
-      rows.push(JSON.parse(line) as BundleRow);
+      row = JSON.parse(line);
     } catch {
       if (i < lines.length - 1) throw new ResourceError(`results file ${file} is corrupt at line ${i + 1}`);
+      return;
     }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new RowError(file, i + 1, '(row)', row, 'a JSON object');
+    const r = row as Record<string, unknown>;
+    if (typeof r.key !== 'string') throw new RowError(file, i + 1, 'key', r.key, 'a string');
+    if (r.kind !== 'classify' && r.kind !== 'ridge-mc') throw new RowError(file, i + 1, 'kind', r.kind, '"classify" or "ridge-mc"');
+    if (typeof r.result !== 'object' || r.result === null) throw new RowError(file, i + 1, 'result', r.result, 'an object');
+    rows.push({ ...(r as unknown as BundleRow), line: i + 1 });
   });
   return rows;
 }
@@ -198,6 +213,15 @@ export type IngestFigureWriter = (run: { kind: 'sweep' } | { kind: 'ridge-mc'; c
 
 /** Ingest a bundle's results into a run directory, then analyse it (THEORY.md sections 5-6). */
 export async function ingestBundle(resultsPath: string, runDir: string, opts: { bundleDir?: string; analyze?: boolean; log?: Log; drawFigures?: IngestFigureWriter } = {}): Promise<IngestSummary> {
+  const lock = acquireRunLock(runDir, '--run');
+  try {
+    return await ingestLocked(resultsPath, runDir, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function ingestLocked(resultsPath: string, runDir: string, opts: { bundleDir?: string; analyze?: boolean; log?: Log; drawFigures?: IngestFigureWriter }): Promise<IngestSummary> {
   const log = opts.log ?? (() => undefined);
   const results = existsSync(resultsPath) && statSync(resultsPath).isDirectory() ? join(resultsPath, 'results.jsonl') : resultsPath;
   if (!existsSync(results)) throw new InputError('BUNDLE_RESULTS', resultsPath, 'a results.jsonl written by run-bundle, or its bundle directory');
@@ -205,6 +229,13 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
   const manifest = readJson(join(bundleDir, 'manifest.json'), 'bundle manifest') as BundleManifest & { plan?: { kind?: string; config?: unknown; codecVersion?: string } };
   if (manifest.format !== BUNDLE_FORMAT || manifest.version !== BUNDLE_VERSION) throw new InputError('--bundle', bundleDir, `a ${BUNDLE_FORMAT} v${BUNDLE_VERSION} bundle`);
   const rows = readBundleResults(results);
+  if (rows.length === 0) throw new InputError('BUNDLE_RESULTS', results, 'a results file with at least one finished job', 'it holds no rows yet (run run-bundle first)');
+  const expectedKind = manifest.plan?.kind === 'sweep' ? 'classify' : manifest.plan?.kind === 'ridge-mc' ? 'ridge-mc' : undefined;
+  const jobIds = new Set((manifest.jobs ?? []).map((j) => (j as { id: string }).id));
+  for (const row of rows) {
+    if (expectedKind && row.kind !== expectedKind) throw new RowError(results, row.line, 'kind', row.kind, `"${expectedKind}" (the bundle ${bundleDir} plans ${manifest.plan?.kind} jobs; is --bundle the bundle these results came from?)`);
+    if (jobIds.size && !jobIds.has(row.key)) throw new RowError(results, row.line, 'key', row.key, `a job of the bundle ${bundleDir} (is --bundle the bundle these results came from?)`);
+  }
   const failuresFile = results.replace(/\.jsonl$/, '') + '.failures.jsonl';
   const failures = existsSync(failuresFile) ? readBundleResults(failuresFile).length : 0;
   const devices = [...new Set(rows.map((r) => (r.worker ? `${r.worker.device} (${r.worker.deviceName}), torch ${r.worker.torch}` : 'unknown')))];
@@ -217,13 +248,18 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
     const rec = existing ?? newRunRecord(config, plan.codecVersion ?? 'unknown');
     const done = new Set(readResults(runDir).map((r) => r.key));
     let ingested = 0;
+    let present = 0;
     for (const row of rows) {
-      if (row.kind !== 'classify') continue;
       const planned = row.meta as PlannedJob;
-      if (!planned || planned.key !== row.key) throw new ResourceError(`results row ${row.key} carries no planned job (meta); was it written by run-bundle from a lossyscale plan?`);
-      if (done.has(row.key)) continue;
-      if (!isClassifyResult(row.result)) throw new ResourceError(`results row ${row.key} is not a classify result (evaluations, trainSeconds, details)`);
-      recordResult(runDir, planned, metricsFromResult(row.result, row.worker));
+      if (!planned || planned.key !== row.key) throw new RowError(results, row.line, 'meta', row.meta === undefined ? undefined : 'a different job', `the planned job ${row.key} (rows written by run-bundle from a lossyscale plan carry it)`);
+      if (done.has(row.key)) {
+        present++;
+        continue;
+      }
+      if (!isClassifyResult(row.result)) throw new RowError(results, row.line, 'result', 'not a classify result', 'an object with evaluations, trainSeconds and details');
+      const metrics = metricsFromResult(row.result, row.worker);
+      validateResultRow(JSON.parse(JSON.stringify(resultRow(planned, metrics))), results, row.line);
+      recordResult(runDir, planned, metrics);
       done.add(row.key);
       ingested++;
     }
@@ -233,9 +269,9 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
     if (opts.analyze !== false) {
       const a = analyzeRun(runDir);
       const figures = opts.drawFigures ? await opts.drawFigures({ kind: 'sweep' }, runDir) : [];
-      log(`ingest: ${ingested} rows recorded, ${rows.length - ingested} already present; ${a.law ? `law R^2 ${a.law.r2.toPrecision(3)}` : 'no law yet'}; ${figures.length} figures`);
+      log(`ingest: ${ingested} rows recorded, ${present} already present; ${a.law ? `law R^2 ${a.law.r2.toPrecision(3)}` : 'no law yet'}; ${figures.length} figures`);
     }
-    return { kind: 'sweep', ingested, alreadyPresent: rows.length - ingested, failures, runDir, devices };
+    return { kind: 'sweep', ingested, alreadyPresent: present, failures, runDir, devices };
   }
   if (plan.kind === 'ridge-mc') {
     const config = parseStylizedConfig(plan.config);
@@ -246,7 +282,9 @@ export async function ingestBundle(resultsPath: string, runDir: string, opts: { 
     let ingested = 0;
     let present = 0;
     for (const row of rows) {
-      if (row.kind !== 'ridge-mc') continue;
+      const reps = (row.result as { repetitions?: unknown }).repetitions;
+      if (!Array.isArray(reps)) throw new RowError(results, row.line, 'result.repetitions', reps, 'a list of repetition results');
+      for (const r of reps) validateRepetitionRow(r, simPlan, results, row.line);
       const engine = { kind: 'torch', device: row.worker?.device, deviceName: row.worker?.deviceName, torch: row.worker?.torch, cuda: row.worker?.cuda, rng: (row.result as { rng?: string }).rng };
       for (const r of (row.result as { repetitions: RepetitionResult[] }).repetitions) {
         if (store.has(`rep-${r.rep}`)) {

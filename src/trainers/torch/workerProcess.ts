@@ -70,6 +70,11 @@ export class WorkerProcess {
     return new Promise((resolveStart, rejectStart) => {
       const [exe, ...args] = spec.argv;
       const child = spawn(exe, args, { env: spec.env, cwd: spec.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      // A process that quits at once (a second Ctrl-C) takes its worker with it.
+      const killOnExit = (): void => {
+        child.kill('SIGKILL');
+      };
+      process.once('exit', killOnExit);
       const tail: string[] = [];
       let worker: WorkerProcess | undefined;
       let settled = false;
@@ -112,6 +117,7 @@ export class WorkerProcess {
       child.on('error', (e) => failStart((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${exe} not found` : e.message));
       child.stdin.on('error', () => undefined); // EPIPE after a crash surfaces as the exit below
       child.on('close', (code, signal) => {
+        process.off('exit', killOnExit);
         const note = signal ? `killed by ${signal}` : `exited with status ${code}`;
         if (!settled) failStart(note);
         worker?.onExit(note);

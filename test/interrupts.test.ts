@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createThreadedRidgeTrainer } from '../src/trainers/ridgeThread.js';
+import { InterruptedError } from '../src/errors.js';
+import type { ImageSet } from '../src/data/imageSet.js';
+
+/**
+ * Signals stop long commands: SIGINT exits 130 and SIGTERM 143 within a couple of seconds,
+ * also while a long unit (a ridge training job, an encode batch) runs; a second signal ends
+ * the process at once; finished rows stay in the store. Real CLI processes on tiny
+ * Fashion-MNIST runs (the Debian dataset-fashion-mnist package).
+ */
+const tmp = mkdtempSync(join(tmpdir(), 'interrupts-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function lines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+}
+
+interface Outcome {
+  code: number | null;
+  stderr: string;
+  /** Seconds from the (first) signal to the exit. */
+  afterSignal: number;
+}
+
+/** Start the CLI, send `signals` (spaced by `gapMs`) once `ready()` holds, and time the exit. */
+async function interruptCli(args: string[], ready: (stderr: string) => boolean, signals: NodeJS.Signals[], gapMs = 100, deadlineMs = 90_000): Promise<Outcome> {
+  const child = spawn(process.execPath, ['bin/lossyscale.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  let sentAt = 0;
+  await new Promise<void>((res, rej) => {
+    const t0 = Date.now();
+    const poll = setInterval(() => {
+      if (ready(stderr)) {
+        clearInterval(poll);
+        sentAt = Date.now();
+        signals.forEach((s, i) => setTimeout(() => child.kill(s), i * gapMs));
+        res();
+      } else if (Date.now() - t0 > deadlineMs) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        rej(new Error(`not ready after ${deadlineMs} ms: ${stderr}`));
+      }
+    }, 25);
+    child.on('exit', () => {
+      clearInterval(poll);
+      if (!sentAt) rej(new Error(`exited before the signal: ${stderr}`));
+    });
+  });
+  const code = await exited;
+  return { code, stderr, afterSignal: (Date.now() - sentAt) / 1000 };
+}
+
+function sweepConfig(name: string, extra: Record<string, unknown> = {}): string {
+  const cfg = {
+    name,
+    dataset: { kind: 'fashion-mnist' },
+    trainer: 'ridge',
+    // 40 candidate lambdas: each training job takes seconds, so a signal lands inside one.
+    trainerOptions: { lambdaGrid: Array.from({ length: 40 }, (_, i) => 10 ** (-3 + i / 10)) },
+    seed: 1,
+    split: { validationSize: 60, poolSize: 200, testSize: 100 },
+    codec: { cacheDir: join(tmp, 'cache'), workers: 1, effort: 1 },
+    grid: { fractions: [0.25, 0.5, 0.75, 1], distances: [0, 2, 7], seeds: 2 },
+    fit: { bootstrap: 0 },
+    figures: { prefix: 'i-', png: false },
+    ...extra,
+  };
+  const p = join(tmp, `${name}.json`);
+  writeFileSync(p, JSON.stringify(cfg));
+  return p;
+}
+
+describe('interrupts', () => {
+  it('sweep (ridge): SIGINT during a training job exits 130 within 2 s and keeps the finished rows; resume completes', async () => {
+    const cfg = sweepConfig('int-ridge');
+    const run = join(tmp, 'run-ridge');
+    const results = join(run, 'results.jsonl');
+    const o = await interruptCli(['sweep', '--config', cfg, '--run', run, '--quiet'], () => lines(results).length >= 1, ['SIGINT']);
+    expect(o.code, o.stderr).toBe(130);
+    expect(o.afterSignal).toBeLessThan(2.5);
+    const kept = lines(results);
+    expect(kept.length).toBeGreaterThanOrEqual(1);
+    expect(kept.length).toBeLessThan(24);
+    for (const l of kept) expect(() => JSON.parse(l)).not.toThrow();
+    const rec = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { sessions: { status: string }[] };
+    expect(rec.sessions.at(-1)!.status).toBe('interrupted');
+    // SIGTERM: 143; the rows written so far are still a prefix of the store.
+    const o2 = await interruptCli(['sweep', '--config', cfg, '--run', run, '--resume', '--quiet'], () => lines(results).length >= kept.length + 1, ['SIGTERM']);
+    expect(o2.code, o2.stderr).toBe(143);
+    expect(o2.afterSignal).toBeLessThan(2.5);
+    expect(lines(results).slice(0, kept.length)).toEqual(kept);
+  }, 240_000);
+
+  it('sweep (ridge): a second SIGINT ends the process at once', async () => {
+    const cfg = sweepConfig('int-ridge2');
+    const run = join(tmp, 'run-ridge2');
+    const o = await interruptCli(['sweep', '--config', cfg, '--run', run, '--quiet'], () => existsSync(join(run, 'sizes.json')), ['SIGINT', 'SIGINT'], 50);
+    expect(o.code, o.stderr).toBe(130);
+    expect(o.afterSignal).toBeLessThan(2);
+  }, 240_000);
+
+  it('sweep (torch): SIGINT while the worker trains exits 130 within 2 s', async () => {
+    const cfg = sweepConfig('int-torch', {
+      trainer: 'torch',
+      trainerOptions: { model: 'cnn', epochs: 400, batchSize: 16, lr: 0.003, width: 0.25, device: 'cpu', quiet: true },
+      grid: { fractions: [0.5, 1], distances: [0, 7], seeds: 1 },
+    });
+    const run = join(tmp, 'run-torch');
+    let sizesAt = 0;
+    const o = await interruptCli(['sweep', '--config', cfg, '--run', run, '--quiet'], () => {
+      if (!sizesAt && existsSync(join(run, 'sizes.json'))) sizesAt = Date.now();
+      return sizesAt > 0 && Date.now() - sizesAt > 4000; // the worker has started and is training
+    }, ['SIGINT']);
+    expect(o.code, o.stderr).toBe(130);
+    expect(o.afterSignal).toBeLessThan(2.5);
+  }, 240_000);
+
+  for (const workers of [0, 1, 2]) {
+    it(`codec sizes --workers ${workers}: SIGTERM during encoding exits 143 within 2 s, a second SIGINT at once`, async () => {
+      const args = ['codec', 'sizes', '--distances', '1,2,4', '--limit', '3000', '--effort', '9', '--workers', String(workers), '--cache', join(tmp, `codec-${workers}`)];
+      let seen = 0;
+      const started = (e: string): boolean => {
+        if (!seen && e.includes('codec d=1')) seen = Date.now();
+        return seen > 0 && Date.now() - seen > 800;
+      };
+      const o = await interruptCli(args, started, ['SIGTERM']);
+      expect(o.code, o.stderr).toBe(143);
+      expect(o.afterSignal).toBeLessThan(2.5);
+      seen = 0;
+      const o2 = await interruptCli(args, started, ['SIGINT', 'SIGINT'], 50);
+      expect(o2.code, o2.stderr).toBe(130);
+      expect(o2.afterSignal).toBeLessThan(2);
+    }, 120_000);
+  }
+
+  for (const workers of [1, 2]) {
+    it(`simulate --workers ${workers}: SIGINT exits 130 after the repetitions in flight, keeping every finished one`, async () => {
+      const cfg = join(tmp, `sim-${workers}.json`);
+      const out = join(tmp, `sim-${workers}`);
+      writeFileSync(cfg, JSON.stringify({
+        name: 'int-sim', model: { p: 2.01, q: 2, r: 0.99, tau: 1 }, levels: [2, 3],
+        lambda: { schedule: 'theorem1', lambda0: { from: 0.1, to: 10, count: 3 } },
+        theory: { n: { from: 100, to: 1000, count: 3 } },
+        simulation: { n: { from: 200, to: 2000, count: 3, floor: true }, reps: 400, extraLevels: 2, validationSize: 300, testSize: 300 },
+        seed: 3, out,
+      }));
+      const results = join(out, 'results.jsonl');
+      const o = await interruptCli(['simulate', '--config', cfg, '--workers', String(workers), '--quiet'], () => lines(results).length >= 2, ['SIGINT']);
+      expect(o.code, o.stderr).toBe(130);
+      expect(o.afterSignal).toBeLessThan(2.5);
+      const kept = lines(results);
+      expect(kept.length).toBeLessThan(400);
+      for (const l of kept) expect(() => JSON.parse(l)).not.toThrow();
+    }, 120_000);
+  }
+
+  it('threaded ridge trainer: an aborted long job rejects at once with the signal\'s InterruptedError', async () => {
+    const per = 28 * 28;
+    const mk = (count: number, seed: number): ImageSet => {
+      const pixels = new Uint8Array(count * per);
+      let s = seed;
+      for (let i = 0; i < pixels.length; i++) pixels[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+      return { width: 28, height: 28, channels: 1, count, pixels, labels: Int32Array.from({ length: count }, (_, i) => i % 10), classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) };
+    };
+    const trainer = createThreadedRidgeTrainer({ lambdaGrid: Array.from({ length: 400 }, (_, i) => 10 ** (-2 + i / 100)) });
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(new InterruptedError(undefined, 143)), 500);
+    const p = trainer.train({ id: 'long', seed: 1, train: mk(400, 1), validation: mk(50, 2), evaluate: { test: mk(50, 3) } }, { signal: ac.signal });
+    await expect(p).rejects.toMatchObject({ name: 'InterruptedError', exitCode: 143 });
+    expect(Date.now() - t0).toBeLessThan(1500);
+    // The next job runs on a fresh thread.
+    const quick = createThreadedRidgeTrainer({ lambdaGrid: [1] });
+    const m = await quick.train({ id: 'q', seed: 1, train: mk(100, 4), validation: mk(20, 5), evaluate: { test: mk(20, 6) } });
+    expect(m.evaluations.test.count).toBe(20);
+    await trainer.close?.();
+    await quick.close?.();
+  }, 60_000);
+});
