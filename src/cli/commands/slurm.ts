@@ -215,7 +215,8 @@ async function task(argv: string[]): Promise<number> {
   const flag = watchInterrupt();
   try {
     const s = await runTask(runDir, phase, t, { log, interrupt: flag, workers: intFlag(values, 'workers', 1, 1024) });
-    log(`slurm task ${phase}/${t}: ${s.ran} units run now, ${s.alreadyDone} already done, ${s.units} in all`);
+    const cpu = process.cpuUsage();
+    log(`slurm task ${phase}/${t}: ${s.ran} units run now, ${s.alreadyDone} already done, ${s.units} in all; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
     return 0;
   } finally {
     flag.dispose();
