@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResourceError } from '../errors.js';
+import type { StoreRow } from '../store/appendOnlyStore.js';
 import type { Provenance } from '../provenance.js';
 
 /**
@@ -134,4 +135,37 @@ export function writeUnits(runDir: string, phase: PhaseName, units: WorkUnit[]):
   const f: UnitsFile = { phase, units, time: new Date().toISOString() };
   writeJsonAtomic(slurmPaths(runDir).units(phase), f);
   return f;
+}
+
+/**
+ * The finished rows of a shard store, read only: a line counts once its newline is written, so
+ * the line a running task is writing right now is not read, and the file is never truncated
+ * (status and collect --partial read stores while their tasks append). Keys seen twice keep
+ * their first row. A malformed line before the end is corruption.
+ */
+export function readShardRows(path: string): StoreRow[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n');
+  const rows: StoreRow[] = [];
+  const keys = new Set<string>();
+  const lines = end < 0 ? [] : text.slice(0, end).split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: StoreRow | undefined;
+    try {
+      row = JSON.parse(line) as StoreRow;
+    } catch {
+      row = undefined;
+    }
+    if (!row || typeof row.key !== 'string') {
+      if (i === lines.length - 1) return; // a torn line the next append-open of its task cuts off
+      throw new ResourceError(`shard store ${path} is corrupt at line ${i + 1}`);
+    }
+    if (!keys.has(row.key)) {
+      keys.add(row.key);
+      rows.push(row);
+    }
+  });
+  return rows;
 }

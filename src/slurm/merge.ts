@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { openStore, type StoreRow } from '../store/appendOnlyStore.js';
+import type { StoreRow } from '../store/appendOnlyStore.js';
 import type { PlannedJob } from '../sweep/plan.js';
 import { resultRow, type ResultRow } from '../sweep/results.js';
 import { runPaths } from '../sweep/runDir.js';
 import { metricsFromResult } from '../trainers/torch/index.js';
 import type { ClassifyResult, Hello } from '../trainers/torch/protocol.js';
-import { readUnits, slurmPaths, taskOfUnit, type PhaseName, type SlurmRunRecord } from './layout.js';
+import { readShardRows, readUnits, slurmPaths, taskOfUnit, type PhaseName, type SlurmRunRecord } from './layout.js';
 
 /**
  * Merge the shard stores of a cluster run into the run's results.jsonl (docs/cluster.md):
@@ -51,7 +51,7 @@ function shardStores(runDir: string, phase: PhaseName): { task: number; rows: Ma
   for (const f of readdirSync(dir).sort()) {
     const m = /^task-(\d+)\.jsonl$/.exec(f);
     if (!m) continue;
-    const rows = openStore<StoreRow>(join(dir, f)).rows();
+    const rows = readShardRows(join(dir, f));
     out.push({ task: Number(m[1]), rows: new Map(rows.map((r) => [r.key, r])) });
   }
   return out.sort((a, b) => a.task - b.task);

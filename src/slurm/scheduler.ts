@@ -53,11 +53,11 @@ export function sbatch(script: string, args: string[]): string {
   return id;
 }
 
-/** The tasks of the given jobs that the controller still knows (squeue -t all; array tasks expanded). */
-export function queueStates(jobIds: readonly string[]): TaskState[] {
+/** The tasks of the given jobs that the controller still knows (squeue -t all; array tasks expanded); undefined when squeue fails. */
+export function queueStates(jobIds: readonly string[]): TaskState[] | undefined {
   if (!jobIds.length) return [];
   const r = run('squeue', ['-h', '-r', '-t', 'all', '-o', '%F|%K|%T|%r']);
-  if (r.missing || r.status !== 0) return [];
+  if (r.missing || r.status !== 0) return undefined;
   const wanted = new Set(jobIds);
   const out: TaskState[] = [];
   for (const line of r.stdout.split('\n')) {

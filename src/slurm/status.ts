@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { openStore, type StoreRow } from '../store/appendOnlyStore.js';
-import { phasesOf, readUnits, slurmPaths, unitsOfTask, type PhaseName, type SlurmRunRecord, type Submission } from './layout.js';
+import { phasesOf, readShardRows, readUnits, slurmPaths, unitsOfTask, type PhaseName, type SlurmRunRecord, type Submission } from './layout.js';
 import { accountingStates, ACTIVE_STATES, queueStates, type TaskState } from './scheduler.js';
 
 /**
@@ -32,7 +30,7 @@ export interface RunStatus {
   counts: { units: number; done: number; running: number; pending: number; failed: number; notSubmitted: number };
   /** Tasks and steps still pending or running. */
   active: number;
-  source: 'squeue' | 'squeue+sacct' | 'stores';
+  source: 'squeue' | 'squeue+sacct' | 'sacct' | 'stores';
 }
 
 /** State of a pending job whose dependency can no longer be satisfied (not active: re-submitting cancels it). */
@@ -43,15 +41,16 @@ function latest(subs: Submission[], step: Submission['step'], task: number | nul
   return undefined;
 }
 
-/** Finished unit keys of a shard store (read only: a torn tail is ignored, not cut). */
+/** Finished unit keys of a shard store (read only: its task may be appending). */
 function doneKeys(path: string): Set<string> {
-  return existsSync(path) ? new Set(openStore<StoreRow>(path).rows().map((r) => r.key)) : new Set();
+  return new Set(readShardRows(path).map((r) => r.key));
 }
 
 /** The status of every task of a run; `query` false skips Slurm (stores only). */
 export function runStatus(runDir: string, rec: SlurmRunRecord, opts: { query?: boolean } = {}): RunStatus {
   const ids = [...new Set(rec.submissions.map((s) => s.jobId))];
-  const queue = opts.query === false ? [] : queueStates(ids);
+  const asked = opts.query === false ? undefined : queueStates(ids);
+  const queue = asked ?? [];
   const forgotten = ids.filter((id) => !queue.some((q) => q.jobId === id));
   const acct = opts.query === false || !forgotten.length ? undefined : accountingStates(forgotten);
   const states = new Map<string, TaskState>();
@@ -62,7 +61,7 @@ export function runStatus(runDir: string, rec: SlurmRunRecord, opts: { query?: b
     if (s?.state === 'PENDING' && s.reason === 'DependencyNeverSatisfied') return NEVER_RUNS;
     return s?.state ?? 'unknown';
   };
-  const out: RunStatus = { tasks: [], steps: [], unplanned: [], counts: { units: 0, done: 0, running: 0, pending: 0, failed: 0, notSubmitted: 0 }, active: 0, source: opts.query === false ? 'stores' : acct ? 'squeue+sacct' : 'squeue' };
+  const out: RunStatus = { tasks: [], steps: [], unplanned: [], counts: { units: 0, done: 0, running: 0, pending: 0, failed: 0, notSubmitted: 0 }, active: 0, source: !asked ? (acct ? 'sacct' : 'stores') : acct ? 'squeue+sacct' : 'squeue' };
   for (const phase of phasesOf(rec.kind, rec.config)) {
     if (phase === 'strategies') {
       const fit = latest(rec.submissions, 'fit', null);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { codecVersionFor, DEFAULT_BACKEND } from '../codec/codecBackend.js';
 import { parseStylizedConfig } from '../config/fig6Config.js';
 import { InputError } from '../errors.js';
 import { provenance, repoRoot } from '../provenance.js';
@@ -107,19 +108,14 @@ export function parseRunConfig(raw: Record<string, unknown>): { kind: RunKind; c
 async function planFirstPhase(kind: RunKind, config: unknown, engine: EngineName, runDir: string, opts: SubmitOptions): Promise<{ phase: PhaseName; units: WorkUnit[]; codecVersion?: string }> {
   if (kind === 'monte-carlo') return { phase: 'reps', units: monteCarloUnits(planFromConfig(parseStylizedConfig(config))) };
   const c = parseSweepConfig(config);
-  if (engine === 'worker') {
+  const codecVersion = codecVersionFor(c.codec.backend ?? DEFAULT_BACKEND);
+  if (engine === 'worker' && !opts.dryRun) {
     if (!opts.writeBundle) throw new InputError('--engine', 'worker', 'lossyscale (no bundle writer in this build)');
-    const units = opts.dryRun ? [] : await opts.writeBundle('grid', slurmPaths(runDir).bundle('grid'), { runDir, config, configPath: resolve(opts.configPath) });
-    const ctx = opts.dryRun ? await openSweepContext(c) : undefined;
-    try {
-      return { phase: 'grid', units: ctx ? sweepUnits(await planGridJobs(ctx), 'worker') : units, codecVersion: ctx?.codecVersion };
-    } finally {
-      await ctx?.close();
-    }
+    return { phase: 'grid', units: await opts.writeBundle('grid', slurmPaths(runDir).bundle('grid'), { runDir, config, configPath: resolve(opts.configPath) }), codecVersion };
   }
   const ctx = await openSweepContext(c);
   try {
-    return { phase: 'grid', units: sweepUnits(await planGridJobs(ctx), engine), codecVersion: ctx.codecVersion };
+    return { phase: 'grid', units: sweepUnits(await planGridJobs(ctx), engine), codecVersion };
   } finally {
     await ctx.close();
   }

@@ -38,7 +38,7 @@ submit    plans the units, writes RUN/slurm/ (record, units, scripts, bundles) a
           only tasks whose stores lack units run again (failed, timed-out, cancelled), and
           finished units are never redone.
   --config FILE       a sweep config (sims/fashion-mnist-cpu.json) or a stylized-model config (sims/fig6.json)
-  --run DIR           run directory (default runs/<config name>/slurm)
+  --run DIR           run directory (default runs/<config name>-slurm)
   --shards N          array tasks, 1..number of units (default min(units, 8)); fixed by the first submit
   --partition P       a partition sinfo lists
   --gres G            generic resources per task, e.g. gpu:1
@@ -103,7 +103,7 @@ async function submit(argv: string[]): Promise<number> {
   let runDir = str(values, 'run');
   if (!runDir) {
     const raw = existsSync(configPath) ? (JSON.parse(readFileSync(configPath, 'utf8')) as { name?: unknown }) : {};
-    runDir = join('runs', typeof raw.name === 'string' ? raw.name : 'run', 'slurm');
+    runDir = join('runs', `${typeof raw.name === 'string' ? raw.name : 'run'}-slurm`);
   }
   const dryRun = values['dry-run'] === true;
   const log: Log = values.quiet || values.json ? () => undefined : (l) => process.stderr.write(`${l}\n`);
@@ -215,7 +215,8 @@ async function task(argv: string[]): Promise<number> {
   const flag = watchInterrupt();
   try {
     const s = await runTask(runDir, phase, t, { log, interrupt: flag, workers: intFlag(values, 'workers', 1, 1024) });
-    log(`slurm task ${phase}/${t}: ${s.ran} units run now, ${s.alreadyDone} already done, ${s.units} in all`);
+    const cpu = process.cpuUsage();
+    log(`slurm task ${phase}/${t}: ${s.ran} units run now, ${s.alreadyDone} already done, ${s.units} in all; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
     return 0;
   } finally {
     flag.dispose();
