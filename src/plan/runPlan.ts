@@ -116,14 +116,15 @@ const DEFAULTS = {
 
 /** Folder datasets: an empty class folder or an unreadable image is an input error, not a silent skip. */
 function checkFolder(root: string, loaded: LoadedDataset): void {
-  if (loaded.skipped.length) {
-    const s = loaded.skipped[0];
-    throw new ResourceError(`unreadable image ${s.path}: ${s.reason}${loaded.skipped.length > 1 ? ` (and ${loaded.skipped.length - 1} more)` : ''}; remove or replace it`);
-  }
   const listed = listFolderDataset(root);
   const dirs = readdirSync(listed.root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
   const empty = dirs.filter((d) => !listed.classNames.includes(d));
   if (empty.length) throw new InputError('--root', root, 'class folders that each hold at least one .png/.jpg image', `class folder ${JSON.stringify(empty[0])} is empty`);
+  const unreadable = loaded.skipped.filter((s) => !/^empty class folder/.test(s.reason));
+  if (unreadable.length) {
+    const s = unreadable[0];
+    throw new ResourceError(`unreadable image ${s.path}: ${s.reason}${unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''}; remove or replace it`);
+  }
 }
 
 /** File-system-safe name part. */
