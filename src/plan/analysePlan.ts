@@ -84,6 +84,7 @@ export async function analysePlan(session: PlanSession, opts: PlanOptions, input
   // A budget too small for one image per class at the strongest compression measured.
   const strongest = curve.reduce((a, b) => (b.meanBytes < a.meanBytes ? b : a));
   const perClassMin = new Array<number>(C).fill(Infinity);
+  // non-null: sampleMean stored the sizes of every distance on the curve, strongest among them.
   const sz = sampleSizes.get(strongest.distance)!;
   for (let k = 0; k < sample.count; k++) perClassMin[sample.labels[k]] = Math.min(perClassMin[sample.labels[k]], sz[k]);
   const floor = perClassMin.reduce((s, v) => s + (Number.isFinite(v) ? v : strongest.meanBytes), 0);

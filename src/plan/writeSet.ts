@@ -113,6 +113,7 @@ export async function writeSet(session: PlanSession, inputs: PlanInputs, state: 
     const wbar = phase(`write ${missing.length} images`, missing.length);
     for (const f of missing) {
       check();
+      // non-null: pool and codec are loaded whenever a missing file has no fresh stream (needEncode).
       const stream = fresh.get(f.index) ?? encodeOne(pool!, codec!, f.index, f.distance, inputs);
       fresh.delete(f.index);
       if (sha256(stream) !== f.sha256) throw new ResourceError(`re-encoding ${f.source} gave different bytes than when the plan was made (codec or data changed); remove ${out} and plan again`);
@@ -126,6 +127,7 @@ export async function writeSet(session: PlanSession, inputs: PlanInputs, state: 
   writeFileAtomic(join(out, MANIFEST_FILE), manifest);
   const result = finalResult(state.result, files, manifest.length, verified, encoded);
   const planText = planJson(result);
+  // non-null: finalResult always sets written.
   if (result.written!.totalBytes > inputs.budgetBytes) throw new Error(`internal: written total ${result.written!.totalBytes} exceeds the budget ${inputs.budgetBytes}`);
   writeFileAtomic(join(out, PLAN_FILE), planText);
   rmSync(join(out, STATE_FILE), { force: true });
