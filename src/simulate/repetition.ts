@@ -6,6 +6,9 @@ import { createSimdArena } from './simdKernels.js';
 import { levelsGenerated, type SimulationPlan } from './plan.js';
 import { linalgBackend, type LinalgBackend } from '../linalg/backend.js';
 import { runRepetitionBlas } from './repetitionBlas.js';
+import { argmin, roundSig, useDualRoute, type CellResult, type RepetitionResult } from './repetitionResult.js';
+
+export type { CellResult, RepetitionResult } from './repetitionResult.js';
 
 /**
  * One Monte Carlo repetition of the Figure-6 protocol (THEORY.md section 5), organised so no
@@ -31,31 +34,6 @@ import { runRepetitionBlas } from './repetitionBlas.js';
  * Random streams: training (seed, rep, 0), validation (seed, rep, 1), test (seed, rep, 2), so
  * a repetition's result does not depend on which worker runs it.
  */
-export interface CellResult {
-  n: number;
-  m: number;
-  /** Exact excess risk R(w) - tau^2 for every lambda on the grid, under the generating model (tail truncated at m_max + extra). */
-  excess: number[];
-  /** Validation mean squared error per lambda (absent without a validation set). */
-  val?: number[];
-  /** Sampled test mean squared error at the selected lambda (scoring 'sampled' only), evaluated directly on the test rows. */
-  testSel?: number;
-  /** Legacy rows (before testSel): sampled test error per lambda. Read by aggregate for old results files; no longer written. */
-  test?: number[];
-  /** Index of the selected lambda (validation argmin, or exact-risk argmin for 'oracle'). */
-  sel: number;
-  /** Index of the exact-risk argmin (oracle). */
-  oracle: number;
-}
-
-export interface RepetitionResult {
-  rep: number;
-  cells: CellResult[];
-  seconds: number;
-  /** Work counters, for the benchmark's arithmetic rates. */
-  timing: { sampleSeconds: number; gramSeconds: number; factorSeconds: number; solveSeconds: number };
-}
-
 interface Moments {
   g: Float64Array;
   c: Float64Array;
@@ -64,15 +42,6 @@ interface Moments {
 }
 
 const now = (): number => performance.now() / 1000;
-
-export function roundSig(x: number, digits: number): number {
-  return Number(x.toPrecision(digits));
-}
-
-/** Whether cell (n, L) takes the dual (kernel) route: n < L and (4/3) n^3 + n^2 L < (4/3) L^3 flops. */
-export function useDualRoute(n: number, L: number): boolean {
-  return n < L && (4 / 3) * n ** 3 + n * n * L < (4 / 3) * L ** 3;
-}
 
 /**
  * Run repetition `rep` of the plan (THEORY.md section 5); pure function of (plan, rep) for a
@@ -305,10 +274,4 @@ function sampledError(mom: Moments, ld: number, w: Float64Array, L: number): num
   let wc = 0;
   for (let j = 0; j < L; j++) wc += w[j] * mom.c[j];
   return (mom.syy - 2 * wc + quadFormUpper(mom.g, ld, w, L)) / mom.rows;
-}
-
-export function argmin(xs: number[]): number {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[best]) best = i;
-  return best;
 }

@@ -4,7 +4,7 @@ import { createSampler, type StylizedSampler } from '../model/sample.js';
 import { estimationError, tailEnergy } from '../model/populationRisk.js';
 import { solveShiftedTridiagonal } from './kernels.js';
 import { levelsGenerated, type SimulationPlan } from './plan.js';
-import { argmin, roundSig, useDualRoute, type CellResult, type RepetitionResult } from './repetition.js';
+import { argmin, roundSig, useDualRoute, type CellResult, type RepetitionResult } from './repetitionResult.js';
 
 /**
  * One Monte Carlo repetition of the Figure-6 protocol (THEORY.md section 5) on native
