@@ -1,5 +1,5 @@
 // After tsc: copies the non-TypeScript files the compiled library reads at run time into dist/
-// (the WebAssembly kernels of the Monte Carlo engine), and removes outputs whose source file
+// (every WebAssembly kernel under src/, found by walking it), and removes outputs whose source file
 // is gone (a moved or deleted module must not live on in the package).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -8,8 +8,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
-const assets = ['simulate/wasm/kernels.wasm'];
-for (const rel of assets) {
+function wasmUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? wasmUnder(p) : e.name.endsWith('.wasm') ? [relative(src, p)] : [];
+  });
+}
+for (const rel of wasmUnder(src)) {
   mkdirSync(dirname(join(dist, rel)), { recursive: true });
   copyFileSync(join(src, rel), join(dist, rel));
 }
