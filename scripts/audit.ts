@@ -215,7 +215,8 @@ function verdict(p: Probe, o: Outcome): string {
   if (/\n\s+at .+[:(]\d+|FATAL ERROR|v8::internal/.test(o.stderr)) return 'stack trace';
   if (o.code === 1) return 'exit 1';
   if (o.code !== p.expect) return `exit ${o.code} (expected ${p.expect})`;
-  const lines = o.stderr.split('\n').filter((l) => l.trim() !== '');
+  // The notice of a source checkout without dist/ (bin/lossyscale.js) is not the command's output.
+  const lines = o.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('lossyscale: dist/ is missing, running the sources'));
   if (o.code === 2 && lines.length > 1) return 'more than one stderr line';
   const own = p.argv.reduce((t, a) => (a.length > 2 ? t.split(a).join('') : t), o.stdout);
   if (NON_FINITE.test(own)) return 'NaN/Infinity on stdout';

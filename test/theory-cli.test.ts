@@ -77,7 +77,7 @@ describe('lossyscale risk', () => {
     // Streaming: the rows before the bad one are written, then one error line names its row.
     expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).n)).toEqual([100]);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/bad\.csv row 2 \(line 3\) column r: "abc" \(valid: a finite number\)/);
+    expect(r.stderr).toMatch(/bad\.csv row 2 \(line 3\) column r: "abc" \(valid: a decimal number/);
     writeFileSync(file, 'p,q,r,tau,n,m,lambda\n2.01,2,0.99,1,100,3\n');
     const short = cli('risk', '--grid', file);
     expect(short.status).toBe(2);

@@ -207,12 +207,12 @@ export async function run(argv: string[]): Promise<number> {
     return streamGrid(grid, format, values['skip-invalid'] === true, values.quiet === true);
   }
   if (values['skip-invalid'] !== undefined) throw new InputError('--skip-invalid', true, 'only with --grid');
-  const numOr = (k: 'p' | 'q' | 'r' | 'tau'): number => (str(values, k) === undefined ? FIGURE6_MODEL[k] : parseNumber(k, str(values, k)));
+  const numOr = (k: 'p' | 'q' | 'r' | 'tau'): number => (str(values, k) === undefined ? FIGURE6_MODEL[k] : parseNumber(`--${k}`, str(values, k)));
   const params = validateModel({ p: numOr('p'), q: numOr('q'), r: numOr('r'), tau: numOr('tau') });
   for (const k of ['n', 'm', 'lambda']) {
     if (str(values, k) === undefined) throw new InputError(k, undefined, k === 'lambda' ? 'lambda >= 0 or "opt"' : k === 'n' ? 'n >= 1' : 'an integer m >= 1', 'required (or use --grid FILE.csv)');
   }
-  const request = validateRequest({ params, n: parseNumber('n', str(values, 'n')), m: parseNumber('m', str(values, 'm')), lambda: parseLambda('lambda', str(values, 'lambda')) });
+  const request = validateRequest({ params, n: parseNumber('--n', str(values, 'n')), m: parseNumber('--m', str(values, 'm')), lambda: parseLambda('--lambda', str(values, 'lambda')) });
   const r = evaluate(request);
   if (format === 'json') {
     writeJsonLine(pick(r, RISK_FIELDS));

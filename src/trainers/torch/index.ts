@@ -8,6 +8,7 @@ import { writeImageArray } from './bundle.js';
 import { isClassifyResult, type ArrayDescriptor, type ClassifyResult, type DataRef, type JobMessage, type WireEval } from './protocol.js';
 import { launchWorker, type WorkerLaunchOptions } from './launch.js';
 import { WorkerDiedError, WorkerJobError, type WorkerProcess } from './workerProcess.js';
+import { abortReason } from '../../util/interrupt.js';
 
 export { PROTOCOL_VERSION } from './protocol.js';
 export { findPython } from './python.js';
@@ -188,11 +189,12 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
       return await new Promise<Record<string, unknown>>((resolve, reject) => {
         timer = setTimeout(() => reject(new TimeoutError(`no result after ${timeoutMs / 1000} s (torch.jobTimeoutSeconds)`)), timeoutMs);
         if (hooks?.signal) {
-          if (hooks.signal.aborted) return reject(new InterruptedError());
+          if (hooks.signal.aborted) return reject(abortReason(hooks.signal));
           onAbort = () => {
             w.cancel(msg.id);
-            // A worker that ignores the cancel for 30 s is killed.
-            setTimeout(() => reject(new InterruptedError()), 30_000).unref();
+            // An interrupted job stops at once: a worker that has not answered the cancel within
+            // a second (inside a training step) is killed by the caller.
+            setTimeout(() => reject(abortReason(hooks.signal!)), 1000).unref();
           };
           hooks.signal.addEventListener('abort', onAbort, { once: true });
         }
@@ -234,7 +236,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
               throw e;
             }
             if (e instanceof WorkerJobError) {
-              if (e.kind === 'cancelled') throw new InterruptedError();
+              if (e.kind === 'cancelled') throw hooks?.signal?.aborted ? abortReason(hooks.signal) : new InterruptedError();
               throw new TorchJobError(job.id, e.kind, attempt, e.message);
             }
             throw e;
