@@ -132,7 +132,7 @@ describe('interrupts', () => {
 
   for (const workers of [0, 1, 2]) {
     it(`codec sizes --workers ${workers}: SIGTERM during encoding exits 143 within 2 s, a second SIGINT at once`, async () => {
-      const args = ['codec', 'sizes', '--distances', '1,2,4', '--limit', '3000', '--effort', '9', '--workers', String(workers), '--cache', join(tmp, `codec-${workers}`)];
+      const args = ['codec', 'sizes', '--distances', '1,2,4', '--limit', '3000', '--effort', '7', '--workers', String(workers), '--cache', join(tmp, `codec-${workers}`)];
       let seen = 0;
       const started = (e: string): boolean => {
         if (!seen && e.includes('codec d=1')) seen = Date.now();

@@ -8,7 +8,7 @@ import { writeImageArray } from './bundle.js';
 import { isClassifyResult, type ArrayDescriptor, type ClassifyResult, type DataRef, type JobMessage, type WireEval } from './protocol.js';
 import { launchWorker, type WorkerLaunchOptions } from './launch.js';
 import { WorkerDiedError, WorkerJobError, type WorkerProcess } from './workerProcess.js';
-import { abortReason } from '../../util/interrupt.js';
+import { abortable, abortReason } from '../../util/interrupt.js';
 
 export { PROTOCOL_VERSION } from './protocol.js';
 export { findPython } from './python.js';
@@ -211,7 +211,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
       await acquire();
       try {
         for (let attempt = 1; ; attempt++) {
-          const w = await ensureWorker();
+          const w = await abortable(ensureWorker(), hooks?.signal);
           try {
             const result = await runOnce(w, msg, hooks);
             if (!isClassifyResult(result)) throw new ResourceError(`torch worker returned a malformed classify result for job ${job.id}`);
@@ -278,7 +278,13 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     },
     async close() {
       closed = true;
-      const w = worker ?? (starting ? await starting.catch(() => undefined) : undefined);
+      if (!worker && starting) {
+        // Closed while a worker is still starting (an interrupt during its start-up): do not
+        // wait for its hello; it is killed when it arrives (or when this process exits).
+        void starting.then((w) => w.kill(), () => undefined);
+        starting = undefined;
+      }
+      const w = worker;
       if (w) await w.shutdown();
       worker = undefined;
       if (ownsDir && bundleDir) rmSync(bundleDir, { recursive: true, force: true });
