@@ -7,7 +7,7 @@ import type { EvalMetrics, TrainJob, TrainMetrics, Trainer, TrainProgress } from
 import { writeImageArray } from './bundle.js';
 import { isClassifyResult, type ArrayDescriptor, type ClassifyResult, type DataRef, type JobMessage, type WireEval } from './protocol.js';
 import { launchWorker, type WorkerLaunchOptions } from './launch.js';
-import { WorkerDiedError, WorkerJobError, type WorkerProcess } from './workerProcess.js';
+import { killStartingWorkers, WorkerDiedError, WorkerJobError, type WorkerProcess } from './workerProcess.js';
 import { abortable, abortReason } from '../../util/interrupt.js';
 
 export { PROTOCOL_VERSION } from './protocol.js';
@@ -283,6 +283,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
         // wait for its hello; it is killed when it arrives (or when this process exits).
         void starting.then((w) => w.kill(), () => undefined);
         starting = undefined;
+        killStartingWorkers();
       }
       const w = worker;
       if (w) await w.shutdown();

@@ -42,6 +42,14 @@ interface Pending {
   onProgress?(fraction: number, message?: string): void;
 }
 
+/** Worker processes spawned and not yet past their hello. */
+const startingChildren = new Set<ChildProcess>();
+
+/** Kill every worker process still starting (a trainer closed by an interrupt does not wait for their hello). */
+export function killStartingWorkers(): void {
+  for (const c of startingChildren) c.kill('SIGKILL');
+}
+
 export class WorkerProcess {
   readonly hello: Hello;
   private readonly child: ChildProcess;
@@ -75,6 +83,7 @@ export class WorkerProcess {
         child.kill('SIGKILL');
       };
       process.once('exit', killOnExit);
+      startingChildren.add(child);
       const tail: string[] = [];
       let worker: WorkerProcess | undefined;
       let settled = false;
@@ -105,6 +114,7 @@ export class WorkerProcess {
             if (msg.protocol !== PROTOCOL_VERSION) return failStart(`it speaks protocol ${msg.protocol}, this client speaks ${PROTOCOL_VERSION} (update worker/ on the worker host)`);
             settled = true;
             clearTimeout(timer);
+            startingChildren.delete(child);
             worker = new WorkerProcess(child, msg, tail, exitPromise);
             resolveStart(worker);
           } else if (msg.type === 'error') {
@@ -118,6 +128,7 @@ export class WorkerProcess {
       child.stdin.on('error', () => undefined); // EPIPE after a crash surfaces as the exit below
       child.on('close', (code, signal) => {
         process.off('exit', killOnExit);
+        startingChildren.delete(child);
         const note = signal ? `killed by ${signal}` : `exited with status ${code}`;
         if (!settled) failStart(note);
         worker?.onExit(note);
