@@ -6,6 +6,7 @@ import { parseStylizedConfig } from '../src/config/fig6Config.js';
 import { applyOverrides, parseOverrides } from '../src/config/overrides.js';
 import { parseSweepConfig } from '../src/sweep/config.js';
 import { repoRoot } from '../src/provenance.js';
+import { LIMITS } from '../src/util/limits.js';
 
 const parsers: Record<ConfigKind, (j: unknown) => unknown> = { 'stylized-config': parseStylizedConfig, 'sweep-config': parseSweepConfig };
 const shipped = ['sims', join('sims', 'gpu')].flatMap((d) => readdirSync(join(repoRoot, d)).filter((f) => f.endsWith('.json')).map((f) => join(repoRoot, d, f)));
@@ -35,7 +36,7 @@ describe('config JSON Schemas', () => {
 
   it('the JSON Schema carries the validator bounds (e.g. simulation.reps integer >= 1)', () => {
     const s = configJsonSchema('stylized-config') as { properties: { simulation: { properties: { reps: unknown } } } };
-    expect(s.properties.simulation.properties.reps).toEqual({ type: 'integer', minimum: 1 });
+    expect(s.properties.simulation.properties.reps).toEqual({ type: 'integer', minimum: 1, maximum: LIMITS.reps });
     expect(() => parseStylizedConfig(applyOverrides(JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8')), parseOverrides(['simulation.reps=0'])))).toThrow(/config\.simulation\.reps: 0 \(valid: an integer >= 1\)/);
   });
 
