@@ -45,7 +45,7 @@ beforeAll(() => {
 
 describe('the npm package, installed from its tarball', () => {
   it('ships dist (JS + declarations + wasm), worker/, LICENSE, docs, schemas and configs, not sources or committed results', () => {
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/simulate/wasm/kernels.wasm', 'bin/lossyscale.js', 'LICENSE', 'README.md', 'docs/THEORY.md', 'worker/lossyscale_worker/serve.py', 'schemas/sweep-config.schema.json', 'sims/fig6.json']) {
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/simulate/wasm/kernels.wasm', 'dist/model/wasm/sampler.wasm', 'bin/lossyscale.js', 'LICENSE', 'README.md', 'docs/THEORY.md', 'worker/lossyscale_worker/serve.py', 'schemas/sweep-config.schema.json', 'sims/fig6.json']) {
       expect(files, f).toContain(f);
     }
     expect(files.some((f) => f.endsWith('.vl.json')), 'figure specs for the report').toBe(true);

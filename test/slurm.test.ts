@@ -137,8 +137,10 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
   it('Monte Carlo as a 3-task array: scancel mid-run, re-submit, collect equals a single-machine simulate run', async () => {
     const cfg = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8'));
     cfg.name = 'slurm-mc';
-    cfg.levels = [2, 4, 6, 8];
-    cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 4000, count: 3, floor: true }, reps: 12, extraLevels: 2, validationSize: 500 };
+    // Repetitions heavy enough (L up to 511, n to 40,000: about 0.3 CPU-s each on native BLAS)
+    // that the cancel below lands while task 1 still has repetitions to do.
+    cfg.levels = [2, 4, 6, 9];
+    cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 40000, count: 3, floor: true }, reps: 12, extraLevels: 2, validationSize: 500 };
     cfg.out = join(tmp, 'mc-single');
     const config = join(tmp, 'mc.json');
     writeFileSync(config, JSON.stringify(cfg));
