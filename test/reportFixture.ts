@@ -5,7 +5,7 @@ import { describeSource, writeFigure } from '../src/figures/render.js';
 import { provenance } from '../src/provenance.js';
 
 /**
- * A small run directory in the CONTRACTS.md layout (run.json, results.jsonl, law.json,
+ * A small run directory in the sweep layout of docs/architecture.md (run.json, results.jsonl, law.json,
  * tables/, figures/) for the report tests: a stylized run with two real figures made by
  * writeFigure from its results file (points of a known law a n^-alpha + b L^-beta).
  */

@@ -46,7 +46,7 @@ export interface BuiltReport {
   model: ReportModel;
 }
 
-/** Which narrative section a figure belongs to, from its file name (figure naming in CONTRACTS.md). */
+/** Which narrative section a figure belongs to, from its file name (figure naming in docs/architecture.md). */
 export function classifyFigure(name: string): { group: string; order: number } {
   if (name.startsWith('fig6-theory')) return { group: 'theory', order: 0 };
   if (name.startsWith('fig6')) return { group: 'fig6', order: 0 };

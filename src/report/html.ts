@@ -131,7 +131,7 @@ function dataLinks(fig: FigureEntry): string {
 }
 
 function figureHtml(fig: FigureEntry, chartId: string): string {
-  const warn = fig.warnings.length ? `<p class="lint" title="figure conventions (CONTRACTS.md)">⚠ ${esc(fig.warnings.join('; '))}</p>` : '';
+  const warn = fig.warnings.length ? `<p class="lint" title="figure conventions (docs/architecture.md)">⚠ ${esc(fig.warnings.join('; '))}</p>` : '';
   return `<figure class="fig" id="fig-${esc(fig.name)}">
 <h3 class="sr-only">${esc(fig.title)}</h3>
 <div class="chart" id="${chartId}" data-figure="${esc(fig.name)}"><noscript>JavaScript is needed for the interactive figure; the static version is ${esc(fig.displayPath.replace(/\.vl\.json$/, '.svg'))}.</noscript></div>

@@ -11,7 +11,7 @@ import { readRun, runPaths } from './runDir.js';
 import { formatCsv } from '../io/csv.js';
 
 /**
- * analyzeRun (CONTRACTS.md, THEORY.md sections 1, 6, 7): from a run's results store, the law
+ * analyzeRun (THEORY.md sections 1, 6, 7; outputs in docs/architecture.md): from a run's results store, the law
  * fit to the (n, d) grid (law.json, the parameter table), the strategy comparison at equal
  * budgets (budget table), the test-compression matrix and summary.csv|json, from which
  * src/figures/fashionMnist.ts draws Figures 1-5.

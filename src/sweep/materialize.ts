@@ -6,7 +6,7 @@ import type { PlannedJob } from './plan.js';
 import { isPoolDistance } from './poolDistances.js';
 
 /**
- * materializeJob (CONTRACTS.md): the decoded pixels a planned job names, from the codec cache
+ * materializeJob (docs/architecture.md, sweep run): the decoded pixels a planned job names, from the codec cache
  * (THEORY.md section 6). Training images keep the planned order (nested chains stay
  * prefixes of one another, which the ridge trainer exploits); failed encodes are dropped.
  */

@@ -16,7 +16,7 @@ import { runPaths } from './runDir.js';
 import { poolDistances } from './poolDistances.js';
 
 /**
- * A training job described without pixels (CONTRACTS.md, THEORY.md section 6): which
+ * A training job described without pixels (THEORY.md section 6; docs/architecture.md): which
  * training images (indices into the loaded training split) at which distance(s), which
  * evaluation sets, which seed. `materializeJob` turns it into decoded pixels from the codec
  * cache; the plan is plain JSON so a job bundle can be trained elsewhere.
@@ -299,7 +299,7 @@ export function readLaw(runDir: string): LawFit | undefined {
 }
 
 /**
- * planJobs (CONTRACTS.md): grid and matrix jobs always; strategy jobs once the run's law has
+ * planJobs (docs/architecture.md, sweep run): grid and matrix jobs always; strategy jobs once the run's law has
  * been fitted (they depend on it). Planning uses the codec (sizes decide budgets) but the
  * plan holds no pixels.
  */

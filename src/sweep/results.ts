@@ -36,7 +36,7 @@ export function resultRow(planned: PlannedJob, metrics: TrainMetrics): ResultRow
   };
 }
 
-/** recordResult (CONTRACTS.md): append one finished job to the run's store; a key already there is an error. */
+/** recordResult (sweep run layout in docs/architecture.md): append one finished job to the run's store; a key already there is an error. */
 export function recordResult(runDir: string, planned: PlannedJob, metrics: TrainMetrics): ResultRow {
   const store = openStore<ResultRow>(runPaths(runDir).results);
   const row = resultRow(planned, metrics);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { provenance, type Provenance } from '../provenance.js';
 
 /**
- * The run directory layout shared by every long job (CONTRACTS.md): run.json (provenance:
+ * The sweep run directory (layout in docs/architecture.md): run.json (provenance:
  * config, seed, code and codec versions, timings), results.jsonl (append-only store, one row
  * per finished training job), summary.csv|json, law.json (the fitted law, as `fit --json`
  * prints it), tables/*.md|csv, figures/.
