@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -92,5 +93,26 @@ describe('architecture', () => {
   it('cites no outside tracker (issue numbers) in src', () => {
     const refs = files.filter((f) => /\bissues? #?\d+|\bissue item\b|\bitem \d+ of issue\b/i.test(text.get(f) ?? '')).map(rel);
     expect(refs).toEqual([]);
+  });
+
+  it('every non-null assertion has a `// non-null:` comment on the line above, saying why it holds', () => {
+    // Files written before this rule whose assertions are not yet annotated (each must shrink, never grow).
+    const pending: Record<string, number> = { 'cli/commands/slurm.ts': 4, 'plan/recommend.ts': 1, 'plan/runPlan.ts': 3, 'slurm/merge.ts': 1, 'slurm/submit.ts': 2, 'slurm/task.ts': 3, 'slurm/units.ts': 1 };
+    const bare = new Map<string, number>();
+    for (const f of files) {
+      const src = text.get(f) ?? '';
+      const lines = src.split('\n');
+      const sf = ts.createSourceFile(f, src, ts.ScriptTarget.ES2022, true);
+      const visit = (n: ts.Node): void => {
+        if (n.kind === ts.SyntaxKind.NonNullExpression) {
+          const { line } = sf.getLineAndCharacterOfPosition(n.getStart());
+          if (!/\/\/ non-null: /.test(lines[line - 1] ?? '')) bare.set(rel(f), (bare.get(rel(f)) ?? 0) + 1);
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    const over = [...bare].filter(([f, k]) => k > (pending[f] ?? 0)).map(([f, k]) => `${f}: ${k} unexplained non-null assertion(s)`);
+    expect(over).toEqual([]);
   });
 });

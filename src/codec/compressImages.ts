@@ -104,6 +104,7 @@ export async function compressImages(images: ImageSet, distance: number, opts: C
     const px = cache.readPixels(pack);
     if (!px) continue; // corrupt: deleted, its images are encoded below
     for (const i of idx) {
+      // non-null: hex[i] was looked up in cache.entries above (a hit).
       const e = cache.entries.get(hex[i])!;
       bytesPerImage[i] = e.sizeBytes;
       decodedPixels.set(px.subarray(e.record * recordBytes, (e.record + 1) * recordBytes), i * recordBytes);
@@ -191,6 +192,7 @@ export async function compressImages(images: ImageSet, distance: number, opts: C
     }
   }
   for (const i of duplicates) {
+    // non-null: firstOf holds every hex of the batch (filled in the loop above).
     const j = firstOf.get(hex[i])!;
     bytesPerImage[i] = bytesPerImage[j];
     decodedPixels.copyWithin(i * recordBytes, j * recordBytes, (j + 1) * recordBytes);
@@ -229,6 +231,7 @@ export function dropFailed(c: CompressedImages): { decoded: ImageSet; bytesPerIm
     labels[k] = c.decoded.labels[i];
     sizes[k] = c.bytesPerImage[i];
   });
+  // non-null: c.decoded.ids was just tested.
   const ids = c.decoded.ids ? keep.map((i) => c.decoded.ids![i]) : undefined;
   return { decoded: { ...c.decoded, count: keep.length, pixels, labels, ids }, bytesPerImage: sizes, indices: Int32Array.from(keep) };
 }

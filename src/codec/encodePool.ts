@@ -39,6 +39,7 @@ export function createEncodePool(workers: number): EncodePool {
   const dispatch = (): void => {
     for (const t of threads) {
       if (t.busy || queue.length === 0) continue;
+      // non-null: the loop condition checked queue.length > 0.
       const job = queue.shift()!;
       t.busy = job;
       // Copy the pixels so the caller's buffer is not detached by the transfer.
@@ -63,6 +64,7 @@ export function createEncodePool(workers: number): EncodePool {
       slot.busy = undefined;
       if (!job || job.id !== msg.id) return failAll(new Error('encode worker answered out of order'));
       if (msg.error !== undefined) job.reject(new Error(`encode worker: ${msg.error}`));
+      // non-null: a message without an error carries a result (protocol of encodeWorker.ts).
       else job.resolve(msg.result!);
       dispatch();
     });

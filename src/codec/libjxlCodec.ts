@@ -208,6 +208,7 @@ function loadLib(): Lib {
   const f: Record<string, Fn> = {};
   try {
     for (const d of decls) {
+      // non-null: every declaration in the list matches the pattern (static table above).
       const name = /\b(Jxl\w+)\(/.exec(d)![1];
       f[name] = so.func(d);
     }
@@ -363,6 +364,7 @@ function createLibjxlCodec(): JxlCodec {
         const size = [0];
         if (f.JxlDecoderImageOutBufferSize(dec, format, size) !== JXL_DEC_SUCCESS) throw new Error('libjxl JxlDecoderImageOutBufferSize failed');
         imageBytes = Number(size[0]);
+        // non-null: want is set by the basic-info event that precedes the pixel event.
         const expected = want!.width * want!.height * want!.channels;
         if (imageBytes !== expected) throw new Error(`JPEG XL decode: output needs ${imageBytes} bytes, expected ${expected}`);
         image = buffer('img', imageBytes);
@@ -385,6 +387,7 @@ function createLibjxlCodec(): JxlCodec {
     encode,
     decode(stream, expect) {
       if (expect.channels !== 1 && expect.channels !== 3) throw new Error(`JPEG XL decode: ${expect.channels} channels (supported: 1, 3)`);
+      // non-null: runDecoder returns pixels whenever it does not throw.
       return runDecoder(stream, expect).pixels!;
     },
     info(stream) {

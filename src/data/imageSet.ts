@@ -33,6 +33,7 @@ export function selectImages(set: ImageSet, indices: ArrayLike<number>): ImageSe
     if (!(i >= 0 && i < set.count)) throw new RangeError(`image index ${i} outside 0..${set.count - 1}`);
     pixels.set(set.pixels.subarray(i * per, (i + 1) * per), k * per);
     labels[k] = set.labels[i];
+    // non-null: ids is allocated only when set.ids exists.
     if (ids) ids[k] = set.ids![i];
   }
   return { width: set.width, height: set.height, channels: set.channels, count: indices.length, pixels, labels, classNames: set.classNames, ids };

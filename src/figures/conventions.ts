@@ -87,6 +87,7 @@ function addHighlight(view: Json): void {
   const units = unitsOf(view);
   const owner = units.find((u) => isObj(u.encoding) && seriesField(u.encoding) !== null);
   if (!owner) return;
+  // non-null: owner was found by seriesField(...) !== null.
   const field = seriesField(owner.encoding as Json)!;
   if ((units.some((u) => Array.isArray(u.params) && u.params.length > 0)) || Array.isArray(view.params)) return;
   const name = `highlight_${counter++}`;

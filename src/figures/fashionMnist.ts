@@ -186,6 +186,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
   const strat = (names: (n: string) => boolean, name: string, figTitle: string, caption: string): void => {
     const rows: Record<string, unknown>[] = s.strategies.filter((x) => names(x.strategy)).map((x) => ({
       S: x.budgetBytes, strategy: x.strategy, errorPct: pct(x.errorMean), lo: pct(x.errorMean - x.errorSd), hi: pct(x.errorMean + x.errorSd),
+      // non-null: dMax is set whenever dMin is (randomized strategy rows).
       n: x.n, L: Math.round(x.bytesPerImage * 10) / 10, used: x.storageBytes, distance: x.distance ?? (x.dMin !== undefined ? `${x.dMin.toFixed(2)}..${x.dMax!.toFixed(2)}` : ''), seeds: x.seeds,
     }));
     if (!rows.length) return;

@@ -128,7 +128,9 @@ export function compareForms(rows: LawObservation[], opts: { estimator?: Estimat
     estimator,
     folds: foldIdx.length,
     rows: out,
+    // non-null: the best form has deltaAic === 0 by definition.
     bestByAic: out.find((r) => r.deltaAic === 0)!.form,
+    // non-null: the best form has deltaBic === 0 by definition.
     bestByBic: out.find((r) => r.deltaBic === 0)!.form,
     bestByCv: withCv.length ? withCv.reduce((a, b) => (cvKey(b) < cvKey(a) ? b : a)).form : null,
   };

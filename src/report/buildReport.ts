@@ -149,6 +149,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   /** The section holding most of a run's figures: its tables are shown there. */
   const homeGroup = (r: RunEntry): string | null => {
     const count = new Map<string, number>();
+    // non-null: groupOf maps every figure (filled for all figures above).
     for (const f of figures) if (runOf(f) === r) count.set(groupOf.get(f)!, (count.get(groupOf.get(f)!) ?? 0) + 1);
     return [...count.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   };
@@ -176,7 +177,9 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     try {
       const cmp = exponentComparison(model, stylizedWithLaw?.law ?? null);
       lawBlocks.push({ kind: 'exponents', comparison: cmp, lawLabel: stylizedWithLaw ? runLabel(stylizedWithLaw) : null, lawPath: stylizedWithLaw?.law?.displayPath ?? null });
+      // non-null: exponentComparison always has alpha and beta rows.
       const alpha = cmp.rows.find((r) => r.key === 'alpha')!;
+      // non-null: exponentComparison always has alpha and beta rows.
       const beta = cmp.rows.find((r) => r.key === 'beta')!;
       if (alpha.fitted) glance.push({ label: 'α, stylized model: fitted vs theory', value: `${fmt(alpha.fitted.value, 3)} <span style="font-size:14px;font-weight:400">vs ${fmt(alpha.optimal, 3)}</span>`, detail: `Theorem-1 schedule ${fmt(alpha.theorem, 3)}, optimal λ ${fmt(alpha.optimal, 3)}` });
       else glance.push({ label: 'α, stylized model (Theorem 1)', value: `${fmt(alpha.theorem, 3)} – ${fmt(alpha.optimal, 3)}`, detail: 'Theorem-1 schedule – optimal λ' });
@@ -205,7 +208,9 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   const laws = runs.filter((r) => r.law).map((r) => ({ label: runLabel(r), law: r.law as LawSummary }));
   if (laws.length) lawBlocks.push({ kind: 'laws', laws });
   for (const r of runs.filter((x) => x.law && !isStylizedRun(x))) {
+    // non-null: runs without a law were filtered out just above.
     const p = r.law!.params;
+    // non-null: runs without a law were filtered out just above.
     glance.push({ label: `fitted law, ${r.displayPath}`, value: `α ${fmt(p.alpha, 3)} · β ${fmt(p.beta, 3)}`, detail: `ν = ${fmt(storageExponent(p.alpha, p.beta), 3)}, E* = ${fmt(p.Estar, 3)}${r.law!.r2 !== null ? `, R² ${fmt(r.law!.r2, 3)}` : ''}` });
   }
   if (!lawBlocks.length) lawBlocks.push({ kind: 'note', tone: 'warn', html: 'No stylized-model config and no fitted law (law.json) found, so no exponents can be shown.' });
@@ -266,6 +271,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
   const realGroups = [...groups.keys()].filter((g) => g.startsWith('real:')).sort();
   for (const g of realGroups) {
     const prefix = g.slice(5);
+    // non-null: g iterates over the keys of groups.
     const figs = sortFigures(groups.get(g)!, true);
     const run = figs.map(runOf).find((r) => r);
     const blocks: Block[] = [];

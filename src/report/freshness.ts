@@ -59,6 +59,7 @@ export function checkFigureFreshness(figuresDir: string, galleryPath?: string, r
       else if (st === 'missing') out.problems.push(`${fig.displayPath}: source ${s.path} is missing (commit it or regenerate the figure)`);
       else if (st === 'external-missing') out.unverifiable.push(`${fig.name}: ${s.path}`);
     }
+    // non-null: gallery is non-null only when galleryPath was read.
     if (gallery !== null && !gallery.includes(`${fig.name}.svg`)) out.problems.push(`${displayPath(galleryPath!)} does not show ${fig.name}.svg (run \`npm run figures\`)`);
   }
   return out;

@@ -59,6 +59,7 @@ export function galleryMarkdown(figuresDir: string, galleryPath: string): { mark
       const title = mdEscape(f.title);
       lines.push(`### ${title}`, '');
       if (f.subtitle) lines.push(`*${mdEscape(f.subtitle)}*`, '');
+      // non-null: figures without an SVG were skipped above.
       lines.push(`![${title}](${rel(f.svgPath!)})`, '');
       if (f.meta?.caption) lines.push(mdEscape(f.meta.caption), '');
       const src = (f.meta?.sources ?? []).map((s) => `\`${s.path}\``).join(', ');

@@ -57,6 +57,7 @@ export async function regenerateSet(name: string, set: FigureSet, outDir: string
   }
   const out: RegenerateResult['written'] = [];
   for (const w of written) {
+    // non-null: split() always returns at least one element.
     const base = w.specPath.split('/').pop()!;
     const old = before.get(base);
     if (!old) {
@@ -68,6 +69,7 @@ export async function regenerateSet(name: string, set: FigureSet, outDir: string
       // Same data and encoding: restore the previous files so git sees no churn.
       for (const p of [w.specPath, w.svgPath, w.pngPath]) {
         if (!p) continue;
+        // non-null: split() always returns at least one element.
         const prev = before.get(p.split('/').pop()!);
         if (prev) writeFileSync(p, prev);
       }

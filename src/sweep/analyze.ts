@@ -86,9 +86,11 @@ export function summarizeGrid(rows: ResultRow[], config: SweepConfig): GridPoint
   const out: GridPoint[] = [];
   for (const rs of groups.values()) {
     const errors = rs.map((r) => r.error);
+    // non-null: grid rows always carry distance and fraction (sweep/plan.ts planGridJobs).
     const d = rs[0].info.distance!;
     out.push({
       distance: d,
+      // non-null: grid rows always carry distance and fraction (sweep/plan.ts planGridJobs).
       fraction: rs[0].info.fraction!,
       n: Math.round(mean(rs.map((r) => r.info.n))),
       bytesPerImage: mean(rs.map((r) => r.info.bytesPerImage)),
@@ -121,13 +123,17 @@ export function summarizeStrategies(rows: ResultRow[]): StrategyPoint[] {
     const i = rs[0].info;
     const errors = rs.map((r) => r.error);
     out.push({
+      // non-null: strategy rows always carry strategy, budgetIndex and budgetBytes (sweep/plan.ts planStrategyJobs).
       strategy: i.strategy!,
+      // non-null: strategy rows always carry strategy, budgetIndex and budgetBytes (sweep/plan.ts planStrategyJobs).
       budgetIndex: i.budgetIndex!,
+      // non-null: strategy rows always carry strategy, budgetIndex and budgetBytes (sweep/plan.ts planStrategyJobs).
       budgetBytes: i.budgetBytes!,
       n: Math.round(mean(rs.map((r) => r.info.n))),
       bytesPerImage: mean(rs.map((r) => r.info.bytesPerImage)),
       storageBytes: mean(rs.map((r) => r.info.storageBytes)),
       distance: i.distance ?? null,
+      // non-null: rows of one group share their info fields: dMin and dMax exist when the first row has them.
       ...(i.dMin !== undefined ? { dMin: mean(rs.map((r) => r.info.dMin!)), dMax: mean(rs.map((r) => r.info.dMax!)) } : {}),
       errorMean: mean(errors),
       errorSd: sd(errors),
@@ -145,6 +151,7 @@ export function summarizeMatrix(rows: ResultRow[]): MatrixCell[] {
     if (r.phase !== 'grid') continue;
     for (const [name, ev] of Object.entries(r.evaluations)) {
       const m = /^test@d=(.+)$/.exec(name);
+      // non-null: grid rows always carry distance (sweep/plan.ts planGridJobs).
       if (m) out.push({ trainDistance: r.info.distance!, testDistance: Number(m[1]), accuracy: ev.accuracy });
     }
   }

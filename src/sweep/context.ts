@@ -105,6 +105,7 @@ export async function openSweepContext(
       effort: config.codec.effort,
       ...(config.codec.backend ? { backend: config.codec.backend } : {}),
       pool: getPool(),
+      // non-null: opts.onCodecProgress was just tested.
       onProgress: opts.onCodecProgress ? (done, total) => opts.onCodecProgress!(label, done, total) : undefined,
       checkInterrupt: opts.checkInterrupt,
       signal: opts.signal,

@@ -119,6 +119,7 @@ export async function strategyBudgets(ctx: SweepContext): Promise<number[]> {
   const bad = new Set(lossless.failed.map((f) => f.index));
   let total = 0;
   for (let i = 0; i < lossless.bytesPerImage.length; i++) if (!bad.has(i)) total += lossless.bytesPerImage[i];
+  // non-null: parseSweepConfig requires exactly one of budgetsRelativeToLossless and storageBytes; storageBytes returned above.
   return s.budgetsRelativeToLossless!.map((r) => Math.round(r * total));
 }
 

@@ -169,15 +169,18 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
       const sizes: Record<string, unknown> = {};
       for (const d of ds) {
         opts.checkInterrupt?.();
+        // non-null: ctx is opened at the start of the try block, before any phase runs.
         const c = await ctx!.poolAt(d);
         const ok = Array.from(c.bytesPerImage).filter((_, i) => !c.failed.some((f) => f.index === i));
         sizes[`pool d=${d}`] = { ...sizeStats(ok), failed: c.failed.length, encoded: c.encodedCount, cached: c.cachedCount };
       }
       for (const d of config.matrix?.testDistances ?? []) {
         opts.checkInterrupt?.();
+        // non-null: ctx is opened at the start of the try block, before any phase runs.
         const c = await ctx!.matrixTestAt(d);
         sizes[`test d=${d}`] = { ...sizeStats(c.bytesPerImage), failed: c.failed.length, encoded: c.encodedCount, cached: c.cachedCount };
       }
+      // non-null: ctx is opened at the start of the try block, before any phase runs.
       writeFileSync(paths.sizes, JSON.stringify({ codecVersion: ctx!.codecVersion, effort: config.codec.effort, sizes }, null, 1) + '\n');
       for (const [k, v] of Object.entries(sizes)) log(`  ${k}: mean ${(v as { mean: number }).mean.toFixed(1)} B/image`);
     });
@@ -193,7 +196,9 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
         await yieldToEventLoop(); // a pending signal handler runs here
         opts.checkInterrupt?.();
         if (opts.stopAfterJobs !== undefined && jobsRun >= opts.stopAfterJobs) throw new InterruptedError(`stopped after ${jobsRun} jobs (test hook)`);
+        // non-null: ctx and trainer are set before the first job runs.
         const t = await materializeJob(job, ctx!);
+        // non-null: ctx and trainer are set before the first job runs.
         const m = await trainer!.train(t, opts.signal ? { signal: opts.signal } : {});
         recordResult(opts.runDir, job, m);
         jobsRun++;
@@ -204,6 +209,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
     };
 
     // 2. The (n, d) grid (and the matrix evaluations of the full-pool models).
+    // non-null: ctx is opened at the start of the try block, before any phase runs.
     const gridJobs = await timed('plan-grid', () => planGridJobs(ctx!));
     await timed('train-grid', () => runJobs('grid', gridJobs));
 
@@ -214,6 +220,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
         log('strategies skipped: the grid does not identify the law (need >= 6 lossy grid points with 2 sizes and 2 distances)');
       } else {
         log(`law: E*=${law.params.Estar.toPrecision(4)} A=${law.params.A.toPrecision(4)} alpha=${law.params.alpha.toPrecision(4)} B=${law.params.B.toPrecision(4)} beta=${law.params.beta.toPrecision(4)} (R^2 ${law.r2.toPrecision(3)})`);
+        // non-null: ctx is opened at the start of the try block, before any phase runs.
         const sJobs = await timed('plan-strategies', () => planStrategyJobs(ctx!, law, log));
         await timed('train-strategies', () => runJobs('strategies', sJobs));
       }

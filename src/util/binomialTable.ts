@@ -114,7 +114,9 @@ export function createBinomialHalfTable(n: number): BinomialHalfTable {
   const large: number[] = [];
   for (let i = 0; i < cells; i++) (mass[i] < cap ? small : mass[i] > cap ? large : []).push(i);
   while (small.length && large.length) {
+    // non-null: the loop runs while both stacks are non-empty.
     const s = small.pop()!;
+    // non-null: the loop runs while both stacks are non-empty.
     const g = large.pop()!;
     thr[s] = mass[s];
     alias[s] = lo + g;

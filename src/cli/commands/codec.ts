@@ -69,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   const limit = intFlag(values, 'limit', 1, Number.MAX_SAFE_INTEGER);
   const effort = intFlag(values, 'effort', 1, 9) ?? DEFAULT_EFFORT;
   const workers = intFlag(values, 'workers', 0, 256) ?? defaultWorkers();
+  // non-null: str(values, 'cache') was just tested to be defined.
   const cacheDir = str(values, 'cache') ? resolve(str(values, 'cache')!) : defaultCodecCacheDir();
   const quiet = values.quiet === true || values.json === true;
 
@@ -168,6 +169,7 @@ function concatSets(sets: ImageSet[]): ImageSet {
     pixels.set(s.pixels, o);
     o += s.pixels.length;
   }
+  // non-null: every set has ids here (checked by the every() just before).
   const ids = nonEmpty.every((s) => s.ids) ? nonEmpty.flatMap((s) => s.ids!) : undefined;
   return { ...first, count: nonEmpty.reduce((a, s) => a + s.count, 0), pixels, labels: Int32Array.from(nonEmpty.flatMap((s) => Array.from(s.labels))), ids };
 }

@@ -143,6 +143,7 @@ function printPlan(r: PlanResult): void {
     console.log('dry run: nothing written');
     return;
   }
+  // non-null: a non-dry run always returns written.
   const w = r.written!;
   console.log(`${r.status === 'complete' ? 'already complete' : r.status}: ${w.images} images (${Object.entries(w.perClass).map(([c, k]) => `${c}: ${k}`).join(', ')}), ${grouped(w.totalBytes)} bytes in all (images ${grouped(w.imageBytes)}, manifest ${grouped(w.manifestBytes)}, plan.json ${grouped(w.planBytes)}) <= budget ${grouped(r.budgetBytes)}; ${w.verified} verified, ${w.encoded} encoded`);
   console.log(`wrote ${r.outDir}/images/, manifest.csv, plan.json`);

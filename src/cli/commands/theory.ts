@@ -64,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const pick = [ns[0], ns[Math.floor(ns.length / 2)], ns[ns.length - 1]];
   const header = ['m', 'L', ...pick.map((n) => `excess n=${Math.round(n)}`), `K_m`];
   const rows = [...new Set(res.points.map((p) => p.m))].map((m) => {
+    // non-null: every (m, n) of the grid is a theory point by construction.
     const at = (n: number) => res.points.find((p) => p.m === m && p.n === n)!;
     return [m, at(ns[0]).L, ...pick.map((n) => at(n).excess), at(ns[0]).compression];
   });

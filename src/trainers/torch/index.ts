@@ -159,6 +159,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     if (left > 0) return void inFlight.set(name, left);
     inFlight.delete(name);
     if (shared.has(name)) return;
+    // non-null: jobs that reference arrays carry msg.arrays (built together in jobMessage).
     const desc = msg.arrays![name];
     for (const f of [desc.pixels, desc.labels]) rmSync(join(bundleDir, f), { force: true });
   };
@@ -167,6 +168,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
     if (!bundleDir) bundleDir = mkdtempSync(join(tmpdir(), 'lossyscale-torch-'));
     const arrays: Record<string, ArrayDescriptor> = {};
     const ref = (set: ImageSet): DataRef => {
+      // non-null: bundleDir is created before any job data is written.
       const { name, desc } = writeImageArray(bundleDir!, set, {}, memo);
       arrays[name] = desc;
       return { array: name };
@@ -198,6 +200,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
           };
           hooks.signal.addEventListener('abort', onAbort, { once: true });
         }
+        // non-null: hooks.onProgress was just tested.
         const onProgress = hooks?.onProgress ? (fraction: number, note?: string) => hooks.onProgress!({ jobId: msg.id, fraction, message: note } satisfies TrainProgress) : undefined;
         w.run(msg, onProgress).then(resolve, reject);
       });

@@ -103,6 +103,7 @@ export async function writeSweepBundle(config: SweepConfig, out: string, opts: {
       if (typeof d === 'number' && isPoolDistance(config, d)) {
         const c = await ctx.poolAt(d);
         const failed = new Set(c.failed.map((f) => f.index));
+        // non-null: planned training indices are pool images, all of which have a position.
         const positions = job.train.indices.map((i) => ctx.poolPosition.get(i)!).filter((p) => !failed.has(p));
         if (positions.length === t.train.count && positions.every((p, j) => c.decoded.labels[p] === t.train.labels[j])) {
           const ref: DataRef = { array: add(c.decoded, d), indices: writeIndices(out, positions) };

@@ -167,11 +167,13 @@ export class WorkerProcess {
     if (this.pending.has(job.id)) return Promise.reject(new Error(`job ${job.id} is already running on this worker`));
     return new Promise((resolve, reject) => {
       this.pending.set(job.id, { resolve, reject, onProgress });
+      // non-null: spawned with stdio 'pipe': stdin exists.
       this.child.stdin!.write(encodeMessage(job));
     });
   }
 
   cancel(id: string): void {
+    // non-null: spawned with stdio 'pipe': stdin exists.
     if (this.alive) this.child.stdin!.write(encodeMessage({ type: 'cancel', id }));
   }
 
@@ -184,7 +186,9 @@ export class WorkerProcess {
   /** Ask the worker to finish and exit; kill it if it has not exited after graceMs. */
   async shutdown(graceMs = 5000): Promise<void> {
     if (!this.alive) return;
+    // non-null: spawned with stdio 'pipe': stdin exists.
     this.child.stdin!.write(encodeMessage({ type: 'shutdown' }));
+    // non-null: spawned with stdio 'pipe': stdin exists.
     this.child.stdin!.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exitPromise;
