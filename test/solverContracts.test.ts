@@ -58,3 +58,21 @@ describe('brentMinimize contract', () => {
     expect(r.bracket[1] - r.bracket[0]).toBeGreaterThan(1e-3);
   });
 });
+
+describe('bootstrap failures', () => {
+  it('counts refits that cannot run (a resample with no more rows than parameters) and still fits', async () => {
+    const { fitLaw } = await import('../src/fit/fitLaw.js');
+    // Five seeds: four hold one row, one holds 12; a resample that misses the big seed has 5
+    // rows for 5 parameters, so (4/5)^5 = 33% of the replicates cannot be refitted.
+    const rows = [];
+    for (const n of [100, 300, 1000, 3000]) for (const L of [10, 30, 100]) rows.push({ n, L, error: 0.05 + 2 * n ** -0.5 + 1.5 * L ** -0.7, seed: 0 });
+    for (let s = 1; s <= 4; s++) rows.push({ n: 500 * s, L: 20 * s, error: 0.05 + 2 * (500 * s) ** -0.5 + 1.5 * (20 * s) ** -0.7, seed: s });
+    const fit = fitLaw(rows, { bootstrap: 60, seed: 3 });
+    const b = fit.diagnostics.bootstrap!;
+    expect(b.resampled).toBe('seeds');
+    // Binomial(60, 0.328): mean 19.7, sd 3.6; [5, 40] is beyond 4 sd on both sides.
+    expect(b.failed).toBeGreaterThanOrEqual(5);
+    expect(b.failed).toBeLessThanOrEqual(40);
+    expect(fit.warnings.some((w) => w.includes(`${b.failed} of 60 bootstrap refits failed`))).toBe(true);
+  });
+});
