@@ -117,7 +117,8 @@ const PAGE_BYTES = 65536;
 
 /** A WebAssembly memory with the sampler kernels bound to it (one per sampler). */
 function wasmSamplerMemory(): { memory: InstanceType<WasmApi['Memory']>; fillRow: FillRow; tailSum: TailSum } {
-  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  // Reflect.get returns the global untyped; WasmApi is the declared shape of what Node provides.
+  const wasm: WasmApi = Reflect.get(globalThis, 'WebAssembly');
   samplerModule ??= new wasm.Module(readFileSync(new URL('./wasm/sampler.wasm', import.meta.url)));
   const memory = new wasm.Memory({ initial: 1 });
   const exports = new wasm.Instance(samplerModule, { env: { memory } }).exports as { fillRow: FillRow; tailSum: TailSum };

@@ -73,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   if (maybeHelp(values, usage)) return 0;
   const workers = intFlag(values, 'workers', 1, 256);
   const reps = intFlag(values, 'reps', 1, LIMITS.reps);
+  // non-null: str(values, 'max-memory') was just tested to be defined.
   const maxMemory = str(values, 'max-memory') !== undefined ? parseByteSize('--max-memory', str(values, 'max-memory')!) : defaultMaxMemoryBytes();
   const pointFlags = ['p', 'q', 'r', 'tau', 'n', 'm', 'lambda', 'seed', 'extra', 'features', 'tail'].filter((k) => values[k] !== undefined);
   const configPath = str(values, 'config');

@@ -160,7 +160,8 @@ export function writeRidgeMcBundle(config: StylizedConfig, out: string, opts: { 
 }
 
 interface BundleRow extends StoreRow {
-  id: string;
+  /** The job id the worker echoes (not read back: rows are matched by key). */
+  id?: string;
   kind: 'classify' | 'ridge-mc';
   meta?: unknown;
   result: Record<string, unknown>;
@@ -192,7 +193,8 @@ function readBundleResults(file: string): (BundleRow & { line: number })[] {
     if (typeof r.key !== 'string') throw new RowError(file, i + 1, 'key', r.key, 'a string');
     if (r.kind !== 'classify' && r.kind !== 'ridge-mc') throw new RowError(file, i + 1, 'kind', r.kind, '"classify" or "ridge-mc"');
     if (typeof r.result !== 'object' || r.result === null) throw new RowError(file, i + 1, 'result', r.result, 'an object');
-    rows.push({ ...(r as unknown as BundleRow), line: i + 1 });
+    const checked: BundleRow & { line: number } = { ...r, key: r.key, kind: r.kind, result: { ...r.result }, line: i + 1 };
+    rows.push(checked);
   });
   return rows;
 }
