@@ -196,6 +196,7 @@ export function createTorchTrainer(options: TorchTrainerOptions = {}): Trainer &
             w.cancel(msg.id);
             // An interrupted job stops at once: a worker that has not answered the cancel within
             // a second (inside a training step) is killed by the caller.
+            // non-null: onAbort is registered only on hooks.signal (the listener just below).
             setTimeout(() => reject(abortReason(hooks.signal!)), 1000).unref();
           };
           hooks.signal.addEventListener('abort', onAbort, { once: true });
