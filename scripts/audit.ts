@@ -184,7 +184,7 @@ good('simulate n below 300', ['simulate', '--config', stylized((c) => (c.simulat
 good('simulate one repetition', ['simulate', '--config', stylized((c) => (c.simulation.reps = 1)), '--quiet', '--workers', '1', '--figures', fresh('f')]);
 good('risk lambda opt', ['risk', '--n', '1', '--m', '1', '--lambda', 'opt']);
 good('exponents extreme', ['exponents', '--p', '1000', '--q', '2', '--r', '0.001']);
-good('codec quality', ['codec', 'quality', '--distances', '0,0.1,25']);
+good('codec quality', ['codec', 'quality', '--distances', '0,0.5,25']);
 good('dataset info with skipped files', ['dataset', 'info', '--dataset', 'folder', '--root', folder]);
 
 interface Outcome { code: number | null; signal: string | null; stdout: string; stderr: string; seconds: number; timedOut: boolean }

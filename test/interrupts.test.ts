@@ -14,6 +14,8 @@ import type { ImageSet } from '../src/data/imageSet.js';
  * every remaining job and exited 0, and codec sizes --workers 0 ignored SIGTERM.
  */
 const SIGNAL_BOUND_S = 4;
+/** The torch path also kills a Python process (starting or training) and drains its pipes: measured 0.3 s alone, up to 5 s on the shared machine. */
+const TORCH_SIGNAL_BOUND_S = 8;
 
 /**
  * Signals stop long commands: SIGINT exits 130 and SIGTERM 143 within a couple of seconds,
@@ -127,7 +129,7 @@ describe('interrupts', () => {
       return sizesAt > 0 && Date.now() - sizesAt > 4000; // the worker has started and is training
     }, ['SIGINT']);
     expect(o.code, o.stderr).toBe(130);
-    expect(o.afterSignal).toBeLessThan(SIGNAL_BOUND_S);
+    expect(o.afterSignal).toBeLessThan(TORCH_SIGNAL_BOUND_S);
   }, 240_000);
 
   for (const workers of [0, 1, 2]) {
