@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -132,6 +132,7 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
     const pids = Object.values(cluster.pids);
     await cluster.stop();
     for (const pid of pids) expect(() => process.kill(pid, 0), `daemon pid ${pid} still alive`).toThrow();
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('Monte Carlo as a 3-task array: scancel mid-run, re-submit, collect equals a single-machine simulate run', async () => {
