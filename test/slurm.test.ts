@@ -53,8 +53,14 @@ async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 
 /** Status through the library (the CLI's own output is checked once; polling it would start a process every time). */
 function status(run: string): { tasks: TaskStatus[]; summary: RunStatus } {
-  const s = runStatus(run, readSlurmRun(run)!);
-  return { tasks: s.tasks, summary: s };
+  // A controller too busy to answer (a loaded machine) is asked again rather than read as "all done".
+  for (let attempt = 0; ; attempt++) {
+    const s = runStatus(run, readSlurmRun(run)!);
+    if (!s.queryError || attempt >= 10) {
+      expect(s.queryError, 'squeue kept failing').toBeUndefined();
+      return { tasks: s.tasks, summary: s };
+    }
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
