@@ -99,7 +99,17 @@ function computed(path: string, drop: string[]): unknown[] {
 
 /** scancel one array task as soon as its shard store holds a finished unit; returns that store's content then. */
 async function cancelMidRun(jobId: string, task: number, store: string): Promise<void> {
-  await until(`a first finished unit in ${store}`, () => lines(store).length >= 1, 240_000, 25);
+  try {
+    await until(`a first finished unit in ${store}`, () => lines(store).length >= 1, 240_000, 25);
+  } catch (e) {
+    // What Slurm and the tasks say, for the failure message (the temporary directory is removed afterwards).
+    const q = spawnSync('squeue', ['-t', 'all', '-r', '-o', '%i %T %r'], { env: cluster.env, encoding: 'utf8' });
+    const logs = join(store, '..', '..', '..', 'logs');
+    const tails = existsSync(logs) ? readdirSync(logs).map((f) => `${f}: ${readFileSync(join(logs, f), 'utf8').split('\n').slice(-4).join(' | ')}`) : [];
+    const ctld = join(cluster.dir, 'log', 'slurmctld.log');
+    const ctldTail = existsSync(ctld) ? readFileSync(ctld, 'utf8').split('\n').slice(-8).join('\n') : '';
+    throw new Error(`${(e as Error).message}\nsqueue: ${q.stdout}${q.stderr}\nlogs: ${tails.join('\n')}\nslurmctld: ${ctldTail}`);
+  }
   const r = spawnSync('scancel', [`${jobId}_${task}`], { env: cluster.env, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
 }
