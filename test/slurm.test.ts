@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,8 +53,14 @@ async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 
 /** Status through the library (the CLI's own output is checked once; polling it would start a process every time). */
 function status(run: string): { tasks: TaskStatus[]; summary: RunStatus } {
-  const s = runStatus(run, readSlurmRun(run)!);
-  return { tasks: s.tasks, summary: s };
+  // A controller too busy to answer (a loaded machine) is asked again rather than read as "all done".
+  for (let attempt = 0; ; attempt++) {
+    const s = runStatus(run, readSlurmRun(run)!);
+    if (!s.queryError || attempt >= 10) {
+      expect(s.queryError, 'squeue kept failing').toBeUndefined();
+      return { tasks: s.tasks, summary: s };
+    }
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -93,7 +99,17 @@ function computed(path: string, drop: string[]): unknown[] {
 
 /** scancel one array task as soon as its shard store holds a finished unit; returns that store's content then. */
 async function cancelMidRun(jobId: string, task: number, store: string): Promise<void> {
-  await until(`a first finished unit in ${store}`, () => lines(store).length >= 1, 240_000, 25);
+  try {
+    await until(`a first finished unit in ${store}`, () => lines(store).length >= 1, 240_000, 25);
+  } catch (e) {
+    // What Slurm and the tasks say, for the failure message (the temporary directory is removed afterwards).
+    const q = spawnSync('squeue', ['-t', 'all', '-r', '-o', '%i %T %r'], { env: cluster.env, encoding: 'utf8' });
+    const logs = join(store, '..', '..', '..', 'logs');
+    const tails = existsSync(logs) ? readdirSync(logs).map((f) => `${f}: ${readFileSync(join(logs, f), 'utf8').split('\n').slice(-4).join(' | ')}`) : [];
+    const ctld = join(cluster.dir, 'log', 'slurmctld.log');
+    const ctldTail = existsSync(ctld) ? readFileSync(ctld, 'utf8').split('\n').slice(-8).join('\n') : '';
+    throw new Error(`${(e as Error).message}\nsqueue: ${q.stdout}${q.stderr}\nlogs: ${tails.join('\n')}\nslurmctld: ${ctldTail}`);
+  }
   const r = spawnSync('scancel', [`${jobId}_${task}`], { env: cluster.env, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
 }
@@ -132,6 +148,7 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
     const pids = Object.values(cluster.pids);
     await cluster.stop();
     for (const pid of pids) expect(() => process.kill(pid, 0), `daemon pid ${pid} still alive`).toThrow();
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('Monte Carlo as a 3-task array: scancel mid-run, re-submit, collect equals a single-machine simulate run', async () => {

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { slurmPaths, unitsOfTask, writeSlurmRun, writeUnits, SLURM_RUN_FORMAT, SLURM_RUN_VERSION, type SlurmRunRecord } from '../src/slurm/layout.js';
 import { mergePhases } from '../src/slurm/merge.js';
 import { arraySpec, isSlurmTime, sbatchScript, shellQuote } from '../src/slurm/script.js';
@@ -84,6 +84,7 @@ describe('slurm planning', () => {
 
 describe('slurm merge of shard stores', () => {
   const run = mkdtempSync(join(tmpdir(), 'slurm-merge-'));
+  afterAll(() => rmSync(run, { recursive: true, force: true }));
   const rec: SlurmRunRecord = {
     format: SLURM_RUN_FORMAT, version: SLURM_RUN_VERSION, kind: 'monte-carlo', engine: 'lossyscale', config: {}, configPath: 'c.json', workDir: run, shards: 3,
     node: process.execPath, cli: 'bin/lossyscale.js', sbatch: { cpusPerTask: 1 }, submissions: [], provenance: provenance(),

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseStylizedConfig, type StylizedConfig } from '../config/fig6Config.js';
-import { InputError } from '../errors.js';
+import { InputError, ResourceError } from '../errors.js';
 import { RANDOM_STREAM_VERSION } from '../model/sample.js';
 import { provenance } from '../provenance.js';
 import { aggregate, summaryCsv, type RunSummary } from '../simulate/aggregate.js';
@@ -30,6 +30,7 @@ export interface CollectResult {
 export function collectRun(runDir: string, rec: SlurmRunRecord, opts: { partial?: boolean } = {}): CollectResult {
   const partial = opts.partial === true;
   const status = runStatus(runDir, rec);
+  if (status.queryError && !partial) throw new ResourceError(`cannot tell whether the tasks of ${runDir} still run: ${status.queryError} (try again, or collect --partial)`);
   if (status.active > 0 && !partial) {
     throw new InputError('RUN', runDir, 'a run whose tasks have all finished (or --partial to collect what is there)', `${status.active} tasks or steps still pending or running (lossyscale slurm status ${runDir})`);
   }

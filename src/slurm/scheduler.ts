@@ -53,11 +53,20 @@ export function sbatch(script: string, args: string[]): string {
   return id;
 }
 
-/** The tasks of the given jobs that the controller still knows (squeue -t all; array tasks expanded); undefined when squeue fails. */
-export function queueStates(jobIds: readonly string[]): TaskState[] | undefined {
+/**
+ * The tasks of the given jobs that the controller still knows (squeue -t all; array tasks
+ * expanded). A busy controller can time out a query: squeue is tried three times, then the
+ * failure is returned (callers must not read "not listed" as "finished" then).
+ */
+export function queueStates(jobIds: readonly string[]): TaskState[] | { error: string } {
   if (!jobIds.length) return [];
-  const r = run('squeue', ['-h', '-r', '-t', 'all', '-o', '%F|%K|%T|%r']);
-  if (r.missing || r.status !== 0) return undefined;
+  let r = run('squeue', ['-h', '-r', '-t', 'all', '-o', '%F|%K|%T|%r']);
+  for (let attempt = 1; attempt < 3 && !r.missing && r.status !== 0; attempt++) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 * attempt);
+    r = run('squeue', ['-h', '-r', '-t', 'all', '-o', '%F|%K|%T|%r']);
+  }
+  if (r.missing) return { error: 'squeue not found on PATH' };
+  if (r.status !== 0) return { error: `squeue failed: ${r.stderr.trim().split('\n')[0] || `exit status ${r.status}`}` };
   const wanted = new Set(jobIds);
   const out: TaskState[] = [];
   for (const line of r.stdout.split('\n')) {

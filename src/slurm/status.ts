@@ -23,6 +23,8 @@ export interface StepStatus {
 }
 
 export interface RunStatus {
+  /** Why Slurm could not be asked (squeue failed): states of tasks it was not asked about are 'unknown', which does not mean finished. */
+  queryError?: string;
   tasks: TaskStatus[];
   steps: StepStatus[];
   /** Phases whose units are not planned yet (a sweep's strategies before the fit). */
@@ -49,7 +51,8 @@ function doneKeys(path: string): Set<string> {
 /** The status of every task of a run; `query` false skips Slurm (stores only). */
 export function runStatus(runDir: string, rec: SlurmRunRecord, opts: { query?: boolean } = {}): RunStatus {
   const ids = [...new Set(rec.submissions.map((s) => s.jobId))];
-  const asked = opts.query === false ? undefined : queueStates(ids);
+  const answer = opts.query === false ? undefined : queueStates(ids);
+  const asked = Array.isArray(answer) ? answer : undefined;
   const queue = asked ?? [];
   const forgotten = ids.filter((id) => !queue.some((q) => q.jobId === id));
   const acct = opts.query === false || !forgotten.length ? undefined : accountingStates(forgotten);
@@ -61,7 +64,7 @@ export function runStatus(runDir: string, rec: SlurmRunRecord, opts: { query?: b
     if (s?.state === 'PENDING' && s.reason === 'DependencyNeverSatisfied') return NEVER_RUNS;
     return s?.state ?? 'unknown';
   };
-  const out: RunStatus = { tasks: [], steps: [], unplanned: [], counts: { units: 0, done: 0, running: 0, pending: 0, failed: 0, notSubmitted: 0 }, active: 0, source: !asked ? (acct ? 'sacct' : 'stores') : acct ? 'squeue+sacct' : 'squeue' };
+  const out: RunStatus = { queryError: answer && !Array.isArray(answer) ? answer.error : undefined, tasks: [], steps: [], unplanned: [], counts: { units: 0, done: 0, running: 0, pending: 0, failed: 0, notSubmitted: 0 }, active: 0, source: !asked ? (acct ? 'sacct' : 'stores') : acct ? 'squeue+sacct' : 'squeue' };
   for (const phase of phasesOf(rec.kind, rec.config)) {
     if (phase === 'strategies') {
       const fit = latest(rec.submissions, 'fit', null);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { codecVersionFor, DEFAULT_BACKEND } from '../codec/codecBackend.js';
 import { parseStylizedConfig } from '../config/fig6Config.js';
-import { InputError } from '../errors.js';
+import { InputError, ResourceError } from '../errors.js';
 import { provenance, repoRoot } from '../provenance.js';
 import { planFromConfig } from '../simulate/plan.js';
 import { parseSweepConfig } from '../sweep/config.js';
@@ -225,6 +225,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
   if (!opts.dryRun) {
     if (prev) {
       const s = runStatus(runDir, prev);
+      if (s.queryError) throw new ResourceError(`cannot tell whether the tasks of ${runDir} still run: ${s.queryError}; try again`);
       if (s.active > 0) throw new InputError('--run', runDir, 'a run with no task pending or running', `${s.active} of its tasks are still queued or running (lossyscale slurm status ${runDir}); wait for them or scancel them`);
       const stale = [...new Set([...s.tasks.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId!), ...s.steps.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId)])];
       if (stale.length) {

@@ -147,7 +147,7 @@ async function status(argv: string[]): Promise<number> {
   const s = runStatus(runDir, rec);
   if (values.json) {
     for (const t of s.tasks) console.log(JSON.stringify(t));
-    console.log(JSON.stringify({ counts: s.counts, steps: s.steps, unplanned: s.unplanned, active: s.active, source: s.source }));
+    console.log(JSON.stringify({ counts: s.counts, steps: s.steps, unplanned: s.unplanned, active: s.active, source: s.source, queryError: s.queryError ?? null }));
     return 0;
   }
   console.log('phase       task  job       state          units  done');
@@ -157,6 +157,7 @@ async function status(argv: string[]): Promise<number> {
   for (const t of s.tasks.filter((x) => x.phase === 'strategies')) console.log(taskLine(t));
   for (const p of s.unplanned) console.log(`${p.padEnd(11)}    -  planned by the fit step once the grid is complete`);
   const c = s.counts;
+  if (s.queryError) console.log(`Slurm could not be asked (${s.queryError}): states shown as unknown, units from the stores`);
   console.log(`units: ${c.done} done, ${c.running} running, ${c.pending} pending, ${c.failed} failed or cancelled${c.notSubmitted ? `, ${c.notSubmitted} not submitted` : ''} (of ${c.units}); states from ${s.source}`);
   if (c.failed && !s.active) console.log(`re-submit to re-run the missing units: lossyscale slurm submit --config ${rec.configPath} --run ${runDir}`);
   return 0;
