@@ -82,6 +82,29 @@ function objectiveAt(p: LmProblem, theta: ArrayLike<number>): number {
   return 0.5 * s;
 }
 
+/** Covariance s2 (J'J)^-1 of the internal coordinates at theta; null where J'J is singular. */
+export function covarianceAt(p: LmProblem, theta: ArrayLike<number>, s2: number): number[][] | null {
+  const r = new Float64Array(p.m);
+  const J = new Float64Array(p.m * p.k);
+  if (!p.evaluate(Float64Array.from(theta), r, J)) return null;
+  const k = p.k;
+  const A: number[][] = Array.from({ length: k }, (_, i) => [...new Array(k).fill(0), ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
+  for (let i = 0; i < p.m; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) A[a][b] += J[i * k + a] * J[i * k + b];
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let i = c + 1; i < k; i++) if (Math.abs(A[i][c]) > Math.abs(A[piv][c])) piv = i;
+    if (!(Math.abs(A[piv][c]) > 1e-300)) return null;
+    [A[c], A[piv]] = [A[piv], A[c]];
+    const d = A[c][c];
+    for (let j = 0; j < 2 * k; j++) A[c][j] /= d;
+    for (let i = 0; i < k; i++) if (i !== c) {
+      const f = A[i][c];
+      for (let j = 0; j < 2 * k; j++) A[i][j] -= f * A[c][j];
+    }
+  }
+  return A.map((row) => row.slice(k).map((v) => v * s2));
+}
+
 /** Curvature standard error of coordinate j ((J'J)^-1 scaled by s2), NaN if singular. */
 function curvatureSe(p: LmProblem, theta: Float64Array, s2: number): number[] {
   const r = new Float64Array(p.m);
