@@ -116,6 +116,14 @@ describe('goodness of fit from seeds (lack-of-fit test)', () => {
     expect(largestResidualsLine(bad.goodnessOfFit!)).toMatch(/^largest standardized residuals: n=\d+, L=\d+: [+-]\d/);
   });
 
+  it('counts a cell whose seeds gave identical errors (same training set) as one replicate', () => {
+    const rows = synth(4, { reps: 3, withStdErr: false });
+    const tied = rows.map((r) => (r.n === 10000 ? { ...r, error: rows.find((x) => x.n === r.n && x.L === r.L)!.error } : r));
+    const f = fitLaw(tied, { startGrid: GRID, profile: false });
+    expect(f.goodnessOfFit!.pureErrorDof).toBe(60 - 5 * 2);
+    expect(f.goodnessOfFit!.standardized.filter((s) => s.n === 10000).every((s) => s.rows === 3)).toBe(true);
+  });
+
   it('gives no verdict (with a reason) when cells have fewer than 3 seeds', () => {
     const f = fitLaw(synth(1, { reps: 2, withStdErr: false }), { startGrid: GRID, profile: false });
     expect(f.goodnessOfFit).toBeNull();

@@ -13,6 +13,9 @@ import type { LawObservation } from './lawForms.js';
  *   is s_pure / sqrt(seeds). chi^2 = sum seeds_c rbar_c^2 / s_pure^2 on C - k degrees of
  *   freedom, and the p-value is the F(C - k, N - C) tail of chi^2 / dof. A cell's own 3-seed
  *   standard deviation is not used as its weight: its t^2 term has infinite mean at 3 seeds.
+ *   A cell whose replicates gave exactly the same error (the same training set through a
+ *   deterministic trainer, e.g. every seed's full pool) holds one independent value: it counts
+ *   as one replicate, with no pure-error degrees of freedom.
  *
  * The verdict is "rejected" at p < 0.01, else "consistent".
  */
@@ -95,7 +98,10 @@ export function goodnessOfFit(rows: LawObservation[], residuals: number[], k: nu
   }
   const cells = [...mode.cells.entries()];
   const dof = cells.length - k;
-  const pureDof = rows.length - cells.length;
+  // Replicates per cell: 1 where every row of the cell has the identical error.
+  const reps = cells.map(([, idx]) => (idx.every((i) => rows[i].error === rows[idx[0]].error) ? 1 : idx.length));
+  const pureDof = reps.reduce((a, r) => a + r - 1, 0);
+  if (pureDof < 1) return { gof: null, reason: 'the seeds of every cell gave identical errors (no pure error to compare the lack of fit with)' };
   if (dof < 1) return { gof: null, reason: `${cells.length} cells leave no degrees of freedom for ${k} parameters` };
   let ssPure = 0;
   const cellMeans = cells.map(([, idx]) => {
@@ -106,7 +112,7 @@ export function goodnessOfFit(rows: LawObservation[], residuals: number[], k: nu
   const s2 = ssPure / pureDof;
   if (!(s2 > 0)) return { gof: null, reason: 'the seeds of every cell gave identical errors (no pure error to compare the lack of fit with)' };
   const standardized = cells.map(([name, idx], c) => {
-    const se = Math.sqrt(s2 / idx.length);
+    const se = Math.sqrt(s2 / reps[c]);
     return { n: mean(idx.map((i) => rows[i].n)), L: mean(idx.map((i) => rows[i].L)), cell: name, residual: cellMeans[c], stdErr: se, z: cellMeans[c] / se, rows: idx.length };
   });
   const chi2 = standardized.reduce((s, x) => s + x.z * x.z, 0);
