@@ -74,3 +74,19 @@ describe('storage test rows and verdicts', () => {
     expect(s).toMatch(/loses to randomized compression \(-1\.00 points/);
   });
 });
+
+describe('report verdicts from a summary', () => {
+  it('reads the law verdict, the storage sentences and coverage; tolerates missing fields', async () => {
+    const { runVerdicts } = await import('../src/report/verdicts.js');
+    const v = runVerdicts({
+      law: { form: 'additive', goodnessOfFit: { verdict: 'rejected', chi2PerDof: 3.2, dof: 30, pValue: 1e-9 }, goodnessOfFitNote: null },
+      storageTest: { preRegistered: true, verdicts: [{ sentence: 'At 5% ..., scaling-optimal beats the original format (...).' }], predictionCheck: [{ covered: true }, { covered: false }, { covered: null }] },
+    })!;
+    expect(v.lawRejected).toBe(true);
+    expect(v.law).toContain("chi^2/dof = 3.20 on 30 dof, p = 1.0e-9: rejected");
+    expect(v.storage).toHaveLength(1);
+    expect(v.coverage).toBe('The pre-registered 95% prediction interval of Err*(S) covered the measured scaling-optimal error at 1 of 2 budgets.');
+    expect(runVerdicts({ strategies: [] })).toBeNull();
+    expect(runVerdicts(null)).toBeNull();
+  });
+});
