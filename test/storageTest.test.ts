@@ -83,7 +83,7 @@ describe('report verdicts from a summary', () => {
       storageTest: { preRegistered: true, verdicts: [{ sentence: 'At 5% ..., scaling-optimal beats the original format (...).' }], predictionCheck: [{ covered: true }, { covered: false }, { covered: null }] },
     })!;
     expect(v.lawRejected).toBe(true);
-    expect(v.law).toContain("chi^2/dof = 3.20 on 30 dof, p = 1.0e-9: rejected");
+    expect(v.law).toContain('chi^2/dof = 3.20 on 30 dof, p = 1.0e-9: rejected');
     expect(v.storage).toHaveLength(1);
     expect(v.coverage).toBe('The pre-registered 95% prediction interval of Err*(S) covered the measured scaling-optimal error at 1 of 2 budgets.');
     expect(runVerdicts({ strategies: [] })).toBeNull();
