@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../provenance.js';
 import type { FigureSet } from './figureSet.js';
+import { writeSweepFigures } from './fashionMnist.js';
 
 /** `npm run figures`: figures/fmnist-cnn-cpu-* from the committed CNN run results/fashion-mnist-cnn-cpu/ (THEORY.md section 7), once it has been analysed. */
 export const figureSet: FigureSet = {
@@ -10,7 +11,6 @@ export const figureSet: FigureSet = {
   async regenerate(outDir: string) {
     const runDir = join(repoRoot, 'results', 'fashion-mnist-cnn-cpu');
     if (!existsSync(join(runDir, 'summary.json'))) return [];
-    const { writeSweepFigures } = await import('../sweep/analyze.js');
     const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { figures?: { prefix?: string } } };
     return writeSweepFigures(runDir, outDir, run.config.figures?.prefix ?? 'fmnist-cnn-cpu-');
   },
