@@ -70,7 +70,7 @@ describe('storage test rows and verdicts', () => {
   it('the verdict sentence follows the intervals', () => {
     const s = verdictSentence(rows);
     expect(s).toMatch(/^At 10% of the lossless pool \(1,000 B\), with 4 paired seeds, scaling-optimal beats the original format \(5\.13 points/);
-    expect(s).toMatch(/is not distinguishable from the best fixed level \(d=7, chosen after measuring\)/);
+    expect(s).toMatch(/is not distinguishable from the best fixed level, d=7, chosen after measuring \(/);
     expect(s).toMatch(/loses to randomized compression \(-1\.00 points/);
   });
 });

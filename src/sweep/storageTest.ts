@@ -108,7 +108,10 @@ export function storageTestRows(groups: StrategyErrors[], seed = 0): StorageTest
   return out;
 }
 
-const pts = (x: number): string => `${(100 * x).toFixed(2)}`;
+const pts = (x: number): string => {
+  const t = (100 * x).toFixed(2);
+  return t === '-0.00' ? '0.00' : t;
+};
 const pFmt = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
 /** A verdict sentence per budget generated from its rows (differences in percentage points of test error). */
@@ -117,7 +120,7 @@ export function verdictSentence(rows: StorageTestRow[]): string {
   const r0 = rows[0];
   const where = r0.budgetFraction !== null ? `${(100 * r0.budgetFraction).toPrecision(2)}% of the lossless pool (${Math.round(r0.budget).toLocaleString('en-US')} B)` : `${Math.round(r0.budget).toLocaleString('en-US')} B`;
   const parts = rows.map((r) => {
-    const what = r.comparison === 'original' ? 'the original format' : r.comparison === 'best-fixed' ? `the best fixed level (${r.baseline.replace('fixed-', '')}, chosen after measuring)` : 'randomized compression';
+    const what = r.comparison === 'original' ? 'the original format' : r.comparison === 'best-fixed' ? `the best fixed level, ${r.baseline.replace('fixed-', '')}, chosen after measuring` : 'randomized compression';
     const ci = `${pts(r.meanDiff)} points, 95% CI ${pts(r.ciLow)} to ${pts(r.ciHigh)}, p = ${pFmt(r.pValue)}`;
     if (r.ciLow > 0) return `beats ${what} (${ci})`;
     if (r.ciHigh < 0) return `loses to ${what} (${ci})`;
