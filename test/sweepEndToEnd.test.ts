@@ -135,5 +135,5 @@ describe('real-data sweep end to end', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/prediction\.json.*(another run|replaced)/);
-  }, 240_000);
+  }, 480_000);
 });
