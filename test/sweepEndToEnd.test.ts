@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ const rawConfig = {
   codec: { cacheDir: join(tmp, 'cache'), workers: 1 },
   grid: { fractions: [0.5, 1], distances: [0, 2, 15], seeds: 2 },
   fit: {},
-  strategies: { budgetsRelativeToLossless: [0.5], seeds: 1, fixedDistances: [2], randomized: { step: 1 }, searchSampleSize: 30 },
+  strategies: { budgetsRelativeToLossless: [0.5], seeds: 2, fixedDistances: [2], randomized: { step: 1 }, searchSampleSize: 30 },
   matrix: { testDistances: [0, 15], testSize: 40 },
   figures: { prefix: 'tiny-', png: false },
 };
@@ -92,10 +92,29 @@ describe('real-data sweep end to end', () => {
     const run = readRun(runDir)!;
     expect(run.codecVersion).toMatch(/jxl|jsquash|\d/);
     expect(run.sessions.map((s) => s.status)).toEqual(expect.arrayContaining(['interrupted', 'finished']));
-    for (const f of ['law.json', 'summary.csv', 'summary.json', 'sizes.json', 'tables/law.md', 'tables/budgets.md', 'tables/matrix.md']) expect(existsSync(join(runDir, f))).toBe(true);
+    for (const f of ['law.json', 'summary.csv', 'summary.json', 'sizes.json', 'prediction.json', 'tables/law.md', 'tables/budgets.md', 'tables/matrix.md', 'tables/storage-test.md', 'tables/prediction-check.csv']) expect(existsSync(join(runDir, f))).toBe(true);
     expect(readdirSync(join(runDir, 'figures')).filter((f) => f.endsWith('.vl.json')).sort()).toEqual(
-      ['tiny-fig1-scaling', 'tiny-fig2-allocation', 'tiny-fig3-strategies', 'tiny-fig4-fixed-levels', 'tiny-fig5-test-compression'].map((n) => `${n}.vl.json`),
+      ['tiny-fig1-scaling', 'tiny-fig2-allocation', 'tiny-fig3-strategies', 'tiny-fig4-fixed-levels', 'tiny-fig5-test-compression', 'tiny-storage-test'].map((n) => `${n}.vl.json`),
     );
+
+    // Pre-registration: prediction.json written before the first strategy job, its hash in run.json.
+    const predPath = join(runDir, 'prediction.json');
+    const pred = JSON.parse(readFileSync(predPath, 'utf8'));
+    expect(pred.preRegistered).toBe(true);
+    expect(run.prediction!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const firstStrategy = strategies.map((x) => x.time).sort()[0];
+    expect(run.prediction!.time < firstStrategy).toBe(true);
+    for (const b of pred.budgets) {
+      // Two lossy distances: B and beta are not identified, so no interval may be claimed.
+      expect(b.predictionInterval).toBeNull();
+      const opt = strategies.filter((x) => x.info.strategy === 'scaling-optimal' && x.info.budgetIndex === b.budgetIndex);
+      expect(opt.every((x) => x.info.distance === b.distance)).toBe(true); // the registered d* is the one trained
+    }
+    // Paired: every strategy of a budget has the same seeds.
+    const csvText = readFileSync(join(runDir, 'tables', 'storage-test.csv'), 'utf8');
+    expect(csvText.split('\n')[0]).toBe('budget,budgetFraction,strategy,baseline,seeds,meanDiff,sdDiff,ciLow,ciHigh,pValue,bootLow,bootHigh');
+    expect(csvText.trim().split('\n')).toHaveLength(4); // vs original, best fixed, randomized
+    expect(readFileSync(join(runDir, 'tables', 'storage-test.md'), 'utf8')).toMatch(/## Verdicts\n\n- At 50% of the lossless pool/);
 
     // 5. An uninterrupted run (warm codec cache) gets the same grid results: resuming changed nothing.
     const fresh = join(tmp, 'fresh');
@@ -109,5 +128,12 @@ describe('real-data sweep end to end', () => {
       // chosen lambda and the predictions agree (allow one flipped test image out of 100).
       expect(Math.abs(f.error - g.error)).toBeLessThanOrEqual(0.01 + 1e-12);
     }
-  }, 240_000);
+
+    // 6. A prediction.json from another run is refused: exit 2, one line.
+    writeFileSync(join(fresh, 'prediction.json'), readFileSync(predPath, 'utf8').replace('"createdAt": "', '"createdAt": "0'));
+    const bad = spawnSync(process.execPath, ['bin/lossyscale.js', 'sweep', '--config', configPath, '--run', fresh, '--resume', '--quiet'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/prediction\.json.*(another run|replaced)/);
+  }, 480_000);
 });

@@ -9,6 +9,9 @@ import type { SweepSummary } from '../sweep/analyze.js';
 import { parseSweepConfig } from '../sweep/config.js';
 import { readRun, runPaths } from '../sweep/runDir.js';
 import { describeSource, writeFigure, type WrittenFigure } from './render.js';
+import { residualFigureSpec } from './residuals.js';
+import { storageTestFigureSpec } from './storageTest.js';
+import type { LawFit } from '../fit/fitLaw.js';
 
 /**
  * Figures 1-5 of the real-data sweep (THEORY.md section 7) as Vega-Lite specs built from a
@@ -289,6 +292,18 @@ export async function writeSweepFigures(runDir: string, outDir: string, prefix: 
   const out: WrittenFigure[] = [];
   for (const f of sweepFigureSpecs(summary)) {
     out.push(await writeFigure({ dir: outDir, name: `${prefix}${f.name}`, spec: f.spec, meta: { provenance: prov, sources, caption: f.caption }, png }));
+  }
+  // Standardized residuals of the law (THEORY.md section 1) and the paired storage test (section 6).
+  if (existsSync(p.law)) {
+    const lawJson = JSON.parse(readFileSync(p.law, 'utf8')) as LawFit;
+    if (lawJson.goodnessOfFit) {
+      out.push(await writeFigure({ dir: outDir, name: `${prefix}residuals`, spec: residualFigureSpec(lawJson.goodnessOfFit, `Standardized residuals of the ${lawJson.form} law on the grid (cell means)`), meta: { provenance: prov, sources, caption: 'Cell-mean residuals of the grid fit divided by their standard errors, against n and L; dashed lines at +-2.' }, png }));
+    }
+  }
+  const st = summary.storageTest;
+  if (st && st.rows.length) {
+    const sub = `${summary.name}, trainer ${summary.trainer}; ${st.rows[0].seeds} paired seeds; bars: 95% t intervals${st.preRegistered ? '; pre-registered prediction' : '; NOT pre-registered'}`;
+    out.push(await writeFigure({ dir: outDir, name: `${prefix}storage-test`, spec: storageTestFigureSpec(st.rows, 'Paired storage test: baseline error minus scaling-optimal error', sub), meta: { provenance: prov, sources, caption: 'Per-seed paired differences (points) with their mean and 95% Student-t interval, per budget and baseline; right of zero: scaling-optimal wins.' }, png }));
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { loadStylizedConfig, type StylizedConfig } from '../config/fig6Config.js
 import { predictError } from '../fit/lawForms.js';
 import type { LawFit } from '../fit/fitTypes.js';
 import { describeSource, writeFigure, type WrittenFigure } from './render.js';
+import { residualFigureSpec } from './residuals.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
 import type { RunSummary } from '../simulate/aggregate.js';
 import { readMonteCarloRun } from '../simulate/runDir.js';
@@ -60,7 +61,9 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     sources: run.sources.map(describeSource),
     caption,
   });
-  const fitText = law ? `Fitted law a n^-alpha + b L^-beta: alpha = ${law.params.alpha.toFixed(3)}, beta = ${law.params.beta.toFixed(3)}.` : '';
+  const test = law?.goodnessOfFit ?? null;
+  const verdict = test ? (test.verdict === 'rejected' ? ` The law is rejected at the simulation's precision (chi^2/dof = ${test.chi2PerDof.toPrecision(3)} on ${test.dof} dof, weighted by the Monte Carlo standard errors): the line is the best-fitting curve, not a law that holds.` : ` Consistent with the simulation (chi^2/dof = ${test.chi2PerDof.toPrecision(3)} on ${test.dof} dof).`) : '';
+  const fitText = law ? `Fitted law a n^-alpha + b L^-beta: alpha = ${law.params.alpha.toFixed(3)}, beta = ${law.params.beta.toFixed(3)}.${verdict}` : '';
   const common = `Stylized model p = ${config.model.p}, q = ${config.model.q}, r = ${config.model.r}, tau = ${config.model.tau}; ${summary.reps} repetitions, ${scoreName}, ${selName} (grid of ${logCount(config)} values, lambda = lambda0 n^((kappa+1)/(2kappa+1))); error bars +-1 standard error. Lines: deterministic risk (Lemma 1) minimised over the same grid. ${fitText}`;
 
   // Panel 1: excess vs n, one series per L.
@@ -121,6 +124,9 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   return [
     await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-n`, spec: withResidualPanel(specN, 'n', 'number of training samples n', colorL, shapeL), meta: meta(`Excess error against n for each L. ${common}${law ? ' Under it: the fitted law\'s relative residuals, observed / predicted - 1.' : ''}`) }),
     await writeFigure({ dir: outDir, name: `${prefix}-sim-vs-L`, spec: withResidualPanel(specL, 'L', 'bits per sample L (kept coordinates)', colorN, shapeN), meta: meta(`Excess error against L for each n. ${common}${law ? ' Under it: the fitted law\'s relative residuals, observed / predicted - 1.' : ''}`) }),
+    ...(test
+      ? [await writeFigure({ dir: outDir, name: `${prefix}-residuals`, spec: residualFigureSpec(test, 'Figure 6: standardized residuals of the law a n^-alpha + b L^-beta (weighted least squares)'), meta: meta(`Cell residuals of the least-squares fit weighted by the Monte Carlo standard errors, divided by those errors, against n and L. ${common}`) })]
+      : []),
   ];
   /** The figure with the fitted law's residuals (observed / predicted - 1, %) at every Monte Carlo point in a panel under it. */
   function withResidualPanel(spec: TopLevel<LayerSpec<Field>>, x: 'n' | 'L', xTitle: string, color: Encoding['color'], shape: Encoding['shape']): TopLevelSpec {

@@ -88,7 +88,7 @@ export function compareForms(rows: LawObservation[], opts: { estimator?: Estimat
       if (train.length <= k) continue;
       let f: LawFit;
       try {
-        f = fitLaw(train, { form, estimator, startGrid: [0.1, 0.3, 0.7, 1.5] });
+        f = fitLaw(train, { form, estimator, startGrid: [0.1, 0.3, 0.7, 1.5], profile: false });
       } catch {
         continue;
       }

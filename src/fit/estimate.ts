@@ -3,6 +3,7 @@ import { evalModel, formSpec, internalBounds, toNatural, type LawForm, type LawO
 import { levenbergMarquardt, type LmProblem, type LmResult } from './levenbergMarquardt.js';
 import { nonNegativeLeastSquares } from './linearInit.js';
 import type { Estimator, StartSummary } from './fitTypes.js';
+import { gofMode } from './goodnessOfFit.js';
 
 /**
  * The point estimate of the law fit (THEORY.md sections 1 and 6): the residual problem on the
@@ -20,6 +21,10 @@ export interface Prepared {
   lnL: Float64Array;
   y: Float64Array;
   logY: Float64Array | null;
+  /** 1 / stdErr per row (all 1 without stdErr). */
+  w: Float64Array;
+  /** Every row carries a known stdErr: the residuals are in units of sigma. */
+  knownSigma: boolean;
 }
 
 /** Validate observation rows; throws InputError naming rows[i].field. */
@@ -35,6 +40,8 @@ export function validateObservations(rows: LawObservation[], estimator: Estimato
     if (estimator === 'huber-log' && !(row.error > 0)) throw new InputError(`rows[${i}].error`, row.error, 'error > 0 (the huber-log estimator fits log-error)');
     if (row.seed !== undefined && (typeof row.seed !== 'number' || !Number.isFinite(row.seed))) throw new InputError(`rows[${i}].seed`, row.seed, 'a finite number');
   });
+  const mode = gofMode(rows);
+  if (mode.mode === 'stdErr' && estimator !== 'lsq') throw new InputError('estimator', estimator, 'lsq when the rows carry stdErr (the weighted fit is least squares)');
 }
 
 /** Logarithms of n and L (and of the error for the log-scale estimator), once per fit. */
@@ -43,12 +50,14 @@ export function prepare(rows: LawObservation[], estimator: Estimator): Prepared 
   const lnN = new Float64Array(m);
   const lnL = new Float64Array(m);
   const y = new Float64Array(m);
+  const w = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     lnN[i] = Math.log(rows[i].n);
     lnL[i] = Math.log(rows[i].L);
     y[i] = rows[i].error;
+    w[i] = rows[i].stdErr !== undefined ? 1 / rows[i].stdErr! : 1;
   }
-  return { lnN, lnL, y, logY: estimator === 'huber-log' ? y.map(Math.log) : null };
+  return { lnN, lnL, y, logY: estimator === 'huber-log' ? y.map(Math.log) : null, w, knownSigma: m > 0 && rows.every((r) => r.stdErr !== undefined) };
 }
 
 export function makeProblem(form: LawForm, data: Prepared): LmProblem {
@@ -70,8 +79,9 @@ export function makeProblem(form: LawForm, data: Prepared): LmProblem {
           r[i] = Math.log(f) - logY[i];
           for (let j = 0; j < k; j++) J[i * k + j] = grad[j] / f;
         } else {
-          r[i] = f - data.y[i];
-          for (let j = 0; j < k; j++) J[i * k + j] = grad[j];
+          // Weighted by 1 / stdErr when the rows carry one (else w = 1).
+          r[i] = (f - data.y[i]) * data.w[i];
+          for (let j = 0; j < k; j++) J[i * k + j] = grad[j] * data.w[i];
         }
         if (!Number.isFinite(r[i])) return false;
       }
@@ -92,7 +102,7 @@ function linearStart(form: LawForm, data: Prepared, alpha0: number, beta0: numbe
     colN[i] = Math.exp(-alpha0 * data.lnN[i]);
     colL[i] = Math.exp(-beta0 * data.lnL[i]);
     // Relative least squares for the log-scale estimator, plain otherwise.
-    w[i] = data.logY ? 1 / (data.y[i] * data.y[i]) : 1;
+    w[i] = data.logY ? 1 / (data.y[i] * data.y[i]) : data.w[i] * data.w[i];
     ymax = Math.max(ymax, Math.abs(data.y[i]));
   }
   const tiny = Math.max(ymax, 1e-12) * 1e-8;

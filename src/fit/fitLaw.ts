@@ -5,6 +5,9 @@ import { boundWarnings, coverageWarnings, curvatureWarnings, goodnessOfFit, mult
 import { DEFAULT_GRID, DEFAULT_HUBER_DELTA, prepare, runStarts, validateObservations } from './estimate.js';
 import { ESTIMATORS, type FitDiagnostics, type FitOptions, type LawFit } from './fitTypes.js';
 import { curvatureUncertainty } from './uncertainty.js';
+import { formatPValue, goodnessOfFit as lawTest, largestResidualsLine } from './goodnessOfFit.js';
+import { profileIntervals, type ProfileResult } from './profileIntervals.js';
+import { fmt3 as fmt } from './format.js';
 
 /**
  * Fitting the storage scaling law Err(n, L) = E* + A n^-alpha + B L^-beta and its variants
@@ -73,6 +76,17 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
   }
 
   const gof = goodnessOfFit(rows, form, params);
+  // Test of the law at the data's precision, and profile intervals (least squares).
+  const { gof: test, reason: testNote } = lawTest(rows, gof.residuals, spec.k);
+  if (test && test.verdict === 'rejected') {
+    warnings.push(`the ${form} law is rejected at the data's precision (chi^2/dof ${fmt(test.chi2PerDof)} on ${test.dof} dof, p ${formatPValue(test.pValue)}): the parameters describe the best-fitting curve, and their standard errors and intervals are not the precision of a law that holds; ${largestResidualsLine(test)}`);
+  }
+  let profile: ProfileResult | null = null;
+  if (estimator === 'lsq' && opts.profile !== false) {
+    profile = profileIntervals(form, rows, theta, confidence);
+    if (profile.lowerObjectiveFound) warnings.push('the profile search found a lower objective than the reported optimum: the multi-start grid missed the global minimum; treat the estimates as approximate');
+    if (profile.open.length) warnings.push(`profile intervals open at a bound (${profile.open.join(', ')}): the data do not bound these parameters on that side`);
+  }
   const cleanFlat: Record<string, number> = {};
   for (const [k2, v] of Object.entries(curv.flattestDirection)) cleanFlat[k2] = Number.isFinite(v) ? v : 0;
 
@@ -88,6 +102,11 @@ export function fitLaw(rows: LawObservation[], opts: FitOptions = {}): LawFit {
     rmse: gof.rmse,
     residuals: gof.residuals,
     nu: form === 'multiplicative' ? null : storageExponent(params.alpha, params.beta),
+    weighted: data.knownSigma,
+    goodnessOfFit: test,
+    goodnessOfFitNote: testNote,
+    profileIntervals: profile ? profile.intervals : null,
+    profile: profile ? { open: profile.open, method: profile.method, confidence: profile.confidence, threshold: profile.threshold, lowerObjectiveFound: profile.lowerObjectiveFound } : null,
     warnings,
     diagnostics: {
       objective: best.objective,

@@ -1,3 +1,5 @@
+import type { GoodnessOfFit as GoodnessOfFitTest } from './goodnessOfFit.js';
+import type { ProfileResult } from './profileIntervals.js';
 import type { LmResult } from './levenbergMarquardt.js';
 import type { LawForm, LawParams, ParamName } from './lawForms.js';
 
@@ -21,6 +23,8 @@ export interface FitOptions {
   startGrid?: number[];
   /** Confidence level of the intervals (default 0.95). */
   confidence?: number;
+  /** Profile-likelihood intervals (least squares only; default true). */
+  profile?: boolean;
 }
 
 export type ParamRecord<T> = Record<ParamName, T>;
@@ -94,6 +98,14 @@ export interface LawFit {
   residuals: number[];
   /** Storage exponent nu = alpha beta / (alpha + beta) (additive and excess forms; null for multiplicative). */
   nu: number | null;
+  /** Weighted by the rows' stdErr (known noise); the curvature errors then use s^2 = 1. */
+  weighted: boolean;
+  /** Test of the law at the data's precision (stdErr column or >= 3 seeds per cell); null with goodnessOfFitNote otherwise. */
+  goodnessOfFit: GoodnessOfFitTest | null;
+  goodnessOfFitNote: string | null;
+  /** Profile-likelihood intervals at `confidence` (null: not computed, e.g. for huber-log). */
+  profileIntervals: ProfileResult['intervals'] | null;
+  profile: Omit<ProfileResult, 'intervals'> | null;
   warnings: string[];
   diagnostics: FitDiagnostics;
 }

@@ -21,6 +21,10 @@ export interface LawObservation {
   error: number;
   /** Repetition / training seed; when every row has one the bootstrap resamples seeds. */
   seed?: number;
+  /** Known standard error of `error` (on every row or none): the fit is weighted and gets a chi^2 test. */
+  stdErr?: number;
+  /** Cell label grouping replicate rows (default: the exact (n, L)) for the lack-of-fit test. */
+  cell?: string;
 }
 
 /** Natural parameters of the law (THEORY.md section 1). */

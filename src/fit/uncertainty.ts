@@ -73,7 +73,8 @@ export function curvatureCovariance(form: LawForm, data: Prepared, theta: Float6
   let cov: number[][] | null = null;
   if (inv) {
     let s2: number;
-    if (estimator === 'lsq') s2 = ssr / dof;
+    // Known standard errors (weighted rows): the residuals are already in units of sigma.
+    if (estimator === 'lsq') s2 = data.knownSigma ? 1 : ssr / dof;
     else {
       const h = silvermanBandwidth(Array.from(r));
       let dpsi = 0;

@@ -16,6 +16,7 @@ import {
 } from './discover.js';
 import { exponentComparison, storageExponent } from './exponentsTable.js';
 import { strategyHeadline } from './headline.js';
+import { runVerdicts } from './verdicts.js';
 import { plannerData } from './planner.js';
 import { esc, fmt, renderReportHtml, type Block, type ReportModel, type Section } from './html.js';
 
@@ -276,6 +277,12 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     const run = figs.map(runOf).find((r) => r);
     const blocks: Block[] = [];
     const head = run ? strategyHeadline(run.summary) : null;
+    const verdicts = run ? runVerdicts(run.summary) : null;
+    if (verdicts) {
+      const items = [...(verdicts.law ? [verdicts.law] : []), ...verdicts.storage, ...(verdicts.coverage ? [verdicts.coverage] : [])];
+      const pre = verdicts.preRegistered === null ? '' : verdicts.preRegistered ? ' (prediction pre-registered before any strategy model was trained)' : ' (NOT pre-registered)';
+      blocks.push({ kind: 'note', tone: verdicts.lawRejected ? 'warn' : 'info', html: `<strong>Verdicts computed from this run${esc(pre)}:</strong><ul>${items.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` });
+    }
     if (head) {
       const last = head.comparisons[head.comparisons.length - 1];
       const pctf = (x: number): string => `${fmt(100 * x, 3)}%`;
@@ -286,7 +293,7 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
       blocks.push({
         kind: 'note',
         tone: head.wins === head.comparisons.length ? 'info' : 'warn',
-        html: `<strong>At equal storage, scaling-optimal beat the original format at ${head.wins} of ${head.comparisons.length} budgets.</strong> Test error (mean over seeds), images × bytes per image:<table class="data compact"><thead><tr><th>budget S (bytes)</th><th>scaling-optimal</th><th>n × L</th><th>original format</th><th>n × L</th></tr></thead><tbody>${rows}</tbody></table>`,
+        html: `<strong>At equal storage, scaling-optimal had the lower mean error than the original format at ${head.wins} of ${head.comparisons.length} budgets</strong> (means only; the paired test above says which differences are resolved). Test error (mean over seeds), images × bytes per image:<table class="data compact"><thead><tr><th>budget S (bytes)</th><th>scaling-optimal</th><th>n × L</th><th>original format</th><th>n × L</th></tr></thead><tbody>${rows}</tbody></table>`,
       });
       glance.push({ label: `test error at equal storage, ${prefix}`, value: `${pctf(last.optimal.error)} <span style="font-size:14px;font-weight:400">vs ${pctf(last.original.error)}</span>`, detail: `scaling-optimal vs original format at S = ${int(last.budgetBytes)} B; optimal better at ${head.wins}/${head.comparisons.length} budgets` });
     }

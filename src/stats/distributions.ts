@@ -5,6 +5,7 @@ import tQuantileImpl from '@stdlib/stats-base-dists-t-quantile';
 import chiSquareCdfImpl from '@stdlib/stats-base-dists-chisquare-cdf';
 import chiSquareQuantileImpl from '@stdlib/stats-base-dists-chisquare-quantile';
 import gammainc from '@stdlib/math-base-special-gammainc';
+import fCdfImpl from '@stdlib/stats-base-dists-f-cdf';
 
 /**
  * Distribution functions used by the fit's intervals and tests (THEORY.md section 6), wrapping
@@ -47,4 +48,9 @@ export function chiSquareSurvival(x: number, dof: number): number {
 /** Chi-square quantile with `dof` degrees of freedom. */
 export function chiSquareQuantile(p: number, dof: number): number {
   return chiSquareQuantileImpl(p, dof);
+}
+
+/** Survival function P(X > x) of the F distribution with (d1, d2) degrees of freedom (1 - CDF). */
+export function fSurvival(x: number, d1: number, d2: number): number {
+  return Math.max(0, 1 - fCdfImpl(x, d1, d2));
 }

@@ -9,6 +9,9 @@ import { parseSweepConfig, type SweepConfig } from './config.js';
 import { readResults, type ResultRow } from './results.js';
 import { readRun, runPaths } from './runDir.js';
 import { formatCsv } from '../io/csv.js';
+import { readVerifiedPrediction } from './prediction.js';
+import { writeStorageTest, type StorageTestSummary } from './storageReport.js';
+import { formatPValue } from '../fit/goodnessOfFit.js';
 
 /**
  * analyzeRun (THEORY.md sections 1, 6, 7; outputs in docs/architecture.md): from a run's results store, the law
@@ -63,7 +66,19 @@ export interface SweepSummary {
   sizes: { distance: number; bytesPerImage: number }[];
   /** Law predictions along the scaling-optimal budget line for Figure 2. */
   allocationCurve: { storageBytes: number; n: number; L: number; error: number; originalN: number | null }[];
-  law: null | { form: LawForm; params: LawParams; nu: number | null; r2: number; rmse: number; warnings: string[] };
+  law: null | {
+    form: LawForm;
+    params: LawParams;
+    nu: number | null;
+    r2: number;
+    rmse: number;
+    warnings: string[];
+    goodnessOfFit: null | { chi2: number; dof: number; chi2PerDof: number; pValue: number; verdict: string; method: string };
+    goodnessOfFitNote: string | null;
+    profileIntervals: LawFit['profileIntervals'];
+  };
+  /** The paired storage test (null before any strategy job has finished). */
+  storageTest: StorageTestSummary | null;
   originalBytesPerImage: number | null;
   nAvailable: number | null;
 }
@@ -108,7 +123,7 @@ export function summarizeGrid(rows: ResultRow[], config: SweepConfig): GridPoint
 export function lawObservations(rows: ResultRow[], config: SweepConfig): LawObservation[] {
   return rows
     .filter((r) => r.phase === 'grid' && !(config.fit.excludeLossless && r.info.distance === 0))
-    .map((r) => ({ n: r.info.n, L: r.info.bytesPerImage, error: r.error, seed: r.seed }));
+    .map((r) => ({ n: r.info.n, L: r.info.bytesPerImage, error: r.error, seed: r.seed, cell: `d=${r.info.distance}/f=${r.info.fraction}` }));
 }
 
 export function summarizeStrategies(rows: ResultRow[]): StrategyPoint[] {
@@ -177,19 +192,30 @@ export function fitRunLaw(runDir: string, config: SweepConfig, rows: ResultRow[]
   const p = runPaths(runDir);
   const obsCsv = join(p.tables, 'grid-observations.csv');
   mkdirSync(p.tables, { recursive: true });
-  writeFileSync(obsCsv, csvTable(['n', 'L', 'error', 'seed'], obs.map((o) => [o.n, o.L, o.error, o.seed ?? null])));
+  writeFileSync(obsCsv, csvTable(['n', 'L', 'error', 'seed', 'cell'], obs.map((o) => [o.n, o.L, o.error, o.seed ?? null, o.cell ?? null])));
   writeFileSync(p.law, JSON.stringify({ ...fit, input: { file: relPath(obsCsv), task: config.name }, provenance: provenance({ config: config.fit, seed: config.seed }) }, null, 2) + '\n');
   const names = ['Estar', 'A', 'alpha', 'B', 'beta'] as const;
+  const g = fit.goodnessOfFit;
+  const rejected = g?.verdict === 'rejected';
+  const headline = g
+    ? `Goodness of fit (${g.method === 'chi2-stdErr' ? 'chi^2 with known standard errors' : `lack-of-fit F test against the seed-to-seed spread, ${g.pureErrorDof} pure-error dof`}): chi^2/dof = ${g4(g.chi2PerDof)} on ${g.dof} dof, p = ${formatPValue(g.pValue)}: **${g.verdict}**.` +
+      (rejected ? ` The ${fit.form} law does not fit the grid at its own precision; the parameters describe the best-fitting curve, and the intervals below are not the precision of a law that holds.` : '')
+    : `Goodness of fit: not tested (${fit.goodnessOfFitNote}).`;
+  const cellOf = (k: (typeof names)[number]): string => {
+    const pi = fit.profileIntervals?.[k];
+    return `${g4(fit.params[k])}${pi ? ` [${g4(pi[0])}, ${g4(pi[1])}]` : rejected ? '' : ` ± ${g4(fit.stdErr[k])}`}`;
+  };
   writeFileSync(
     join(p.tables, 'law.md'),
-    mdTable(
-      ['task', 'form', 'E*', 'A', 'alpha', 'B', 'beta', 'nu', 'R^2', 'RMSE', 'rows'],
-      [[config.name, `${fit.form} (${fit.estimator})`, ...names.map((k) => `${g4(fit.params[k])} ± ${g4(fit.stdErr[k])}`), g4(fit.nu), g4(fit.r2), g4(fit.rmse), obs.length]],
-    ) + (fit.warnings.length ? `\nWarnings:\n${fit.warnings.map((w) => `- ${w}`).join('\n')}\n` : ''),
+    `${headline}\n\nParameters with 95% profile-likelihood intervals${fit.profile?.open.length ? ` (open at a bound: ${fit.profile.open.join(', ')})` : ''}:\n\n` +
+      mdTable(
+        ['task', 'form', 'E*', 'A', 'alpha', 'B', 'beta', 'nu', 'R^2', 'RMSE', 'rows'],
+        [[config.name, `${fit.form} (${fit.estimator})`, ...names.map(cellOf), g4(fit.nu), g4(fit.r2), g4(fit.rmse), obs.length]],
+      ) + (fit.warnings.length ? `\nWarnings:\n${fit.warnings.map((w) => `- ${w}`).join('\n')}\n` : ''),
   );
   writeFileSync(
     join(p.tables, 'law.csv'),
-    csvTable(['param', 'value', 'stdErr', 'lo', 'hi'], names.map((k) => [k, fit.params[k], fit.stdErr[k], fit.intervals[k]?.[0] ?? null, fit.intervals[k]?.[1] ?? null])),
+    csvTable(['param', 'value', 'stdErr', 'lo', 'hi', 'profileLo', 'profileHi'], names.map((k) => [k, fit.params[k], fit.stdErr[k], fit.intervals[k]?.[0] ?? null, fit.intervals[k]?.[1] ?? null, fit.profileIntervals?.[k]?.[0] ?? null, fit.profileIntervals?.[k]?.[1] ?? null])),
   );
   return fit;
 }
@@ -236,7 +262,15 @@ export function analyzeRun(runDir: string): { summary: SweepSummary; law?: LawFi
     matrix,
     sizes,
     allocationCurve,
-    law: law ? { form: law.form, params: { ...law.params }, nu: law.nu, r2: law.r2, rmse: law.rmse, warnings: law.warnings } : null,
+    law: law
+      ? {
+          form: law.form, params: { ...law.params }, nu: law.nu, r2: law.r2, rmse: law.rmse, warnings: law.warnings,
+          goodnessOfFit: law.goodnessOfFit ? { chi2: law.goodnessOfFit.chi2, dof: law.goodnessOfFit.dof, chi2PerDof: law.goodnessOfFit.chi2PerDof, pValue: law.goodnessOfFit.pValue, verdict: law.goodnessOfFit.verdict, method: law.goodnessOfFit.method } : null,
+          goodnessOfFitNote: law.goodnessOfFitNote,
+          profileIntervals: law.profileIntervals,
+        }
+      : null,
+    storageTest: writeStorageTest(p.tables, rows, readVerifiedPrediction(runDir, run), run.prediction?.sha256 ?? null, config.seed),
     originalBytesPerImage: original,
     nAvailable,
   };

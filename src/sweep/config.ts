@@ -201,6 +201,7 @@ export function parseSweepConfig(json: unknown): SweepConfig {
     if (!s.budgetsRelativeToLossless === !s.storageBytes) {
       throw new InputError('config.strategies', 'budgets', 'exactly one of budgetsRelativeToLossless or storageBytes');
     }
+    if (s.seeds < 2) throw new InputError('config.strategies.seeds', s.seeds, 'an integer >= 2 (the paired storage test needs at least 2 paired seeds)');
     if (s.randomized.dMin > s.randomized.dMaxCap) throw new InputError('config.strategies.randomized.dMin', s.randomized.dMin, `<= dMaxCap = ${s.randomized.dMaxCap}`);
     if (c.fit.excludeLossless && c.grid.distances.filter((d) => d > 0).length < 2) {
       throw new InputError('config.grid.distances', JSON.stringify(c.grid.distances), 'at least two lossy distances (> 0) to fit the law');

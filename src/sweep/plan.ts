@@ -135,10 +135,25 @@ export function quantizeDistance(d: number, step: number): number {
  * at distances spaced over [d_min, d_max]), and naive fixed levels. Every plan's actual
  * compressed total is at most S.
  */
-export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (line: string) => void = () => {}): Promise<PlannedJob[]> {
+/** The scaling-optimal allocation the law prescribes at one budget, with the distance that reaches L* (THEORY.md section 6). */
+export interface BudgetTarget {
+  budgetIndex: number;
+  budgetBytes: number;
+  /** S as a share of the usable pool's total lossless bytes (null for absolute budgets). */
+  budgetFraction: number | null;
+  n: number;
+  L: number;
+  distance: number;
+  /** The law's Err*(S) at (n*, L*). */
+  error: number;
+  activeConstraints: string[];
+  searchMeanBytes: number;
+  searchStatus: string;
+}
+
+async function strategySetup(ctx: SweepContext) {
   const c = ctx.config;
-  const s = c.strategies;
-  if (!s) return [];
+  const s = c.strategies!;
   const budgets = await strategyBudgets(ctx);
   const gridDistances = poolDistances(c);
   const usable = await usablePool(ctx, gridDistances);
@@ -160,6 +175,46 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
   const [searchLo, searchHi] = s.searchRange;
   const maxBytes = await sampleMean(searchLo);
   const minBytes = await sampleMean(searchHi);
+  const lossless = await ctx.poolAt(0);
+  const bad = new Set(lossless.failed.map((f) => f.index));
+  let losslessTotal = 0;
+  for (let i = 0; i < lossless.bytesPerImage.length; i++) if (!bad.has(i)) losslessTotal += lossless.bytesPerImage[i];
+  return { budgets, usable, nUsable, sampleMean, searchLo, searchHi, maxBytes, minBytes, losslessTotal };
+}
+
+/** Per budget, the law's optimum (n*, L*, Err*) and the distance d* that reaches L* on the search sample (THEORY.md section 6). */
+export async function scalingOptimalTargets(ctx: SweepContext, law: LawFit, log: (line: string) => void = () => {}): Promise<BudgetTarget[]> {
+  if (!ctx.config.strategies) return [];
+  const st = await strategySetup(ctx);
+  const out: BudgetTarget[] = [];
+  for (let b = 0; b < st.budgets.length; b++) {
+    const S = st.budgets[b];
+    let alloc;
+    try {
+      alloc = optimalAllocation(law, S, { nAvailable: st.nUsable, minBytes: st.minBytes, maxBytes: st.maxBytes, integerN: true });
+    } catch (e) {
+      if (e instanceof InputError) {
+        log(`budget ${S} B: no feasible scaling-optimal allocation (${e.message}); skipped`);
+        continue;
+      }
+      throw e;
+    }
+    const search = await distanceForTargetBytes(alloc.L, st.sampleMean, { lo: st.searchLo, hi: st.searchHi, snap: nearestReachableDistance, relTolerance: 0.01 });
+    out.push({
+      budgetIndex: b, budgetBytes: S, budgetFraction: ctx.config.strategies.budgetsRelativeToLossless ? S / st.losslessTotal : null,
+      n: alloc.n, L: alloc.L, distance: search.distance, error: alloc.error, activeConstraints: alloc.activeConstraints,
+      searchMeanBytes: search.meanBytes, searchStatus: search.status,
+    });
+  }
+  return out;
+}
+
+export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (line: string) => void = () => {}, preRegistered?: BudgetTarget[]): Promise<PlannedJob[]> {
+  const c = ctx.config;
+  const s = c.strategies;
+  if (!s) return [];
+  const { usable, sampleMean } = await strategySetup(ctx);
+  const targets = preRegistered ?? (await scalingOptimalTargets(ctx, law, log));
   const rnd = s.randomized;
   const jobs: PlannedJob[] = [];
   const base = (key: string, seed: number, indices: number[], distance: number | number[], info: JobInfo): PlannedJob => ({
@@ -174,20 +229,12 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
   });
   const toIdx = (positions: number[]): number[] => positions.map((p) => ctx.splits.pool[p]);
 
-  for (let b = 0; b < budgets.length; b++) {
-    const S = budgets[b];
-    let alloc;
-    try {
-      alloc = optimalAllocation(law, S, { nAvailable: nUsable, minBytes, maxBytes, integerN: true });
-    } catch (e) {
-      if (e instanceof InputError) {
-        log(`budget ${S} B: no feasible scaling-optimal allocation (${e.message}); skipped`);
-        continue;
-      }
-      throw e;
-    }
-    const search = await distanceForTargetBytes(alloc.L, sampleMean, { lo: searchLo, hi: searchHi, snap: nearestReachableDistance, relTolerance: 0.01 });
-    const dStar = search.distance;
+  for (const target of targets) {
+    const b = target.budgetIndex;
+    const S = target.budgetBytes;
+    const alloc = { n: target.n, L: target.L, error: target.error, activeConstraints: target.activeConstraints };
+    const dStar = target.distance;
+    const search = { meanBytes: target.searchMeanBytes, status: target.searchStatus };
     log(`budget ${S} B: law optimum n*=${alloc.n}, L*=${alloc.L.toFixed(1)} B (${alloc.activeConstraints.join(',') || 'interior'}); distance ${dStar.toFixed(3)} gives ${search.meanBytes.toFixed(1)} B on the search sample (${search.status})`);
     for (let seed = 0; seed < s.seeds; seed++) {
       const order = poolOrder(ctx, 2000 + seed, usable);

@@ -47,6 +47,8 @@ export interface RunRecord {
   ingested?: { from: string; rows: number; devices: string[]; time: string }[];
   /** Files and class folders of the dataset left out (unreadable, empty), with why. */
   skipped?: { path: string; reason: string }[];
+  /** The pre-registered storage-test prediction (prediction.json): its sha256 and time. */
+  prediction?: { file: string; sha256: string; time: string; preRegistered: boolean };
 }
 
 export function readRun(runDir: string): RunRecord | undefined {

@@ -15,6 +15,9 @@ import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, setQuiet, warn, writeJsonLines } from './_output.js';
 import { writeTextOutput } from '../../io/streams.js';
+import { formatPValue, largestResidualsLine } from '../../fit/goodnessOfFit.js';
+import { residualFigureSpec } from '../../figures/residuals.js';
+import { describeSource, writeFigure } from '../../figures/render.js';
 
 export const summary = COMMAND_SUMMARIES.fit;
 
@@ -24,10 +27,15 @@ usage: lossyscale fit --in FILE.csv [--in FILE2.csv ...] [--task NAME ...] | --f
                       [--bootstrap N] [--seed S] [--huber-delta D]
                       [--compare] [--extrapolate n|L] [--hold-out K]
                       [--json | --format text|md|csv|json] [--out LAW.json] [--quiet]
+                      [--residual-figure DIR]
 
 Fits the storage scaling law (THEORY.md section 1) to measured errors.
-  --in FILE.csv      columns n,L,error and optionally seed (header row; other columns ignored);
-                     "-" reads stdin.
+  --in FILE.csv      columns n,L,error and optionally seed, stdErr, cell (header row; other
+                     columns ignored); "-" reads stdin. stdErr (on every row, > 0): the known
+                     standard error of error; the fit is weighted and tested by chi^2. Without
+                     it, cells (same cell label, else same n and L) with >= 3 seeds each get the
+                     lack-of-fit F test against the seed-to-seed spread. Verdict: rejected at
+                     p < 0.01.
                      Repeat --in for several tasks: one table row per file.
   --task NAME        task name per --in (default: the file name).
   --fig6-run DIR     instead of --in: the per-repetition points of a Figure-6 Monte Carlo run
@@ -49,6 +57,8 @@ Fits the storage scaling law (THEORY.md section 1) to measured errors.
   --format           text (default), md or csv: the paper's Table-1 layout; json = --json
   --out LAW.json     also write the JSON (first task) to a file ("-": one line on stdout)
   --quiet            no fit warnings on stderr
+  --residual-figure DIR  write the standardized residuals vs n and vs L (first task) as
+                     DIR/residuals.{vl.json,svg,png} (needs a goodness-of-fit test)
 
 Exit status 2 on bad input (the message names the file, line and column).
 
@@ -82,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
     'fig6-run': { type: 'string' },
     'save-csv': { type: 'string' },
+    'residual-figure': { type: 'string' },
   });
   if (maybeHelp(values, usage)) return 0;
   const fig6Run = str(values, 'fig6-run');
@@ -123,6 +134,17 @@ export async function run(argv: string[]): Promise<number> {
     ...(r.extrapolation ? { extrapolation: r.extrapolation } : {}),
     provenance: provenance({ config: { form, estimator, bootstrap, huberDelta: huberDelta ?? null }, seed }),
   });
+  const figDir = str(values, 'residual-figure');
+  if (figDir !== undefined) {
+    const gof = results[0].fit.goodnessOfFit;
+    if (!gof) throw new InputError('--residual-figure', figDir, 'data with a goodness-of-fit test (a stdErr column or >= 3 seeds per cell)', results[0].fit.goodnessOfFitNote ?? undefined);
+    await writeFigure({
+      dir: figDir,
+      name: 'residuals',
+      spec: residualFigureSpec(gof, `Standardized residuals of the ${results[0].fit.form} law: ${results[0].task}`),
+      meta: { provenance: provenance({ config: { form, estimator }, seed }), sources: fig6Run !== undefined ? [] : [describeSource(sources[0])], caption: 'Standardized residuals against n and L; dashed lines at +-2.' },
+    });
+  }
   const outPath = str(values, 'out');
   if (outPath) writeTextOutput(outPath, outPath === '-' ? JSON.stringify({ task: results[0].task, ...jsonOf(results[0]) }) + '\n' : JSON.stringify(jsonOf(results[0]), null, 2) + '\n', '--out');
 
@@ -144,18 +166,25 @@ function printText(r: TaskResult): void {
   const d = f.diagnostics;
   console.log(`${r.task}: ${f.form} law, ${f.estimator} fit to ${d.dataRange.rows} rows (n ${d.dataRange.n.join('..')}, L ${d.dataRange.L.join('..')})`);
   const ci = `${Math.round(f.confidence * 100)}% interval (${f.intervalMethod})`;
+  const rejected = f.goodnessOfFit?.verdict === 'rejected';
   console.log(
     formatTable(
-      ['parameter', 'estimate', 'std. error', ci],
+      ['parameter', 'estimate', rejected ? 'std. error (law rejected)' : 'std. error', ci, `${Math.round(f.confidence * 100)}% profile interval`],
       PARAM_NAMES.filter((p) => !(f.form === 'excess' && p === 'Estar') && !(f.form === 'multiplicative' && p === 'B')).map((p) => [
         p,
         sig(f.params[p], 5),
         f.stdErr[p] === null ? 'not identified' : sig(f.stdErr[p], 3),
         f.intervals[p] ? `[${sig(f.intervals[p][0], 4)}, ${sig(f.intervals[p][1], 4)}]` : 'n/a',
+        f.profileIntervals?.[p] ? `[${sig(f.profileIntervals[p]![0], 4)}, ${sig(f.profileIntervals[p]![1], 4)}]${f.profile!.open.some((o) => o.startsWith(`${p}:`)) ? ' (open)' : ''}` : 'n/a',
       ]),
     ),
   );
   console.log(`R^2 ${sig(f.r2, 5)}, RMSE ${sig(f.rmse, 4)}${d.r2Log !== null ? `, log-scale R^2 ${sig(d.r2Log, 5)}` : ''}${f.nu !== null ? `, storage exponent nu = alpha beta/(alpha+beta) = ${sig(f.nu, 4)}` : ''}`);
+  const g = f.goodnessOfFit;
+  if (g) {
+    console.log(`goodness of fit (${g.method === 'chi2-stdErr' ? 'chi^2 with the given standard errors' : `lack-of-fit F test against ${g.pureErrorDof} pure-error dof from the seeds`}): chi^2 ${sig(g.chi2, 4)} on ${g.dof} dof, chi^2/dof ${sig(g.chi2PerDof, 4)}, p ${formatPValue(g.pValue)}: ${g.verdict}`);
+    console.log(largestResidualsLine(g));
+  } else console.log(`goodness of fit: not tested (${f.goodnessOfFitNote})`);
   console.log(`starts: ${d.multiStart.reachedBest}/${d.multiStart.starts} reached the best objective, ${d.multiStart.worseLocalMinima} ended in worse local optima; converged: ${d.converged} (${d.reason})`);
   for (const w of f.warnings) warn(`${r.task}: ${w}`);
   if (r.comparison) {
