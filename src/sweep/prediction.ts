@@ -87,7 +87,10 @@ export function predictTargets(law: LawFit, obs: LawObservation[], targets: Budg
     else v = Infinity;
     const half = t * Math.sqrt(v + s2);
     const ok = Number.isFinite(half) && identified;
-    return { ...tg, error: f, predictionInterval: ok ? ([f - half, f + half] as [number, number]) : null, lawStdErr: ok ? Math.sqrt(v) : null, cellStdDev: Math.sqrt(s2) };
+    // Centre on the allocation's own Err* (bit-identical to what the strategy jobs record; f is
+    // the same value up to rounding, computed in internal coordinates for the gradient).
+    const e = Number.isFinite(tg.error) ? tg.error : f;
+    return { ...tg, error: e, predictionInterval: ok ? ([e - half, e + half] as [number, number]) : null, lawStdErr: ok ? Math.sqrt(v) : null, cellStdDev: Math.sqrt(s2) };
   });
 }
 
