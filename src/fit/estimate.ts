@@ -55,7 +55,8 @@ export function prepare(rows: LawObservation[], estimator: Estimator): Prepared 
     lnN[i] = Math.log(rows[i].n);
     lnL[i] = Math.log(rows[i].L);
     y[i] = rows[i].error;
-    w[i] = rows[i].stdErr !== undefined ? 1 / rows[i].stdErr! : 1;
+    const stdErr = rows[i].stdErr;
+    w[i] = stdErr !== undefined ? 1 / stdErr : 1;
   }
   return { lnN, lnL, y, logY: estimator === 'huber-log' ? y.map(Math.log) : null, w, knownSigma: m > 0 && rows.every((r) => r.stdErr !== undefined) };
 }

@@ -60,7 +60,10 @@ export function recommend(
   let bestFixed: Recommendation['bestFixed'] = null;
   for (const r of comparison.rows) {
     if (r.strategy !== 'fixed' || r.error === null) continue;
-    if (!bestFixed || r.error < (bestFixed.error as number)) bestFixed = { ...r, distance: constraints.fixedLevels.find((f) => f.name === r.name)!.distance };
+    if (bestFixed && !(r.error < (bestFixed.error as number))) continue;
+    const level = constraints.fixedLevels.find((f) => f.name === r.name);
+    if (!level) throw new Error(`recommend: the comparison row "${r.name}" names no fixed level of the constraints`);
+    bestFixed = { ...r, distance: level.distance };
   }
   const form = (law as { form?: LawForm }).form ?? 'additive';
   const band = uncertainty.replicates && uncertainty.replicates.length >= 2 ? errorBand(form, uncertainty.replicates, o.n, o.L, { residuals: uncertainty.residuals, confidence: uncertainty.confidence }) : null;

@@ -23,8 +23,8 @@ export function runVerdicts(summary: unknown): RunVerdicts | null {
     law = `Goodness of fit of the ${s.law?.form ?? ''} law on the grid: chi^2/dof = ${g.chi2PerDof.toPrecision(3)} on ${g.dof} dof, p = ${p}: ${g.verdict}${lawRejected ? ' (the law does not fit the grid at its seed-to-seed precision; its parameters describe the best-fitting curve)' : ''}.`;
   } else if (s.law && typeof s.law.goodnessOfFitNote === 'string') law = `Goodness of fit of the law: not tested (${s.law.goodnessOfFitNote}).`;
   const st = s.storageTest;
-  const storage = Array.isArray(st?.verdicts) ? st!.verdicts.map((v) => v.sentence).filter((x): x is string => typeof x === 'string') : [];
-  const checks = Array.isArray(st?.predictionCheck) ? st!.predictionCheck.filter((c) => typeof c.covered === 'boolean') : [];
+  const storage = st && Array.isArray(st.verdicts) ? st.verdicts.map((v) => v.sentence).filter((x): x is string => typeof x === 'string') : [];
+  const checks = st && Array.isArray(st.predictionCheck) ? st.predictionCheck.filter((c) => typeof c.covered === 'boolean') : [];
   const coverage = checks.length ? `The pre-registered 95% prediction interval of Err*(S) covered the measured scaling-optimal error at ${checks.filter((c) => c.covered === true).length} of ${checks.length} budgets.` : null;
   if (!law && !storage.length) return null;
   return { law, lawRejected, storage, preRegistered: typeof st?.preRegistered === 'boolean' ? st.preRegistered : null, coverage };

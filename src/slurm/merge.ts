@@ -77,14 +77,17 @@ export function mergePhases(runDir: string, rec: SlurmRunRecord, phases: PhaseNa
     result.stores += stores.length;
     let done = 0;
     units.units.forEach((unit, index) => {
-      const found = stores.filter((s) => s.rows.has(unit.key));
+      const found = stores.flatMap((s) => {
+        const rows = s.rows.get(unit.key);
+        return rows ? [rows] : [];
+      });
       if (!found.length) {
         result.missing.push({ phase, key: unit.key, task: taskOfUnit(index, rec.shards) });
         return;
       }
       if (found.length > 1) result.duplicates.push(unit.key);
       done++;
-      out.push(...expand(rec, found[0].rows.get(unit.key)!));
+      out.push(...expand(rec, found[0]));
     });
     result.units[phase] = { planned: units.units.length, done };
   }

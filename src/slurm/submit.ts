@@ -104,14 +104,19 @@ export function parseRunConfig(raw: Record<string, unknown>): { kind: RunKind; c
   return { kind: 'sweep', config: c, name: c.name };
 }
 
+/** The worker engine's bundle writer (bad input when this build has none). */
+function bundleWriter(opts: SubmitOptions): NonNullable<SubmitOptions['writeBundle']> {
+  if (!opts.writeBundle) throw new InputError('--engine', 'worker', 'lossyscale (no bundle writer in this build)');
+  return opts.writeBundle;
+}
+
 /** Units of the first phase of a run (the sweep's grid plan encodes the pool: the codec cache is then warm for the tasks). */
 async function planFirstPhase(kind: RunKind, config: unknown, engine: EngineName, runDir: string, opts: SubmitOptions): Promise<{ phase: PhaseName; units: WorkUnit[]; codecVersion?: string }> {
   if (kind === 'monte-carlo') return { phase: 'reps', units: monteCarloUnits(planFromConfig(parseStylizedConfig(config))) };
   const c = parseSweepConfig(config);
   const codecVersion = codecVersionFor(c.codec.backend ?? DEFAULT_BACKEND);
   if (engine === 'worker' && !opts.dryRun) {
-    if (!opts.writeBundle) throw new InputError('--engine', 'worker', 'lossyscale (no bundle writer in this build)');
-    return { phase: 'grid', units: await opts.writeBundle('grid', slurmPaths(runDir).bundle('grid'), { runDir, config, configPath: resolve(opts.configPath) }), codecVersion };
+    return { phase: 'grid', units: await bundleWriter(opts)('grid', slurmPaths(runDir).bundle('grid'), { runDir, config, configPath: resolve(opts.configPath) }), codecVersion };
   }
   const ctx = await openSweepContext(c);
   try {
@@ -227,7 +232,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
       const s = runStatus(runDir, prev);
       if (s.queryError) throw new ResourceError(`cannot tell whether the tasks of ${runDir} still run: ${s.queryError}; try again`);
       if (s.active > 0) throw new InputError('--run', runDir, 'a run with no task pending or running', `${s.active} of its tasks are still queued or running (lossyscale slurm status ${runDir}); wait for them or scancel them`);
-      const stale = [...new Set([...s.tasks.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId!), ...s.steps.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId)])];
+      const stale = [...new Set([...s.tasks.flatMap((t) => (t.state === NEVER_RUNS && t.jobId !== undefined ? [t.jobId] : [])), ...s.steps.filter((t) => t.state === NEVER_RUNS).map((t) => t.jobId)])];
       if (stale.length) {
         log(`cancelling jobs whose dependencies failed: ${stale.join(', ')}`);
         scancel(stale);
@@ -259,7 +264,7 @@ export async function submitRun(opts: SubmitOptions): Promise<SubmitResult> {
     let strategies = readUnits(runDir, 'strategies');
     if (!strategies && opts.twoStep && !opts.dryRun) {
       log('two-step: the grid is complete; fitting the law and planning the strategies here');
-      await runFitStep(runDir, { log, writeBundle: engine === 'worker' ? () => opts.writeBundle!('strategies', slurmPaths(runDir).bundle('strategies'), { runDir, config, configPath: rec.configPath }) : undefined });
+      await runFitStep(runDir, { log, writeBundle: engine === 'worker' ? () => bundleWriter(opts)('strategies', slurmPaths(runDir).bundle('strategies'), { runDir, config, configPath: rec.configPath }) : undefined });
       strategies = readUnits(runDir, 'strategies');
     }
     if (!strategies) add('strategies', all, add('fit', []));

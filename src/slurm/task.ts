@@ -43,6 +43,13 @@ function loadRun(runDir: string): SlurmRunRecord {
   return rec;
 }
 
+/** A field of a stored work unit that its run kind requires (sweep: jobs; Monte Carlo: rep); a clear error when the units file lacks it. */
+function unitField<K extends 'jobs' | 'rep'>(unit: WorkUnit, field: K): NonNullable<WorkUnit[K]> {
+  const v = unit[field];
+  if (v === undefined || v === null) throw new ResourceError(`work unit ${unit.key} has no ${field} (a units file of another run kind?)`);
+  return v;
+}
+
 /** Run the unfinished units of one array task (THEORY.md sections 5-6). */
 export async function runTask(runDir: string, phase: PhaseName, task: number, opts: { log?: Log; interrupt?: InterruptFlag; workers?: number } = {}): Promise<TaskSummary> {
   const log = opts.log ?? (() => undefined);
@@ -58,7 +65,7 @@ export async function runTask(runDir: string, phase: PhaseName, task: number, op
   if (!todo.length) return summary;
   if (rec.kind === 'monte-carlo') {
     const plan = planFromConfig(parseStylizedConfig(rec.config));
-    await runRepetitions(plan, todo.map(({ unit }) => unit.rep!), {
+    await runRepetitions(plan, todo.map(({ unit }) => unitField(unit, 'rep')), {
       workers: opts.workers ?? 1,
       quiet: true,
       interrupt: opts.interrupt,
@@ -81,8 +88,9 @@ export async function runTask(runDir: string, phase: PhaseName, task: number, op
     for (const { unit } of todo) {
       opts.interrupt?.check();
       const rows: ResultRow[] = [];
-      for (const key of unit.jobs!) {
-        const job = byKey.get(key)!;
+      for (const key of unitField(unit, 'jobs')) {
+        const job = byKey.get(key);
+        if (!job) throw new ResourceError(`unit ${unit.key} of the ${phase} plan names job ${key}, which this node's plan lacks`);
         const metrics = await trainer.train(await materializeJob(job, ctx));
         rows.push(resultRow(job, metrics));
       }

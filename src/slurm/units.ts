@@ -23,11 +23,11 @@ function extendsChain(prev: PlannedJob, next: PlannedJob): boolean {
 
 /** Group planned sweep jobs into units (plan order kept); the unit key is its first job's key. */
 export function sweepUnits(jobs: readonly PlannedJob[], engine: EngineName): WorkUnit[] {
-  const units: WorkUnit[] = [];
+  const units: (WorkUnit & { jobs: string[] })[] = [];
   let prev: PlannedJob | undefined;
   for (const job of jobs) {
     const last = units[units.length - 1];
-    if (engine === 'lossyscale' && last && prev && extendsChain(prev, job)) last.jobs!.push(job.key);
+    if (engine === 'lossyscale' && last && prev && extendsChain(prev, job)) last.jobs.push(job.key);
     else units.push({ key: job.key, jobs: [job.key] });
     prev = job;
   }

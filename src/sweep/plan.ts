@@ -151,9 +151,8 @@ export interface BudgetTarget {
   searchStatus: string;
 }
 
-async function strategySetup(ctx: SweepContext) {
+async function strategySetup(ctx: SweepContext, s: NonNullable<SweepContext['config']['strategies']>) {
   const c = ctx.config;
-  const s = c.strategies!;
   const budgets = await strategyBudgets(ctx);
   const gridDistances = poolDistances(c);
   const usable = await usablePool(ctx, gridDistances);
@@ -184,8 +183,9 @@ async function strategySetup(ctx: SweepContext) {
 
 /** Per budget, the law's optimum (n*, L*, Err*) and the distance d* that reaches L* on the search sample (THEORY.md section 6). */
 export async function scalingOptimalTargets(ctx: SweepContext, law: LawFit, log: (line: string) => void = () => {}): Promise<BudgetTarget[]> {
-  if (!ctx.config.strategies) return [];
-  const st = await strategySetup(ctx);
+  const strategies = ctx.config.strategies;
+  if (!strategies) return [];
+  const st = await strategySetup(ctx, strategies);
   const out: BudgetTarget[] = [];
   for (let b = 0; b < st.budgets.length; b++) {
     const S = st.budgets[b];
@@ -201,7 +201,7 @@ export async function scalingOptimalTargets(ctx: SweepContext, law: LawFit, log:
     }
     const search = await distanceForTargetBytes(alloc.L, st.sampleMean, { lo: st.searchLo, hi: st.searchHi, snap: nearestReachableDistance, relTolerance: 0.01 });
     out.push({
-      budgetIndex: b, budgetBytes: S, budgetFraction: ctx.config.strategies.budgetsRelativeToLossless ? S / st.losslessTotal : null,
+      budgetIndex: b, budgetBytes: S, budgetFraction: strategies.budgetsRelativeToLossless ? S / st.losslessTotal : null,
       n: alloc.n, L: alloc.L, distance: search.distance, error: alloc.error, activeConstraints: alloc.activeConstraints,
       searchMeanBytes: search.meanBytes, searchStatus: search.status,
     });
@@ -213,7 +213,7 @@ export async function planStrategyJobs(ctx: SweepContext, law: LawFit, log: (lin
   const c = ctx.config;
   const s = c.strategies;
   if (!s) return [];
-  const { usable, sampleMean } = await strategySetup(ctx);
+  const { usable, sampleMean } = await strategySetup(ctx, s);
   const targets = preRegistered ?? (await scalingOptimalTargets(ctx, law, log));
   const rnd = s.randomized;
   const jobs: PlannedJob[] = [];

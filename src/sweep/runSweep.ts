@@ -149,6 +149,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
             },
       }),
     );
+    const sweepCtx = ctx; // the opened context, for the closures below (ctx itself is closed in finally)
     // Skipped data is never silent: each item on stderr and in run.json, and too many fail the sweep.
     const warn = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     for (const s of ctx.skipped) warn(`lossyscale: skipped ${s.path}: ${s.reason}`);
@@ -170,19 +171,16 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
       const sizes: Record<string, unknown> = {};
       for (const d of ds) {
         opts.checkInterrupt?.();
-        // non-null: ctx is opened at the start of the try block, before any phase runs.
-        const c = await ctx!.poolAt(d);
+        const c = await sweepCtx.poolAt(d);
         const ok = Array.from(c.bytesPerImage).filter((_, i) => !c.failed.some((f) => f.index === i));
         sizes[`pool d=${d}`] = { ...sizeStats(ok), failed: c.failed.length, encoded: c.encodedCount, cached: c.cachedCount };
       }
       for (const d of config.matrix?.testDistances ?? []) {
         opts.checkInterrupt?.();
-        // non-null: ctx is opened at the start of the try block, before any phase runs.
-        const c = await ctx!.matrixTestAt(d);
+        const c = await sweepCtx.matrixTestAt(d);
         sizes[`test d=${d}`] = { ...sizeStats(c.bytesPerImage), failed: c.failed.length, encoded: c.encodedCount, cached: c.cachedCount };
       }
-      // non-null: ctx is opened at the start of the try block, before any phase runs.
-      writeFileSync(paths.sizes, JSON.stringify({ codecVersion: ctx!.codecVersion, effort: config.codec.effort, sizes }, null, 1) + '\n');
+      writeFileSync(paths.sizes, JSON.stringify({ codecVersion: sweepCtx.codecVersion, effort: config.codec.effort, sizes }, null, 1) + '\n');
       for (const [k, v] of Object.entries(sizes)) log(`  ${k}: mean ${(v as { mean: number }).mean.toFixed(1)} B/image`);
     });
 
@@ -197,9 +195,8 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
         await yieldToEventLoop(); // a pending signal handler runs here
         opts.checkInterrupt?.();
         if (opts.stopAfterJobs !== undefined && jobsRun >= opts.stopAfterJobs) throw new InterruptedError(`stopped after ${jobsRun} jobs (test hook)`);
-        // non-null: ctx and trainer are set before the first job runs.
-        const t = await materializeJob(job, ctx!);
-        // non-null: ctx and trainer are set before the first job runs.
+        const t = await materializeJob(job, sweepCtx);
+        // non-null: trainer is set before the first job runs.
         const m = await trainer!.train(t, opts.signal ? { signal: opts.signal } : {});
         recordResult(opts.runDir, job, m);
         jobsRun++;
@@ -210,8 +207,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
     };
 
     // 2. The (n, d) grid (and the matrix evaluations of the full-pool models).
-    // non-null: ctx is opened at the start of the try block, before any phase runs.
-    const gridJobs = await timed('plan-grid', () => planGridJobs(ctx!));
+    const gridJobs = await timed('plan-grid', () => planGridJobs(sweepCtx));
     await timed('train-grid', () => runJobs('grid', gridJobs));
 
     // 3. Law fit, then the storage strategies that depend on it.
@@ -221,7 +217,6 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
         log('strategies skipped: the grid does not identify the law (need >= 6 lossy grid points with 2 sizes and 2 distances)');
       } else {
         log(`law: E*=${law.params.Estar.toPrecision(4)} A=${law.params.A.toPrecision(4)} alpha=${law.params.alpha.toPrecision(4)} B=${law.params.B.toPrecision(4)} beta=${law.params.beta.toPrecision(4)} (R^2 ${law.r2.toPrecision(3)})`);
-        // non-null: ctx is opened at the start of the try block, before any phase runs.
         // Pre-registration: the prediction is fixed (prediction.json, its hash in run.json)
         // before any strategy model is trained; a resumed run reuses it.
         let pred = readVerifiedPrediction(opts.runDir, rec);
@@ -229,7 +224,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
           const rowsNow = readResults(opts.runDir);
           const trainedBefore = rowsNow.filter((r) => r.phase === 'strategy').length;
           const obs = lawObservations(rowsNow, config);
-          const targets = await timed('plan-strategies', () => scalingOptimalTargets(ctx!, law, log));
+          const targets = await timed('plan-strategies', () => scalingOptimalTargets(sweepCtx, law, log));
           const g = law.goodnessOfFit;
           const p: Prediction = {
             kind: 'lossyscale-storage-prediction',
@@ -254,7 +249,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
           for (const b of p.budgets) log(`  S=${b.budgetBytes} B: n*=${b.n}, L*=${b.L.toFixed(1)} B, d*=${b.distance.toFixed(3)}, Err*=${(100 * b.error).toFixed(2)}% ${b.predictionInterval ? `[${(100 * b.predictionInterval[0]).toFixed(2)}, ${(100 * b.predictionInterval[1]).toFixed(2)}]` : '(no interval: the grid does not identify the law)'}`);
         }
         const registered = pred.budgets;
-        const sJobs = await timed('plan-strategies', () => planStrategyJobs(ctx!, law, log, registered));
+        const sJobs = await timed('plan-strategies', () => planStrategyJobs(sweepCtx, law, log, registered));
         await timed('train-strategies', () => runJobs('strategies', sJobs));
       }
     }

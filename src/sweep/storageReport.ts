@@ -4,6 +4,7 @@ import type { ResultRow } from './results.js';
 import type { Prediction } from './prediction.js';
 import { storageTestRows, verdictSentence, type StorageTestRow, type StrategyErrors } from './storageTest.js';
 import { studentTQuantile } from '../stats/distributions.js';
+import { ResourceError } from '../errors.js';
 
 /**
  * Tables of the paired storage test (THEORY.md section 6): tables/storage-test.csv|md (one
@@ -41,7 +42,9 @@ export function strategyErrors(rows: ResultRow[], budgetFractions: Map<number, n
     const k = `${r.info.budgetIndex}|${r.info.strategy}`;
     let g = groups.get(k);
     if (!g) {
-      g = { strategy: r.info.strategy!, budgetIndex: r.info.budgetIndex!, budgetBytes: r.info.budgetBytes!, budgetFraction: budgetFractions.get(r.info.budgetIndex!) ?? null, bySeed: new Map() };
+      const { strategy, budgetIndex, budgetBytes } = r.info;
+      if (strategy === undefined || budgetIndex === undefined || budgetBytes === undefined) throw new ResourceError(`result row ${r.key}: a strategy row without its strategy, budgetIndex or budgetBytes`);
+      g = { strategy, budgetIndex, budgetBytes, budgetFraction: budgetFractions.get(budgetIndex) ?? null, bySeed: new Map() };
       groups.set(k, g);
     }
     g.bySeed.set(r.seed, r.error);
@@ -101,7 +104,7 @@ export function writeStorageTest(tablesDir: string, rows: ResultRow[], predictio
     `${preRegistered ? `The prediction (n*, L*, d*, Err*) was pre-registered in prediction.json (sha256 ${predictionSha?.slice(0, 12)}) before any strategy model was trained.` : 'Not pre-registered (see notes).'}\n\n` +
     md(['budget (B)', 'share of lossless pool', 'baseline', 'seeds', 'mean diff', 'sd diff', '95% t CI', '95% bootstrap CI', 'p'], testRows.map((r) => [Math.round(r.budget).toLocaleString('en-US'), frac(r.budgetFraction), r.baseline, r.seeds, p2(r.meanDiff), p2(r.sdDiff), `[${p2(r.ciLow)}, ${p2(r.ciHigh)}]`, `[${p2(r.bootLow)}, ${p2(r.bootHigh)}]`, pv(r.pValue)])) +
     `\n## Verdicts\n\n${verdicts.map((v) => `- ${v.sentence}`).join('\n')}\n` +
-    (check.length ? `\n## Predicted vs measured Err*(S) (scaling-optimal)\n\n` + md(['budget (B)', 'share', 'predicted Err*', '95% prediction interval', 'measured mean', '95% CI of the mean', 'seeds', 'covered'], check.map((c) => [Math.round(c.budget).toLocaleString('en-US'), frac(c.budgetFraction), `${p2(c.predicted)}%`, c.intervalLow === null ? 'none (law not identified)' : `[${p2(c.intervalLow)}, ${p2(c.intervalHigh!)}]`, `${p2(c.measuredMean)}%`, `[${p2(c.measuredCiLow)}, ${p2(c.measuredCiHigh)}]`, c.seeds, c.covered === null ? 'n/a' : c.covered ? 'yes' : 'no'])) + `\nCovered: ${check.filter((c) => c.covered === true).length} of ${check.filter((c) => c.covered !== null).length} budgets with an interval.\n` : '') +
+    (check.length ? `\n## Predicted vs measured Err*(S) (scaling-optimal)\n\n` + md(['budget (B)', 'share', 'predicted Err*', '95% prediction interval', 'measured mean', '95% CI of the mean', 'seeds', 'covered'], check.map((c) => [Math.round(c.budget).toLocaleString('en-US'), frac(c.budgetFraction), `${p2(c.predicted)}%`, c.intervalLow === null || c.intervalHigh === null ? 'none (law not identified)' : `[${p2(c.intervalLow)}, ${p2(c.intervalHigh)}]`, `${p2(c.measuredMean)}%`, `[${p2(c.measuredCiLow)}, ${p2(c.measuredCiHigh)}]`, c.seeds, c.covered === null ? 'n/a' : c.covered ? 'yes' : 'no'])) + `\nCovered: ${check.filter((c) => c.covered === true).length} of ${check.filter((c) => c.covered !== null).length} budgets with an interval.\n` : '') +
     (notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '');
   writeFileSync(join(tablesDir, 'storage-test.md'), text);
   if (check.length) {

@@ -39,6 +39,7 @@ export function createThreadedRidgeTrainer(options: RidgeTrainerOptions = {}): T
       const w = (worker ??= start());
       w.ref();
       const id = nextId++;
+      const signal = hooks.signal;
       try {
         return await new Promise<TrainMetrics>((resolve, reject) => {
           const onMessage = (msg: { id: number; progress?: TrainProgress; result?: TrainMetrics; error?: string; user?: boolean }): void => {
@@ -46,7 +47,8 @@ export function createThreadedRidgeTrainer(options: RidgeTrainerOptions = {}): T
             if (msg.progress) return hooks.onProgress?.(msg.progress);
             cleanup();
             if (msg.error !== undefined) reject(msg.user ? new ResourceError(msg.error) : new Error(`ridge trainer: ${msg.error}`));
-            else resolve(msg.result!);
+            else if (msg.result) resolve(msg.result);
+            else reject(new Error('ridge trainer: the thread answered with neither a result nor an error'));
           };
           const onError = (e: Error): void => {
             cleanup();
@@ -61,18 +63,18 @@ export function createThreadedRidgeTrainer(options: RidgeTrainerOptions = {}): T
           const onAbort = (): void => {
             cleanup();
             void stop();
-            reject(abortReason(hooks.signal!));
+            if (signal) reject(abortReason(signal)); // only the signal's own listener calls onAbort
           };
           const cleanup = (): void => {
             w.off('message', onMessage);
             w.off('error', onError);
             w.off('exit', onExit);
-            hooks.signal?.removeEventListener('abort', onAbort);
+            signal?.removeEventListener('abort', onAbort);
           };
           w.on('message', onMessage);
           w.on('error', onError);
           w.on('exit', onExit);
-          hooks.signal?.addEventListener('abort', onAbort, { once: true });
+          signal?.addEventListener('abort', onAbort, { once: true });
           w.postMessage({ id, job });
         });
       } finally {

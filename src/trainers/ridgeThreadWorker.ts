@@ -12,14 +12,14 @@ import type { TrainJob } from './trainer.js';
 if (!parentPort) throw new Error('ridgeThreadWorker must run in a worker thread');
 const port = parentPort;
 let trainer: ReturnType<typeof createRidgeTrainer> | undefined;
-port.on('message', (msg: { options?: RidgeTrainerOptions; id?: number; job?: TrainJob }) => {
-  if (msg.options) {
+port.on('message', (msg: { options: RidgeTrainerOptions } | { id: number; job: TrainJob }) => {
+  if ('options' in msg) {
     trainer = createRidgeTrainer(msg.options);
     return;
   }
-  const id = msg.id!;
+  const { id, job } = msg;
   (trainer ??= createRidgeTrainer())
-    .train(msg.job!, { onProgress: (p) => port.postMessage({ id, progress: p }) })
+    .train(job, { onProgress: (p) => port.postMessage({ id, progress: p }) })
     .then(
       (result) => port.postMessage({ id, result }),
       (e: unknown) => port.postMessage({ id, error: e instanceof Error ? e.message : String(e), user: isUserError(e) }),

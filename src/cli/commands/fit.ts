@@ -6,7 +6,7 @@ import { integerAtLeast, oneOf, parseNumber } from '../../util/validate.js';
 import { observationsToCsv, readObservationsCsv } from '../../fit/csv.js';
 import { readFig6Observations } from '../../fit/fig6Observations.js';
 import { ESTIMATORS, fitLaw, type Estimator, type LawFit } from '../../fit/fitLaw.js';
-import { LAW_FORMS, PARAM_NAMES, type LawForm } from '../../fit/lawForms.js';
+import { LAW_FORMS, PARAM_NAMES, type LawForm, type ParamName } from '../../fit/lawForms.js';
 import { compareForms, type FormComparison } from '../../fit/compareForms.js';
 import { extrapolationCheck, type ExtrapolationCheck } from '../../fit/extrapolation.js';
 import { fitTable, sig } from '../../fit/tables.js';
@@ -161,6 +161,14 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** The profile-interval cell of a parameter: "[lo, hi]", marked "(open)" when an end hit a bound; "n/a" when not computed. */
+function profileCell(f: TaskResult['fit'], p: ParamName): string {
+  const iv = f.profileIntervals?.[p];
+  if (!iv) return 'n/a';
+  const open = f.profile?.open.some((o) => o.startsWith(`${p}:`)) ?? false;
+  return `[${sig(iv[0], 4)}, ${sig(iv[1], 4)}]${open ? ' (open)' : ''}`;
+}
+
 function printText(r: TaskResult): void {
   const f = r.fit;
   const d = f.diagnostics;
@@ -175,7 +183,7 @@ function printText(r: TaskResult): void {
         sig(f.params[p], 5),
         f.stdErr[p] === null ? 'not identified' : sig(f.stdErr[p], 3),
         f.intervals[p] ? `[${sig(f.intervals[p][0], 4)}, ${sig(f.intervals[p][1], 4)}]` : 'n/a',
-        f.profileIntervals?.[p] ? `[${sig(f.profileIntervals[p]![0], 4)}, ${sig(f.profileIntervals[p]![1], 4)}]${f.profile!.open.some((o) => o.startsWith(`${p}:`)) ? ' (open)' : ''}` : 'n/a',
+        profileCell(f, p),
       ]),
     ),
   );

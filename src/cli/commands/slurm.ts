@@ -8,7 +8,7 @@ import { writeRunFigures } from '../../figures/fashionMnist.js';
 import { writeFig6Figures } from '../../figures/fig6.js';
 import { parseSweepConfig } from '../../sweep/config.js';
 import { collectRun } from '../../slurm/collect.js';
-import { readSlurmRun, slurmPaths, type PhaseName, type WorkUnit } from '../../slurm/layout.js';
+import { readSlurmRun, slurmPaths, type PhaseName, type SlurmRunRecord, type WorkUnit } from '../../slurm/layout.js';
 import { isSlurmTime } from '../../slurm/script.js';
 import { runStatus } from '../../slurm/status.js';
 import { submitRun } from '../../slurm/submit.js';
@@ -127,23 +127,27 @@ async function submit(argv: string[]): Promise<number> {
     console.log(`slurm: every unit of ${r.runDir} is finished; nothing to submit (lossyscale slurm collect ${r.runDir})`);
     return 0;
   }
-  for (const s of r.submitted) console.log(`submitted ${s.step}: job ${s.jobId}${s.tasks.length ? ` (array tasks ${s.args[0].replace('--array=', '')})` : ''}${s.args.find((a) => a.startsWith('--dependency')) ? `, ${s.args.find((a) => a.startsWith('--dependency'))!.slice(2)}` : ''}`);
+  for (const s of r.submitted) {
+    const dependency = s.args.find((a) => a.startsWith('--dependency'));
+    console.log(`submitted ${s.step}: job ${s.jobId}${s.tasks.length ? ` (array tasks ${s.args[0].replace('--array=', '')})` : ''}${dependency ? `, ${dependency.slice(2)}` : ''}`);
+  }
   console.log(`run ${r.runDir}: ${r.kind}, ${Object.entries(r.units).map(([k, v]) => `${v} ${k} units`).join(', ')}, ${r.shards} shards, engine ${r.engine}; watch with: lossyscale slurm status ${r.runDir}`);
   return 0;
 }
 
-function runArg(positionals: string[]): string {
+/** The RUN positional, resolved, with its Slurm run record (bad input when it is not a submitted run). */
+function runArg(positionals: string[]): { runDir: string; rec: SlurmRunRecord } {
   if (positionals.length !== 1) throw new InputError('RUN', positionals.join(' ') || undefined, 'one run directory written by lossyscale slurm submit');
   const runDir = resolve(positionals[0]);
-  if (!readSlurmRun(runDir)) throw new InputError('RUN', positionals[0], 'a run directory written by lossyscale slurm submit (RUN/slurm/slurm.json)');
-  return runDir;
+  const rec = readSlurmRun(runDir);
+  if (!rec) throw new InputError('RUN', positionals[0], 'a run directory written by lossyscale slurm submit (RUN/slurm/slurm.json)');
+  return { runDir, rec };
 }
 
 async function status(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { json: { type: 'boolean' } }, true);
   if (maybeHelp(values, usage)) return 0;
-  const runDir = runArg(positionals);
-  const rec = readSlurmRun(runDir)!;
+  const { runDir, rec } = runArg(positionals);
   const s = runStatus(runDir, rec);
   if (values.json) {
     for (const t of s.tasks) console.log(JSON.stringify(t));
@@ -166,8 +170,7 @@ async function status(argv: string[]): Promise<number> {
 async function collect(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { partial: { type: 'boolean' }, 'no-figures': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } }, true);
   if (maybeHelp(values, usage)) return 0;
-  const runDir = runArg(positionals);
-  const rec = readSlurmRun(runDir)!;
+  const { runDir, rec } = runArg(positionals);
   const log: Log = values.quiet || values.json ? () => undefined : (l) => process.stderr.write(`${l}\n`);
   const c = collectRun(runDir, rec, { partial: values.partial === true });
   const figures = values['no-figures'] ? false : undefined;
@@ -201,11 +204,10 @@ async function collect(argv: string[]): Promise<number> {
 async function task(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { phase: { type: 'string' }, task: { type: 'string' }, step: { type: 'string' }, workers: { type: 'string' } }, true);
   if (maybeHelp(values, 'usage: lossyscale slurm task RUN --phase grid|strategies|reps --task I [--workers K]   (run by the sbatch scripts)\n       lossyscale slurm task RUN --step fit')) return 0;
-  const runDir = runArg(positionals);
+  const { runDir, rec } = runArg(positionals);
   const log: Log = (l) => process.stderr.write(`${l}\n`);
   if (str(values, 'step') !== undefined) {
     if (str(values, 'step') !== 'fit') throw new InputError('--step', str(values, 'step'), 'fit');
-    const rec = readSlurmRun(runDir)!;
     await runFitStep(runDir, { log, writeBundle: rec.engine === 'worker' ? () => writeBundle('strategies', slurmPaths(runDir).bundle('strategies'), { runDir, config: rec.config, configPath: rec.configPath }) : undefined });
     return 0;
   }

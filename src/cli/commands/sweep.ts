@@ -78,7 +78,8 @@ export async function run(argv: string[]): Promise<number> {
       runDir = join(base, new Date().toISOString().replace(/[:.]/g, '-'));
     }
   }
-  const maxMemoryBytes = str(values, 'max-memory') !== undefined ? parseByteSize('--max-memory', str(values, 'max-memory')!) : defaultMaxMemoryBytes();
+  const maxMemoryFlag = str(values, 'max-memory');
+  const maxMemoryBytes = maxMemoryFlag !== undefined ? parseByteSize('--max-memory', maxMemoryFlag) : defaultMaxMemoryBytes();
   const flag = watchInterrupt();
   const t0 = performance.now();
   try {
