@@ -1,8 +1,11 @@
+import { inverse, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
 import { fitLaw } from '../src/fit/fitLaw.js';
 import { largestResidualsLine } from '../src/fit/goodnessOfFit.js';
-import { PARAM_NAMES, predictRaw, type LawForm, type LawObservation, type LawParams } from '../src/fit/lawForms.js';
+import { PARAM_NAMES, predictRaw, toInternal, type LawForm, type LawObservation, type LawParams } from '../src/fit/lawForms.js';
+import { covarianceAt, lawLsqProblem } from '../src/fit/profileIntervals.js';
+import type { LmProblem } from '../src/fit/levenbergMarquardt.js';
 import { chiSquareCdf, chiSquareQuantile, chiSquareSurvival, fSurvival, normalCdf, normalQuantile, studentTCdf, studentTQuantile } from '../src/stats/distributions.js';
 import { createRng } from '../src/util/rng.js';
 
@@ -150,5 +153,41 @@ describe('bad stdErr input', () => {
   });
   it('huber-log with stdErr', () => {
     expect(() => fitLaw(rows, { estimator: 'huber-log' })).toThrow(/estimator/);
+  });
+});
+
+describe("curvature covariance s2 (J'J)^-1", () => {
+  it('agrees with ml-matrix LU inverse (an independent route) to 1e-9 relative to sqrt(C_ii C_jj)', () => {
+    // Cholesky and LU both lose about cond(J'J) * eps; J'J of this fit has cond about 4e4 (eigenvalue ratio), so 1e-9 leaves a wide margin.
+    const rows = synth(0);
+    const f = fitLaw(rows, { startGrid: GRID, profile: false });
+    const p = lawLsqProblem('additive', rows);
+    const theta = toInternal('additive', f.params);
+    const r = new Float64Array(p.m);
+    const J = new Float64Array(p.m * p.k);
+    expect(p.evaluate(Float64Array.from(theta), r, J)).toBe(true);
+    const Jm = new Matrix(Array.from({ length: p.m }, (_, i) => Array.from(J.subarray(i * p.k, (i + 1) * p.k))));
+    const want = inverse(Jm.transpose().mmul(Jm)).mul(2.5).to2DArray();
+    const got = covarianceAt(p, theta, 2.5);
+    expect(got).not.toBeNull();
+    for (let i = 0; i < p.k; i++) for (let j = 0; j < p.k; j++) expect(Math.abs((got as number[][])[i][j] - want[i][j]) / Math.sqrt(want[i][i] * want[j][j])).toBeLessThan(1e-9);
+  });
+
+  it("is null where J'J is singular (two identical Jacobian columns)", () => {
+    const singular: LmProblem = {
+      m: 3,
+      k: 2,
+      lower: [-Infinity, -Infinity],
+      upper: [Infinity, Infinity],
+      evaluate(theta, res, Jac) {
+        for (let i = 0; i < 3; i++) {
+          res[i] = theta[0] + theta[1] - i;
+          Jac[i * 2] = 1;
+          Jac[i * 2 + 1] = 1;
+        }
+        return true;
+      },
+    };
+    expect(covarianceAt(singular, [0, 0], 1)).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { chiSquareQuantile, studentTQuantile } from '../stats/distributions.js';
 import { evalModel, formSpec, internalBounds, PARAM_NAMES, type LawForm, type LawObservation, type ParamName } from './lawForms.js';
 import { levenbergMarquardt, type LmProblem } from './levenbergMarquardt.js';
+import { choleskyInPlace, choleskySolve } from '../linalg/cholesky.js';
 
 /**
  * Profile-likelihood intervals of the law's parameters (THEORY.md section 1; Bates & Watts,
@@ -82,52 +83,43 @@ function objectiveAt(p: LmProblem, theta: ArrayLike<number>): number {
   return 0.5 * s;
 }
 
-/** Covariance s2 (J'J)^-1 of the internal coordinates at theta; null where J'J is singular. */
-export function covarianceAt(p: LmProblem, theta: ArrayLike<number>, s2: number): number[][] | null {
+/** The Gauss-Newton curvature J'J (k x k, row-major) of the problem at theta; null where the model cannot be evaluated. */
+function curvatureAt(p: LmProblem, theta: ArrayLike<number>): Float64Array | null {
   const r = new Float64Array(p.m);
   const J = new Float64Array(p.m * p.k);
   if (!p.evaluate(Float64Array.from(theta), r, J)) return null;
   const k = p.k;
-  const A: number[][] = Array.from({ length: k }, (_, i) => [...new Array(k).fill(0), ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
-  for (let i = 0; i < p.m; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) A[a][b] += J[i * k + a] * J[i * k + b];
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let i = c + 1; i < k; i++) if (Math.abs(A[i][c]) > Math.abs(A[piv][c])) piv = i;
-    if (!(Math.abs(A[piv][c]) > 1e-300)) return null;
-    [A[c], A[piv]] = [A[piv], A[c]];
-    const d = A[c][c];
-    for (let j = 0; j < 2 * k; j++) A[c][j] /= d;
-    for (let i = 0; i < k; i++) if (i !== c) {
-      const f = A[i][c];
-      for (let j = 0; j < 2 * k; j++) A[i][j] -= f * A[c][j];
-    }
-  }
-  return A.map((row) => row.slice(k).map((v) => v * s2));
+  const H = new Float64Array(k * k);
+  for (let i = 0; i < p.m; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) H[a * k + b] += J[i * k + a] * J[i * k + b];
+  return H;
 }
 
-/** Curvature standard error of coordinate j ((J'J)^-1 scaled by s2), NaN if singular. */
+/** (J'J)^-1 by Cholesky (k x k, row-major); null where J'J is not numerically positive definite. */
+function inverseCurvature(H: Float64Array, k: number): Float64Array | null {
+  const l = H.slice();
+  if (!choleskyInPlace(l, k)) return null;
+  const identity = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) identity[i * k + i] = 1;
+  const inv = choleskySolve(l, k, identity, k);
+  return inv.every(Number.isFinite) ? inv : null;
+}
+
+/** Covariance s2 (J'J)^-1 of the internal coordinates at theta; null where J'J is singular. */
+export function covarianceAt(p: LmProblem, theta: ArrayLike<number>, s2: number): number[][] | null {
+  const H = curvatureAt(p, theta);
+  const inv = H && inverseCurvature(H, p.k);
+  if (!inv) return null;
+  return Array.from({ length: p.k }, (_, i) => Array.from(inv.subarray(i * p.k, (i + 1) * p.k), (v) => v * s2));
+}
+
+/** Curvature standard error of each coordinate ((J'J)^-1 scaled by s2); from the diagonal of J'J where it is singular, NaN where that is not positive. */
 function curvatureSe(p: LmProblem, theta: Float64Array, s2: number): number[] {
-  const r = new Float64Array(p.m);
-  const J = new Float64Array(p.m * p.k);
-  p.evaluate(theta, r, J);
   const k = p.k;
-  const H: number[][] = Array.from({ length: k }, () => new Array(k).fill(0));
-  for (let i = 0; i < p.m; i++) for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) H[a][b] += J[i * k + a] * J[i * k + b];
-  // Gauss-Jordan inverse of the small matrix (falls back to the diagonal when singular).
-  const A = H.map((row, i) => [...row, ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let i = c + 1; i < k; i++) if (Math.abs(A[i][c]) > Math.abs(A[piv][c])) piv = i;
-    if (!(Math.abs(A[piv][c]) > 1e-300)) return H.map((row, i) => (row[i] > 0 ? Math.sqrt(s2 / row[i]) : NaN));
-    [A[c], A[piv]] = [A[piv], A[c]];
-    const d = A[c][c];
-    for (let j = 0; j < 2 * k; j++) A[c][j] /= d;
-    for (let i = 0; i < k; i++) if (i !== c) {
-      const f = A[i][c];
-      for (let j = 0; j < 2 * k; j++) A[i][j] -= f * A[c][j];
-    }
-  }
-  return Array.from({ length: k }, (_, i) => Math.sqrt(Math.max(A[i][k + i], 0) * s2));
+  const H = curvatureAt(p, theta);
+  if (!H) return new Array<number>(k).fill(NaN);
+  const inv = inverseCurvature(H, k);
+  if (!inv) return Array.from({ length: k }, (_, i) => (H[i * k + i] > 0 ? Math.sqrt(s2 / H[i * k + i]) : NaN));
+  return Array.from({ length: k }, (_, i) => Math.sqrt(Math.max(inv[i * k + i], 0) * s2));
 }
 
 /**
