@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, textLines } from './cliHarness.js';
+import { expectExit2 } from './cliHarness.js';
 import { parseByteSize } from '../src/util/limits.js';
 import { estimateSimulation } from '../src/simulate/estimate.js';
 import { planFromConfig } from '../src/simulate/plan.js';
@@ -27,11 +27,7 @@ function config(name: string, edit: (c: typeof fig6) => void): string {
 }
 
 async function refused(argv: string[], param: RegExp): Promise<void> {
-  const r = await runCli(argv);
-  expect(r.code, r.stderr).toBe(2);
-  expect(textLines(r.stderr)).toHaveLength(1);
-  expect(r.stderr).toMatch(param);
-  expect(r.seconds).toBeLessThan(10);
+  expect((await expectExit2(argv, param)).seconds).toBeLessThan(10);
 }
 
 describe('bounded inputs', () => {

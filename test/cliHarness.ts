@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { expect } from 'vitest';
 import { main } from '../src/cli/main.js';
 
 /**
@@ -58,3 +59,13 @@ export function hasStackTrace(s: string): boolean {
 
 /** A NaN or Infinity as a printed number (not inside words such as "Infinity-norm"). */
 export const NON_FINITE = /(?<![A-Za-z])-?(NaN|Infinity)(?![A-Za-z])/;
+
+/** Run the CLI and expect bad input's contract: exit 2, one stderr line matching `pattern`, no stack trace. */
+export async function expectExit2(argv: string[], pattern: RegExp): Promise<CliOutcome> {
+  const r = await runCli(argv);
+  expect(r.code, r.stderr).toBe(2);
+  expect(textLines(r.stderr), r.stderr).toHaveLength(1);
+  expect(hasStackTrace(r.stderr)).toBe(false);
+  expect(r.stderr).toMatch(pattern);
+  return r;
+}

@@ -2,32 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines } from './jsonLines.js';
-
-/** Run the CLI in-process, capturing stdout lines and stderr text. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
-  const wout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    log.mockRestore();
-    wout.mockRestore();
-    write.mockRestore();
-  }
-}
+import { runCli } from './cliHarness.js';
 
 let tmp: string;
 let root: string;
@@ -51,37 +28,37 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('lossyscale codec / dataset commands', () => {
   it('codec quality prints the distance -> quality mapping', async () => {
-    const r = await cli(['codec', 'quality', '--distances', '0,1,15', '--json']);
+    const r = await runCli(['codec', 'quality', '--distances', '0,1,15', '--json']);
     expect(r.code).toBe(0);
-    const rows = jsonLines<{ distance: number; quality: number }>(r.out);
+    const rows = jsonLines<{ distance: number; quality: number }>(r.stdout);
     expect(rows.map((x) => x.distance)).toEqual([0, 1, 15]);
     expect(rows[1].quality).toBeCloseTo(90, 10);
   });
 
   it('codec sizes reports per-distance statistics, then serves a rerun from the cache', async () => {
     const args = ['codec', 'sizes', '--dataset', 'folder', '--root', root, '--part', 'all', '--distances', '0,4', '--workers', '0', '--cache', join(tmp, 'cache'), '--json'];
-    const first = await cli(args);
+    const first = await runCli(args);
     expect(first.code).toBe(0);
-    expect(first.err).toMatch(/skipped .*bad\.jpg: not a PNG or JPEG/);
-    const rows = jsonLines<{ distance: number; images: number; mean: number; encoded: number; cached: number }>(first.out);
+    expect(first.stderr).toMatch(/skipped .*bad\.jpg: not a PNG or JPEG/);
+    const rows = jsonLines<{ distance: number; images: number; mean: number; encoded: number; cached: number }>(first.stdout);
     expect(rows.map((x) => [x.distance, x.images, x.encoded, x.cached])).toEqual([
       [0, 10, 10, 0],
       [4, 10, 10, 0],
     ]);
     expect(rows[0].mean).toBeGreaterThan(0);
-    const second = jsonLines<{ encoded: number; cached: number }>((await cli(args)).out);
+    const second = jsonLines<{ encoded: number; cached: number }>((await runCli(args)).stdout);
     expect(second.map((x) => [x.encoded, x.cached])).toEqual([
       [0, 10],
       [0, 10],
     ]);
-    const text = await cli(args.filter((a) => a !== '--json'));
-    expect(text.out).toMatch(/distance\s+quality\s+mean B/);
+    const text = await runCli(args.filter((a) => a !== '--json'));
+    expect(text.stdout).toMatch(/distance\s+quality\s+mean B/);
   });
 
   it('dataset info lists the split counts per class', async () => {
-    const r = await cli(['dataset', 'info', '--dataset', 'folder', '--root', root, '--test-fraction', '0.4', '--json']);
+    const r = await runCli(['dataset', 'info', '--dataset', 'folder', '--root', root, '--test-fraction', '0.4', '--json']);
     expect(r.code).toBe(0);
-    const info = JSON.parse(r.out) as { classNames: string[]; perClass: { train: number[]; test: number[] }; skipped: { path: string }[]; channels: number };
+    const info = JSON.parse(r.stdout) as { classNames: string[]; perClass: { train: number[]; test: number[] }; skipped: { path: string }[]; channels: number };
     expect(info.classNames).toEqual(['dark', 'light']);
     expect(info.perClass.test).toEqual([2, 2]);
     expect(info.perClass.train).toEqual([3, 3]);
@@ -98,10 +75,10 @@ describe('lossyscale codec / dataset commands', () => {
       ['dataset', 'info', '--dataset', 'mnist'],
       ['dataset', 'info', '--root', join(tmp, 'absent')],
     ]) {
-      const r = await cli(args);
+      const r = await runCli(args);
       expect(r.code).toBe(2);
-      expect(r.err.trim().split('\n')).toHaveLength(1);
-      expect(r.err).toMatch(/^lossyscale: (invalid|Fashion-MNIST not found)/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^lossyscale: (invalid|Fashion-MNIST not found)/);
     }
   });
 });

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, textLines, hasStackTrace } from './cliHarness.js';
+import { runCli, textLines, expectExit2 } from './cliHarness.js';
 
 /**
  * User-caused failures exit 2 with one line naming the file or parameter (exit 1 is left for
@@ -17,25 +17,17 @@ writeFileSync(aFile, 'x');
 const fitCsv = join(tmp, 'obs.csv');
 writeFileSync(fitCsv, ['n,L,error', ...[100, 200, 400, 800].flatMap((n) => [10, 20, 40].map((L) => `${n},${L},${(0.1 + 2 * n ** -0.5 + 0.5 * L ** -0.7).toFixed(6)}`))].join('\n') + '\n');
 
-async function exit2(argv: string[], pattern: RegExp): Promise<string> {
-  const r = await runCli(argv);
-  expect(r.code, r.stderr).toBe(2);
-  expect(textLines(r.stderr), r.stderr).toHaveLength(1);
-  expect(hasStackTrace(r.stderr)).toBe(false);
-  expect(r.stderr).toMatch(pattern);
-  return r.stderr;
-}
 
 describe('exit 2 and one line for user-caused failures', () => {
   it('--out is a file', async () => {
-    await exit2(['simulate', '--config', 'sims/fig6.json', '--out', aFile], /invalid --out: ".*a-file".*it is a file/);
-    await exit2(['optimize', '--stylized', '--storage-grid', '1e3,1e6,3', '--out', aFile], /a-file/);
+    await expectExit2(['simulate', '--config', 'sims/fig6.json', '--out', aFile], /invalid --out: ".*a-file".*it is a file/);
+    await expectExit2(['optimize', '--stylized', '--storage-grid', '1e3,1e6,3', '--out', aFile], /a-file/);
   });
   it('fit --out is a directory', async () => {
-    await exit2(['fit', '--in', fitCsv, '--out', tmp], new RegExp(`cannot (open|write --out) ${tmp}`));
+    await expectExit2(['fit', '--in', fitCsv, '--out', tmp], new RegExp(`cannot (open|write --out) ${tmp}`));
   });
   it('the codec cache directory is a file', async () => {
-    await exit2(['codec', 'sizes', '--limit', '3', '--distances', '1', '--cache', aFile], /cannot create the folder .*a-file.*a part of the path is a file/);
+    await expectExit2(['codec', 'sizes', '--limit', '3', '--distances', '1', '--cache', aFile], /cannot create the folder .*a-file.*a part of the path is a file/);
   });
   it('a config starting with a UTF-8 BOM is read; a malformed config is one line naming it', async () => {
     const bom = join(tmp, 'bom.json');
@@ -45,27 +37,27 @@ describe('exit 2 and one line for user-caused failures', () => {
     expect(r.code, r.stderr).toBe(0);
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, '\ufeff{\n  "name": "x",\n  oops\n}\n');
-    await exit2(['theory', '--config', bad, '--no-figures'], /malformed config .*bad\.json/);
+    await expectExit2(['theory', '--config', bad, '--no-figures'], /malformed config .*bad\.json/);
   });
   it('--lambda -1 with a space gets the valid range (was: the whole argv and "argument is ambiguous")', async () => {
-    await exit2(['risk', '--n', '10', '--m', '3', '--lambda', '-1'], /^lossyscale: invalid --lambda: "-1" \(valid: lambda >= 0/);
+    await expectExit2(['risk', '--n', '10', '--m', '3', '--lambda', '-1'], /^lossyscale: invalid --lambda: "-1" \(valid: lambda >= 0/);
     const ok = await runCli(['optimize', '--stylized', '--storage-grid', '1e3,1e5,3', '--json']);
     expect(ok.code).toBe(0);
     // A negative value is still a value, not a flag, wherever a number goes.
-    await exit2(['simulate', '--p', '2.01', '--q', '2', '--r', '0.99', '--tau', '1', '--n', '-5', '--m', '3', '--lambda', '1'], /invalid --n: "-5"/);
+    await expectExit2(['simulate', '--p', '2.01', '--q', '2', '--r', '0.99', '--tau', '1', '--n', '-5', '--m', '3', '--lambda', '1'], /invalid --n: "-5"/);
   });
   it('numbers are decimal only: 0x10, 0b11, 1_000 and Infinity are refused, 1e3 and .5 accepted', async () => {
     for (const v of ['0x10', '0b11', '0o7', '1_000', 'Infinity', '1e', '--']) {
-      await exit2(['risk', '--n', v, '--m', '3', '--lambda', '1'], /invalid --n/);
+      await expectExit2(['risk', '--n', v, '--m', '3', '--lambda', '1'], /invalid --n/);
     }
     expect((await runCli(['risk', '--n', '1e3', '--m', '3', '--lambda', '.5', '--json'])).code).toBe(0);
     const hexCsv = join(tmp, 'hex.csv');
     writeFileSync(hexCsv, 'n,L,error\n0x10,10,0.5\n');
-    await exit2(['fit', '--in', hexCsv], /hex\.csv line 2 column "n": "0x10"/);
+    await expectExit2(['fit', '--in', hexCsv], /hex\.csv line 2 column "n": "0x10"/);
   });
   it('unknown options and switches given values are named', async () => {
-    await exit2(['risk', '--bogus', '1'], /invalid option: "--bogus" \(valid: --p, /);
-    await exit2(['risk', '--json=yes', '--n', '10', '--m', '3', '--lambda', '1'], /invalid --json: missing \(valid: no value/);
+    await expectExit2(['risk', '--bogus', '1'], /invalid option: "--bogus" \(valid: --p, /);
+    await expectExit2(['risk', '--json=yes', '--n', '10', '--m', '3', '--lambda', '1'], /invalid --json: missing \(valid: no value/);
   });
   it('a read-only output directory (as an unprivileged user, where the machine allows it)', () => {
     const ro = join(tmp, 'ro');

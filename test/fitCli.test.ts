@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { observationsToCsv, parseObservationsCsv } from '../src/fit/csv.js';
 import { compareForms } from '../src/fit/compareForms.js';
 import { readFig6Observations } from '../src/fit/fig6Observations.js';
@@ -14,6 +13,7 @@ import { predictRaw, type LawObservation } from '../src/fit/lawForms.js';
 import { repoRoot } from '../src/provenance.js';
 import { createRng } from '../src/util/rng.js';
 import { jsonLines } from './jsonLines.js';
+import { runCli } from './cliHarness.js';
 
 const TRUTH = { Estar: 0.1, A: 5, alpha: 0.5, B: 30, beta: 0.8 };
 
@@ -26,31 +26,6 @@ function synth(seed: number, noise: number, reps = 5, form: 'additive' | 'multip
     }
   }
   return rows;
-}
-
-/** Run the CLI in-process, capturing stdout, stderr and the exit status. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-    out += a.join(' ') + '\n';
-  });
-  const wout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  const werr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    log.mockRestore();
-    wout.mockRestore();
-    werr.mockRestore();
-  }
 }
 
 let dir = '';
@@ -81,9 +56,9 @@ describe('CSV input (THEORY.md section 6)', () => {
 
 describe('lossyscale fit', () => {
   it('--json prints Estar, A, alpha, B, beta with standard errors, intervals, r2, rmse and the form', async () => {
-    const r = await cli(['fit', '--in', csvPath, '--json', '--bootstrap', '30']);
+    const r = await runCli(['fit', '--in', csvPath, '--json', '--bootstrap', '30']);
     expect(r.code).toBe(0);
-    const law = JSON.parse(r.out);
+    const law = JSON.parse(r.stdout);
     expect(law.form).toBe('additive');
     expect(law.estimator).toBe('lsq');
     for (const k of ['Estar', 'A', 'alpha', 'B', 'beta']) {
@@ -97,45 +72,45 @@ describe('lossyscale fit', () => {
     expect(typeof law.rmse).toBe('number');
     expect(law.intervalMethod).toBe('bootstrap-percentile');
     expect(law.provenance.tool).toBe('lossyscale');
-    writeFileSync(join(dir, 'law.json'), r.out);
+    writeFileSync(join(dir, 'law.json'), r.stdout);
   });
 
   it('--form, --estimator, --compare and --extrapolate in text mode; --format md and csv tables', async () => {
-    const t = await cli(['fit', '--in', csvPath, '--estimator', 'huber-log', '--form', 'additive', '--bootstrap', '0', '--compare', '--extrapolate', 'n']);
+    const t = await runCli(['fit', '--in', csvPath, '--estimator', 'huber-log', '--form', 'additive', '--bootstrap', '0', '--compare', '--extrapolate', 'n']);
     expect(t.code).toBe(0);
-    expect(t.out).toMatch(/additive law, huber-log fit to 150 rows/);
-    expect(t.out).toMatch(/form comparison/);
-    expect(t.out).toMatch(/best by AIC: additive/);
-    expect(t.out).toMatch(/extrapolation check: fit on n in \{100, 300, 1000, 3000, 10000\}, predict n in \{30000\}/);
-    const md = await cli(['fit', '--in', csvPath, '--in', csvPath, '--task', 'a', '--task', 'b', '--bootstrap', '0', '--format', 'md']);
+    expect(t.stdout).toMatch(/additive law, huber-log fit to 150 rows/);
+    expect(t.stdout).toMatch(/form comparison/);
+    expect(t.stdout).toMatch(/best by AIC: additive/);
+    expect(t.stdout).toMatch(/extrapolation check: fit on n in \{100, 300, 1000, 3000, 10000\}, predict n in \{30000\}/);
+    const md = await runCli(['fit', '--in', csvPath, '--in', csvPath, '--task', 'a', '--task', 'b', '--bootstrap', '0', '--format', 'md']);
     expect(md.code).toBe(0);
-    const lines = md.out.trim().split('\n');
+    const lines = md.stdout.trim().split('\n');
     expect(lines[0]).toBe('| Task | form | E* | A | alpha | B | beta | nu | R^2 | RMSE | warnings |');
     expect(lines).toHaveLength(4);
-    const csv = await cli(['fit', '--in', csvPath, '--bootstrap', '0', '--format', 'csv']);
-    expect(csv.out.split('\n')[0].startsWith('task,form,estimator,Estar,Estar_se,Estar_lo,Estar_hi')).toBe(true);
+    const csv = await runCli(['fit', '--in', csvPath, '--bootstrap', '0', '--format', 'csv']);
+    expect(csv.stdout.split('\n')[0].startsWith('task,form,estimator,Estar,Estar_se,Estar_lo,Estar_hi')).toBe(true);
   });
 
   it('bad CSV -> exit 2 with one stderr line naming the line and column', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'n,L,error\n100,10,0.5\n200,10,0.4\n300,ten,0.3\n');
-    const r = await cli(['fit', '--in', bad, '--json']);
+    const r = await runCli(['fit', '--in', bad, '--json']);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/line 4 column "L": "ten"/);
-    const missing = await cli(['fit', '--in', join(dir, 'nope.csv')]);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/line 4 column "L": "ten"/);
+    const missing = await runCli(['fit', '--in', join(dir, 'nope.csv')]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/cannot read/);
-    expect((await cli(['fit', '--in', csvPath, '--form', 'cubic'])).code).toBe(2);
-    expect((await cli(['fit'])).code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read/);
+    expect((await runCli(['fit', '--in', csvPath, '--form', 'cubic'])).code).toBe(2);
+    expect((await runCli(['fit'])).code).toBe(2);
   });
 });
 
 describe('lossyscale optimize', () => {
   it('reads the law fit --json printed and prints one object per budget', async () => {
-    const r = await cli(['optimize', '--law', join(dir, 'law.json'), '--storage', '4.848e7,9.696e7', '--original-bytes', '42804', '--available', '75000', '--fixed', 'd1=9000,d15=1500', '--json']);
+    const r = await runCli(['optimize', '--law', join(dir, 'law.json'), '--storage', '4.848e7,9.696e7', '--original-bytes', '42804', '--available', '75000', '--fixed', 'd1=9000,d15=1500', '--json']);
     expect(r.code).toBe(0);
-    const out = jsonLines(r.out) as any[];
+    const out = jsonLines(r.stdout) as any[];
     expect(out).toHaveLength(2);
     for (const [i, S] of [4.848e7, 9.696e7].entries()) {
       const o = out[i];
@@ -148,20 +123,20 @@ describe('lossyscale optimize', () => {
       expect(original.n).toBe(Math.min(Math.floor(S / 42804), 75000));
       for (const c of o.comparison) expect(o.error).toBeLessThanOrEqual(c.error * (1 + 1e-12));
     }
-    const md = await cli(['optimize', '--law', join(dir, 'law.json'), '--storage', '4.848e7', '--format', 'md']);
-    expect(md.out.split('\n')[0]).toBe('| S (bytes) | n* | L* (bytes) | Err* | active constraints |');
+    const md = await runCli(['optimize', '--law', join(dir, 'law.json'), '--storage', '4.848e7', '--format', 'md']);
+    expect(md.stdout.split('\n')[0]).toBe('| S (bytes) | n* | L* (bytes) | Err* | active constraints |');
   });
 
   it('bad input -> exit 2', async () => {
     const law = join(dir, 'law.json');
-    expect((await cli(['optimize', '--law', law, '--storage', 'abc'])).code).toBe(2);
-    expect((await cli(['optimize', '--law', law, '--storage', '1e6', '--min-bytes', '10', '--max-bytes', '5'])).code).toBe(2);
-    expect((await cli(['optimize', '--law', law, '--storage', '5', '--min-bytes', '10'])).code).toBe(2);
+    expect((await runCli(['optimize', '--law', law, '--storage', 'abc'])).code).toBe(2);
+    expect((await runCli(['optimize', '--law', law, '--storage', '1e6', '--min-bytes', '10', '--max-bytes', '5'])).code).toBe(2);
+    expect((await runCli(['optimize', '--law', law, '--storage', '5', '--min-bytes', '10'])).code).toBe(2);
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, JSON.stringify({ form: 'additive', params: { Estar: 0, A: 1, alpha: 'x', B: 1, beta: 1 } }));
-    const r = await cli(['optimize', '--law', broken, '--storage', '1e6']);
+    const r = await runCli(['optimize', '--law', broken, '--storage', '1e6']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/params\.alpha/);
+    expect(r.stderr).toMatch(/params\.alpha/);
   });
 
   it('end to end through bin/lossyscale.js: exit status 2 on a bad CSV', () => {
@@ -213,6 +188,6 @@ describe('Figure-6 run observations', () => {
     expect(rows).toHaveLength(4);
     expect(rows[0]).toEqual({ n: 100, L: 3, error: 0.401, seed: 0 });
     expect(rows[3].error).toBeCloseTo(0.251, 12);
-    expect((await cli(['fit', '--fig6-run', join(dir, 'missing')])).code).toBe(2);
+    expect((await runCli(['fit', '--fig6-run', join(dir, 'missing')])).code).toBe(2);
   });
 });

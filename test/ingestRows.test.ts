@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, textLines, NON_FINITE } from './cliHarness.js';
+import { runCli, NON_FINITE, expectExit2 } from './cliHarness.js';
 
 /**
  * `sweep ingest` validates every row against its bundle and the row schema: bad cells (was
@@ -41,12 +41,6 @@ function resultsFile(name: string, rows: unknown[]): string {
 
 const row = (key: string, reps: unknown[]) => ({ key, id: key, kind: 'ridge-mc', result: { repetitions: reps } });
 
-async function exit2(argv: string[], pattern: RegExp): Promise<void> {
-  const r = await runCli(argv);
-  expect(r.code, r.stderr).toBe(2);
-  expect(textLines(r.stderr), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-}
 
 describe('sweep ingest row validation', () => {
   it('good rows ingest, and the counts on stdout equal the summary', async () => {
@@ -63,25 +57,25 @@ describe('sweep ingest row validation', () => {
   it('bad cells are exit 2 naming file, line and field (was "r.cells.find is not a function", exit 1)', async () => {
     const bad = { ...repetitions[1], cells: 'none' };
     const f = resultsFile('badcells', [row('ridge-mc/rep=0..1', [repetitions[0], bad])]);
-    await exit2(['sweep', 'ingest', f, '--bundle', mcBundle, '--run', join(tmp, 'run-bad'), '--quiet'], /badcells\.jsonl line 1: field cells = "none"/);
+    await expectExit2(['sweep', 'ingest', f, '--bundle', mcBundle, '--run', join(tmp, 'run-bad'), '--quiet'], /badcells\.jsonl line 1: field cells = "none"/);
     const text = structuredClone(repetitions[0]) as { cells: { excess: unknown[] }[] };
     text.cells[0].excess[1] = null;
     const f2 = resultsFile('nullexcess', [row('ridge-mc/rep=0..1', [text])]);
-    await exit2(['sweep', 'ingest', f2, '--bundle', mcBundle, '--run', join(tmp, 'run-bad'), '--quiet'], /line 1: field cells\[0\]\.excess\[1\] = null/);
+    await expectExit2(['sweep', 'ingest', f2, '--bundle', mcBundle, '--run', join(tmp, 'run-bad'), '--quiet'], /line 1: field cells\[0\]\.excess\[1\] = null/);
     expect(existsSync(join(tmp, 'run-bad', 'summary.csv'))).toBe(false);
   });
 
   it('an empty results file is exit 2 (was NaN in summary.csv, exit 0)', async () => {
     const f = resultsFile('empty', []);
-    await exit2(['sweep', 'ingest', f, '--bundle', mcBundle, '--run', join(tmp, 'run-empty'), '--quiet'], /invalid BUNDLE_RESULTS.*no rows yet/);
+    await expectExit2(['sweep', 'ingest', f, '--bundle', mcBundle, '--run', join(tmp, 'run-empty'), '--quiet'], /invalid BUNDLE_RESULTS.*no rows yet/);
     expect(existsSync(join(tmp, 'run-empty', 'summary.csv'))).toBe(false);
   });
 
   it('results of another bundle are exit 2 (was "2 already present" while recording 0 rows)', async () => {
     const classify = resultsFile('classify', [{ key: 'grid/n=10/d=0/seed=0', id: 'grid/n=10/d=0/seed=0', kind: 'classify', result: { evaluations: {} } }]);
-    await exit2(['sweep', 'ingest', classify, '--bundle', mcBundle, '--run', join(tmp, 'run-mismatch'), '--quiet'], /classify\.jsonl line 1: field kind = "classify" \(valid: "ridge-mc"/);
+    await expectExit2(['sweep', 'ingest', classify, '--bundle', mcBundle, '--run', join(tmp, 'run-mismatch'), '--quiet'], /classify\.jsonl line 1: field kind = "classify" \(valid: "ridge-mc"/);
     const otherKeys = resultsFile('otherkeys', [row('ridge-mc/rep=0..4', repetitions.slice(0, 4))]);
-    await exit2(['sweep', 'ingest', otherKeys, '--bundle', mcBundle, '--run', join(tmp, 'run-mismatch'), '--quiet'], /line 1: field key = "ridge-mc\/rep=0\.\.4" \(valid: a job of the bundle/);
+    await expectExit2(['sweep', 'ingest', otherKeys, '--bundle', mcBundle, '--run', join(tmp, 'run-mismatch'), '--quiet'], /line 1: field key = "ridge-mc\/rep=0\.\.4" \(valid: a job of the bundle/);
   });
 
   it('no NaN or Infinity in any file the ingest writes', async () => {

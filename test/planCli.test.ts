@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLibjxlCodec } from '../src/codec/libjxlCodec.js';
 import { InterruptedError } from '../src/errors.js';
 import { parseObservationsCsv } from '../src/fit/csv.js';
@@ -11,6 +10,7 @@ import { parseSize, formatBytes } from '../src/plan/size.js';
 import { runPlan, type PlanResult } from '../src/plan/runPlan.js';
 import { decodeImage } from '../src/data/decodeImage.js';
 import { writeSyntheticFolder } from './planFixture.js';
+import { runCli } from './cliHarness.js';
 
 /**
  * `lossyscale plan` end to end on a small folder dataset written here: the budget holds for
@@ -18,23 +18,6 @@ import { writeSyntheticFolder } from './planFixture.js';
  * by class, every file decodes to an image of the source's size, an interrupted write
  * resumes verifying what is there, and bad input exits 2 with one line.
  */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err };
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-  }
-}
-
 let tmp: string;
 let root: string;
 let cache: string;
@@ -82,10 +65,10 @@ describe('lossyscale plan on a folder dataset', () => {
 
   it('writes a stratified, hashed training set within the budget', async () => {
     out = join(tmp, 'out');
-    const r = await cli(['plan', ...common(), '--budget', '24KB', '--out', out, '--json']);
-    expect(r.err).toBe('');
+    const r = await runCli(['plan', ...common(), '--budget', '24KB', '--out', out, '--json']);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    result = JSON.parse(r.out) as PlanResult;
+    result = JSON.parse(r.stdout) as PlanResult;
     expect(result.status).toBe('written');
     // Budget: every byte under DIR counts (images, manifest.csv, plan.json).
     expect(dirBytes(out)).toBeLessThanOrEqual(24_000);
@@ -134,17 +117,17 @@ describe('lossyscale plan on a folder dataset', () => {
   });
 
   it('the same command again finds the plan complete, verifying every file', async () => {
-    const r = await cli(['plan', ...common(), '--budget', '24KB', '--out', out, '--json']);
+    const r = await runCli(['plan', ...common(), '--budget', '24KB', '--out', out, '--json']);
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.out) as PlanResult).status).toBe('complete');
+    expect((JSON.parse(r.stdout) as PlanResult).status).toBe('complete');
   });
 
   it('an output directory holding another plan: exit 2, one line, nothing touched', async () => {
     const before = readFileSync(join(out, 'plan.json'), 'utf8');
-    const r = await cli(['plan', ...common(), '--budget', '30KB', '--out', out]);
+    const r = await runCli(['plan', ...common(), '--budget', '30KB', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/invalid --out: .* holds another plan/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/invalid --out: .* holds another plan/);
     expect(readFileSync(join(out, 'plan.json'), 'utf8')).toBe(before);
   });
 
@@ -194,21 +177,21 @@ describe('lossyscale plan on a folder dataset', () => {
 
   it('--dry-run stops after the recommendation and writes nothing', async () => {
     const dir = join(tmp, 'dry');
-    const r = await cli(['plan', ...common(), '--budget', '24KB', '--out', dir, '--dry-run']);
+    const r = await runCli(['plan', ...common(), '--budget', '24KB', '--out', dir, '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/scaling-optimal/);
-    expect(r.out).toMatch(/original format/);
-    expect(r.out).toMatch(/best fixed level/);
-    expect(r.out).toMatch(/dry run: nothing written/);
+    expect(r.stdout).toMatch(/scaling-optimal/);
+    expect(r.stdout).toMatch(/original format/);
+    expect(r.stdout).toMatch(/best fixed level/);
+    expect(r.stdout).toMatch(/dry run: nothing written/);
     expect(existsSync(dir)).toBe(false);
   });
 
   it('a budget too small for one image per class: exit 2, one line, nothing written', async () => {
     const dir = join(tmp, 'small');
-    const r = await cli(['plan', ...common(), '--budget', '100B', '--out', dir]);
+    const r = await runCli(['plan', ...common(), '--budget', '100B', '--out', dir]);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/invalid --budget: "100 B" \(valid: at least .* one image per class/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/invalid --budget: "100 B" \(valid: at least .* one image per class/);
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -216,16 +199,16 @@ describe('lossyscale plan on a folder dataset', () => {
     const bad = join(tmp, 'bad');
     writeSyntheticFolder(bad, { perClass: 10, classes: 2, size: SIZE });
     writeFileSync(join(bad, 'a', 'broken.png'), 'not a png');
-    let r = await cli(['plan', ...common().map((a) => (a === root ? bad : a)), '--budget', '24KB', '--out', join(tmp, 'o1')]);
+    let r = await runCli(['plan', ...common().map((a) => (a === root ? bad : a)), '--budget', '24KB', '--out', join(tmp, 'o1')]);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/unreadable image .*broken\.png/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/unreadable image .*broken\.png/);
     rmSync(join(bad, 'a', 'broken.png'));
     mkdirSync(join(bad, 'empty'));
-    r = await cli(['plan', ...common().map((a) => (a === root ? bad : a)), '--budget', '24KB', '--out', join(tmp, 'o2')]);
+    r = await runCli(['plan', ...common().map((a) => (a === root ? bad : a)), '--budget', '24KB', '--out', join(tmp, 'o2')]);
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(/class folder "empty" is empty/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/class folder "empty" is empty/);
     expect(existsSync(join(tmp, 'o1'))).toBe(false);
     expect(existsSync(join(tmp, 'o2'))).toBe(false);
   });

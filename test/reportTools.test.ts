@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { main } from '../src/cli/main.js';
 import { buildReport } from '../src/report/buildReport.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/report/browserCheck.js';
 import { repoRoot } from '../src/provenance.js';
+import { runCli } from './cliHarness.js';
 
 /**
  * The report's planner and theory explorer in headless Chromium (playwright-core): typed
@@ -16,28 +16,6 @@ import { repoRoot } from '../src/provenance.js';
  * nothing; no console errors, no network; one screenshot per section in
  * runs/test-artifacts/report-tools/ (or $LOSSYSCALE_TEST_ARTIFACTS).
  */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk).replace(/\n$/, ''));
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err };
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-    stdout.mockRestore();
-  }
-}
-
 const artifacts = process.env.LOSSYSCALE_TEST_ARTIFACTS ?? join(repoRoot, 'runs', 'test-artifacts', 'report-tools');
 let browser: Browser;
 let page: Page;
@@ -84,9 +62,9 @@ describe('report planner and theory explorer in Chromium', () => {
       expect(await text('planner-message')).toBe('');
       const last = (await page.evaluate('Object.values(window.__lossyscaleTools.planner)[0].last')) as { command: string; n: number; L: number; error: number; distance: number; storage: number };
       const args = last.command.split(' ').slice(1);
-      const r = await cli(args);
-      expect(r.code, r.err).toBe(0);
-      const [o] = r.out.trim().split('\n').map((l) => JSON.parse(l)) as { n: number; L: number; error: number; storage: number }[]; // JSON lines: one per budget
+      const r = await runCli(args);
+      expect(r.code, r.stderr).toBe(0);
+      const [o] = r.stdout.trim().split('\n').map((l) => JSON.parse(l)) as { n: number; L: number; error: number; storage: number }[]; // JSON lines: one per budget
       // The page computes with the CLI's own code. Chromium's and Node's V8 need not agree to
       // the last bit (Math.log and Math.pow are not required to be correctly rounded), so the
       // floats are compared to 1e-12 relative: a few ulps, far below any difference of method.
@@ -112,9 +90,9 @@ describe('report planner and theory explorer in Chromium', () => {
   it('an invalid budget shows the message lossyscale plan prints, and no chart', async () => {
     for (const bad of ['abc', '-5MB', '12 parsecs']) {
       await type('planner-storage', bad, 'planner');
-      const r = await cli(['plan', '--dataset', 'fashion-mnist', '--out', join(tmpdir(), 'never'), `--budget=${bad}`]);
+      const r = await runCli(['plan', '--dataset', 'fashion-mnist', '--out', join(tmpdir(), 'never'), `--budget=${bad}`]);
       expect(r.code).toBe(2);
-      expect(await text('planner-message')).toBe(r.err.trim());
+      expect(await text('planner-message')).toBe(r.stderr.trim());
       expect(await text('planner-n')).toBe('');
       expect(await svgIn('planner-chart')).toBe(0);
     }
@@ -128,16 +106,16 @@ describe('report planner and theory explorer in Chromium', () => {
       await type('explorer-r', r, 'explorer');
       await type('explorer-tau', tau, 'explorer');
       expect(await text('explorer-message')).toBe('');
-      const e = JSON.parse((await cli(['exponents', '--p', p, '--q', q, '--r', r, '--json'])).out) as Record<string, number | string>;
+      const e = JSON.parse((await runCli(['exponents', '--p', p, '--q', q, '--r', r, '--json'])).stdout) as Record<string, number | string>;
       const shown = (await page.evaluate('window.__lossyscaleTools.explorer.last.exponents')) as Record<string, number | string>;
       expect(shown.regime).toBe(e.regime);
       for (const k of Object.keys(e)) if (typeof e[k] === 'number') expect(rel(shown[k] as number, e[k] as number), k).toBeLessThan(1e-12);
       for (const k of ['alphaOptimal', 'alphaTheorem', 'beta']) expect(Number(await text(`explorer-${k}`)), k).toBeCloseTo(e[k] as number, 5);
       expect(await text('explorer-regime')).toBe(e.regime);
       for (const [m, n] of [[1, 100], [3, 10000], [6, 1000000]]) {
-        const c = await cli(['risk', '--p', p, '--q', q, '--r', r, '--tau', tau, '--n', String(n), '--m', String(m), '--lambda', 'opt', '--json']);
-        expect(c.code, c.err).toBe(0);
-        const risk = (JSON.parse(c.out) as { risk: number }).risk;
+        const c = await runCli(['risk', '--p', p, '--q', q, '--r', r, '--tau', tau, '--n', String(n), '--m', String(m), '--lambda', 'opt', '--json']);
+        expect(c.code, c.stderr).toBe(0);
+        const risk = (JSON.parse(c.stdout) as { risk: number }).risk;
         const cell = Number(await text(`explorer-risk-m${m}-n${n}`));
         expect(Math.abs(cell - risk) / risk, `m=${m} n=${n}`).toBeLessThan(1e-5);
         const row = ((await page.evaluate('window.__lossyscaleTools.explorer.last.rows')) as { n: number; m: number; risk: number }[]).find((x) => x.m === m && Math.abs(x.n - n) < 1e-6 * n)!;
@@ -167,9 +145,9 @@ describe('report planner and theory explorer in Chromium', () => {
       await type('explorer-q', q, 'explorer');
       await type('explorer-r', r, 'explorer');
       await type('explorer-tau', tau, 'explorer');
-      const c = await cli(args);
+      const c = await runCli(args);
       expect(c.code).toBe(2);
-      expect(await text('explorer-message')).toBe(c.err.trim());
+      expect(await text('explorer-message')).toBe(c.stderr.trim());
       expect(await text('explorer-alphaOptimal')).toBe('');
       expect(await svgIn('explorer-chart')).toBe(0);
     }

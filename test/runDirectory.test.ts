@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireRunLock } from '../src/store/runLock.js';
-import { runCli, textLines } from './cliHarness.js';
+import { runCli, textLines, expectExit2 } from './cliHarness.js';
 
 /**
  * One writer per run directory (an exclusive lock with pid and host, stale locks taken over),
@@ -37,12 +37,6 @@ function rows(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-async function exit2(argv: string[], pattern: RegExp): Promise<void> {
-  const r = await runCli(argv);
-  expect(r.code, r.stderr).toBe(2);
-  expect(textLines(r.stderr), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-}
 
 describe('run directory lock', () => {
   it('a second writer is refused while the first holds the lock; a stale lock (dead pid) is taken over; release removes it', () => {
@@ -98,9 +92,9 @@ describe('adopting and resuming', () => {
     expect((await runCli(['simulate', '--config', cfg, '--workers', '1', '--quiet'])).code).toBe(0);
     unlinkSync(join(out, 'run.json'));
     const cfg8 = simConfig('adopt', (c) => ((c as Record<string, unknown>).seed = 8), 'adopt-seed8');
-    await exit2(['simulate', '--config', cfg8, '--quiet'], /invalid --out.*--adopt.*no run\.json/);
+    await expectExit2(['simulate', '--config', cfg8, '--quiet'], /invalid --out.*--adopt.*no run\.json/);
     const cfgLevels = simConfig('adopt', (c) => ((c as Record<string, unknown>).levels = [2, 3, 5]), 'adopt-levels');
-    await exit2(['simulate', '--config', cfgLevels, '--adopt', '--quiet'], /results\.jsonl line 1: field cells\[\d\]\.m = 4/);
+    await expectExit2(['simulate', '--config', cfgLevels, '--adopt', '--quiet'], /results\.jsonl line 1: field cells\[\d\]\.m = 4/);
     expect((await runCli(['simulate', '--config', cfg, '--adopt', '--workers', '1', '--quiet'])).code).toBe(0);
     expect(existsSync(join(out, 'run.json'))).toBe(true);
   }, 120_000);
@@ -109,15 +103,15 @@ describe('adopting and resuming', () => {
     const cfg = simConfig('corrupt');
     expect((await runCli(['simulate', '--config', cfg, '--workers', '1', '--quiet'])).code).toBe(0);
     writeFileSync(join(tmp, 'corrupt', 'run.json'), '{"planIdentity": \n');
-    await exit2(['simulate', '--config', cfg, '--quiet'], /malformed JSON in .*corrupt\/run\.json/);
+    await expectExit2(['simulate', '--config', cfg, '--quiet'], /malformed JSON in .*corrupt\/run\.json/);
     const sweepRun = join(tmp, 'sweep-corrupt');
     mkdirSync(sweepRun, { recursive: true });
     writeFileSync(join(sweepRun, 'run.json'), 'not json');
-    await exit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--run', sweepRun, '--resume', '--quiet'], /malformed JSON in .*sweep-corrupt\/run\.json/);
+    await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--run', sweepRun, '--resume', '--quiet'], /malformed JSON in .*sweep-corrupt\/run\.json/);
   }, 120_000);
 
   it('sweep --resume on a --run that holds no run is refused (was: silently started afresh)', async () => {
-    await exit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--run', join(tmp, 'nothing-here'), '--resume', '--quiet'], /invalid --run.*no run\.json.*--resume-or-start/);
+    await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--run', join(tmp, 'nothing-here'), '--resume', '--quiet'], /invalid --run.*no run\.json.*--resume-or-start/);
   });
 });
 
@@ -132,11 +126,11 @@ describe('rows read back are validated', () => {
     const bad = (row: Record<string, unknown>): void => writeFileSync(file, [...good.slice(0, 2), JSON.stringify(row), ...good.slice(3)].join('\n') + '\n');
     const third = JSON.parse(good[2]) as { key: string; rep: number; cells: { excess: unknown[] }[] };
     bad({ ...third, cells: [] });
-    await exit2(['simulate', '--config', cfg, '--quiet'], /results\.jsonl line 3: field cells = "0 cells" \(valid: 9 cells/);
+    await expectExit2(['simulate', '--config', cfg, '--quiet'], /results\.jsonl line 3: field cells = "0 cells" \(valid: 9 cells/);
     const withText = structuredClone(third);
     withText.cells[1].excess[0] = 'abc';
     bad(withText);
-    await exit2(['simulate', '--config', cfg, '--quiet'], /line 3: field cells\[1\]\.excess\[0\] = "abc" \(valid: a finite number\)/);
+    await expectExit2(['simulate', '--config', cfg, '--quiet'], /line 3: field cells\[1\]\.excess\[0\] = "abc" \(valid: a finite number\)/);
     // Restored: stdout's count equals the summary's.
     writeFileSync(file, good.join('\n') + '\n');
     const ok = await runCli(['simulate', '--config', cfg, '--quiet']);

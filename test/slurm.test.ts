@@ -10,6 +10,7 @@ import { findPython } from '../src/trainers/torch/index.js';
 import { readSlurmRun } from '../src/slurm/layout.js';
 import { runStatus, type RunStatus, type TaskStatus } from '../src/slurm/status.js';
 import { startSlurmCluster, slurmUnavailable, type SlurmCluster } from './helpers/slurmCluster.js';
+import { tinySweepConfig } from './helpers/tinySweep.js';
 
 /**
  * `lossyscale slurm` against a real single-node Slurm (Debian's munge, slurmctld and slurmd,
@@ -262,20 +263,7 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
   }, 400_000);
 
   it('a sweep as a 4-task grid array, fit step and strategies array: scancel mid-run, re-submit, collect equals a single-machine sweep', async () => {
-    const rawConfig = {
-      name: 'slurm-sweep',
-      dataset: { kind: 'fashion-mnist' },
-      trainer: 'ridge',
-      trainerOptions: { lambdaGrid: [0.01, 0.1, 1] },
-      seed: 5,
-      split: { validationSize: 40, poolSize: 100, testSize: 60 },
-      codec: { cacheDir: join(tmp, 'cache'), workers: 1 },
-      grid: { fractions: [0.5, 1], distances: [0, 2, 15], seeds: 3 },
-      fit: {},
-      strategies: { budgetsRelativeToLossless: [0.5], seeds: 2, fixedDistances: [2], randomized: { step: 1 }, searchSampleSize: 30 },
-      matrix: { testDistances: [0, 15], testSize: 20 },
-      figures: { prefix: 'tiny-', png: false },
-    };
+    const rawConfig = tinySweepConfig({ name: 'slurm-sweep', cacheDir: join(tmp, 'cache'), split: { validationSize: 40, poolSize: 100, testSize: 60 }, gridSeeds: 3, matrixTestSize: 20 });
     const config = join(tmp, 'sweep.json');
     writeFileSync(config, JSON.stringify(rawConfig));
     const run = join(tmp, 'sweep-run');

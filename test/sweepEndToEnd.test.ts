@@ -9,6 +9,7 @@ import { writeRunFigures } from '../src/figures/fashionMnist.js';
 import { readResults } from '../src/sweep/results.js';
 import { readRun } from '../src/sweep/runDir.js';
 import { InterruptedError } from '../src/errors.js';
+import { tinySweepConfig } from './helpers/tinySweep.js';
 
 /**
  * A tiny real sweep on a few hundred Fashion-MNIST images (real codec, real ridge trainer):
@@ -16,20 +17,7 @@ import { InterruptedError } from '../src/errors.js';
  * with an uninterrupted run. Needs the Debian dataset-fashion-mnist package (scripts/setup.sh).
  */
 const tmp = mkdtempSync(join(tmpdir(), 'sweep-e2e-'));
-const rawConfig = {
-  name: 'tiny-e2e',
-  dataset: { kind: 'fashion-mnist' },
-  trainer: 'ridge',
-  trainerOptions: { lambdaGrid: [0.01, 0.1, 1] },
-  seed: 5,
-  split: { validationSize: 60, poolSize: 160, testSize: 100 },
-  codec: { cacheDir: join(tmp, 'cache'), workers: 1 },
-  grid: { fractions: [0.5, 1], distances: [0, 2, 15], seeds: 2 },
-  fit: {},
-  strategies: { budgetsRelativeToLossless: [0.5], seeds: 2, fixedDistances: [2], randomized: { step: 1 }, searchSampleSize: 30 },
-  matrix: { testDistances: [0, 15], testSize: 40 },
-  figures: { prefix: 'tiny-', png: false },
-};
+const rawConfig = tinySweepConfig({ name: 'tiny-e2e', cacheDir: join(tmp, 'cache'), split: { validationSize: 60, poolSize: 160, testSize: 100 }, gridSeeds: 2, matrixTestSize: 40 });
 const configPath = join(tmp, 'tiny.json');
 writeFileSync(configPath, JSON.stringify(rawConfig));
 const config = parseSweepConfig(rawConfig);
