@@ -317,14 +317,19 @@ export async function writeRunFigures(runDir: string): Promise<string[]> {
   return written.map((f) => f.specPath);
 }
 
+/** A figure set over a committed sweep run results/<runName>/: its figures with the run config's prefix (or `defaultPrefix`), none until the run is analysed (summary.json). */
+export function committedSweepFigureSet(runName: string, defaultPrefix: string, description: string): FigureSet {
+  return {
+    name: runName,
+    description,
+    async regenerate(outDir: string) {
+      const runDir = join(repoRoot, 'results', runName);
+      if (!existsSync(join(runDir, 'summary.json'))) return [];
+      const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { figures?: { prefix?: string } } };
+      return writeSweepFigures(runDir, outDir, run.config.figures?.prefix ?? defaultPrefix);
+    },
+  };
+}
+
 /** `npm run figures`: regenerate figures/fmnist-cpu-* from the committed run results/fashion-mnist-cpu/. */
-export const figureSet: FigureSet = {
-  name: 'fashion-mnist-cpu',
-  description: 'Real-data Figures 1-5 (Fashion-MNIST, CPU ridge trainer) from results/fashion-mnist-cpu/',
-  async regenerate(outDir: string) {
-    const runDir = join(repoRoot, 'results', 'fashion-mnist-cpu');
-    if (!existsSync(join(runDir, 'summary.json'))) return [];
-    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { config: { figures?: { prefix?: string } } };
-    return writeSweepFigures(runDir, outDir, run.config.figures?.prefix ?? 'fmnist-cpu-');
-  },
-};
+export const figureSet: FigureSet = committedSweepFigureSet('fashion-mnist-cpu', 'fmnist-cpu-', 'Real-data Figures 1-5 (Fashion-MNIST, CPU ridge trainer) from results/fashion-mnist-cpu/');

@@ -44,27 +44,35 @@ function subtitle(model: ModelParams, schedule: string): string[] {
   ];
 }
 
-/** Vega-Lite spec: excess error vs n, one line per L (THEORY.md section 5). */
-export function theoryVsNSpec(points: TheoryPoint[], model: ModelParams, schedule: string, markerNs: number[]): TopLevelSpec {
-  const Ls = new Set(points.map((p) => p.L)).size;
-  const markers = new Set(markerNs);
-  const data = points.map((p) => ({ ...p, marker: markers.has(p.n) }));
-  const enc = seriesEncoding('L', 'L (bits per sample)', Ls);
+/** The shared panel: excess error (log) against `x` (log), lines with point markers, one series per value of `series.field` (THEORY.md section 5). */
+function excessPanel(o: {
+  title: string;
+  model: ModelParams;
+  schedule: string;
+  data: object[];
+  x: Encoding['x'];
+  series: { field: string; title: string; count: number };
+  /** Group the lines by the series field explicitly (a detail channel). */
+  lineDetail?: boolean;
+  /** Vega expression selecting the rows that get a marker (all rows when absent). */
+  markerFilter?: string;
+}): TopLevelSpec {
+  const enc = seriesEncoding(o.series.field, o.series.title, o.series.count);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Deterministic risk: excess test error vs training samples, one line per L', subtitle: subtitle(model, schedule) },
+    title: { text: o.title, subtitle: subtitle(o.model, o.schedule) },
     width: 520,
     height: 360,
-    data: { values: data },
+    data: { values: o.data },
     encoding: {
-      x: { field: 'n', type: 'quantitative', scale: { type: 'log', nice: false, padding: 8 }, title: 'n (training samples)', axis: { format: '~s' } },
+      x: o.x,
       y: { field: 'excess', type: 'quantitative', scale: { type: 'log', nice: false, padding: 8 }, title: 'excess test error R_det - tau^2' },
       tooltip: tooltip(),
     },
     layer: [
-      { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { color: enc.color, strokeDash: enc.strokeDash, detail: { field: 'L', type: 'nominal' } } },
+      { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { color: enc.color, strokeDash: enc.strokeDash, ...(o.lineDetail ? { detail: { field: o.series.field, type: 'nominal' } } : {}) } },
       {
-        transform: [{ filter: 'datum.marker' }],
+        ...(o.markerFilter ? { transform: [{ filter: o.markerFilter }] } : {}),
         mark: { type: 'point', filled: true, size: 45, opacity: 0.9 },
         encoding: { color: enc.color, shape: enc.shape },
       },
@@ -72,27 +80,32 @@ export function theoryVsNSpec(points: TheoryPoint[], model: ModelParams, schedul
   };
 }
 
+/** Vega-Lite spec: excess error vs n, one line per L (THEORY.md section 5). */
+export function theoryVsNSpec(points: TheoryPoint[], model: ModelParams, schedule: string, markerNs: number[]): TopLevelSpec {
+  const markers = new Set(markerNs);
+  return excessPanel({
+    title: 'Deterministic risk: excess test error vs training samples, one line per L',
+    model,
+    schedule,
+    data: points.map((p) => ({ ...p, marker: markers.has(p.n) })),
+    x: { field: 'n', type: 'quantitative', scale: { type: 'log', nice: false, padding: 8 }, title: 'n (training samples)', axis: { format: '~s' } },
+    series: { field: 'L', title: 'L (bits per sample)', count: new Set(points.map((p) => p.L)).size },
+    lineDetail: true,
+    markerFilter: 'datum.marker',
+  });
+}
+
 /** Vega-Lite spec: excess error vs L, one line per n (THEORY.md section 5). */
 export function theoryVsLSpec(points: TheoryPoint[], model: ModelParams, schedule: string): TopLevelSpec {
   const data = points.map((p) => ({ ...p, nRounded: Math.round(p.n) }));
-  const count = new Set(data.map((p) => p.nRounded)).size;
-  const enc = seriesEncoding('nRounded', 'n (training samples)', count);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Deterministic risk: excess test error vs bits per sample, one line per n', subtitle: subtitle(model, schedule) },
-    width: 520,
-    height: 360,
-    data: { values: data },
-    encoding: {
-      x: { field: 'L', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'L (bits per sample = kept coordinates)' },
-      y: { field: 'excess', type: 'quantitative', scale: { type: 'log', nice: false, padding: 8 }, title: 'excess test error R_det - tau^2' },
-      tooltip: tooltip(),
-    },
-    layer: [
-      { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { color: enc.color, strokeDash: enc.strokeDash } },
-      { mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { color: enc.color, shape: enc.shape } },
-    ],
-  };
+  return excessPanel({
+    title: 'Deterministic risk: excess test error vs bits per sample, one line per n',
+    model,
+    schedule,
+    data,
+    x: { field: 'L', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'L (bits per sample = kept coordinates)' },
+    series: { field: 'nRounded', title: 'n (training samples)', count: new Set(data.map((p) => p.nRounded)).size },
+  });
 }
 
 /** Write `<prefix>-theory-vs-n` and `<prefix>-theory-vs-L` (.vl.json, .svg, .png) into dir (THEORY.md section 7). */
