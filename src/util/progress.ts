@@ -7,7 +7,13 @@ export interface Progress {
   done(note?: string): void;
 }
 
-export function progress(label: string, total: number, opts: { stream?: NodeJS.WriteStream; intervalMs?: number; quiet?: boolean; initial?: number } = {}): Progress {
+/** Where a progress line goes: stderr, or any sink that takes text (a terminal redraws in place). */
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+export function progress(label: string, total: number, opts: { stream?: ProgressStream; intervalMs?: number; quiet?: boolean; initial?: number } = {}): Progress {
   const stream = opts.stream ?? process.stderr;
   const tty = Boolean(stream.isTTY);
   const interval = opts.intervalMs ?? (tty ? 100 : 5000);
@@ -23,7 +29,7 @@ export function progress(label: string, total: number, opts: { stream?: NodeJS.W
     const width = 24;
     const filled = total > 0 ? Math.round((width * count) / total) : width;
     const bar = '#'.repeat(filled) + '-'.repeat(Math.max(0, width - filled));
-    return `${label} [${bar}] ${count}/${total} ${pct}% ${fmt(elapsed)} elapsed${Number.isFinite(left) ? `, ETA ${fmt(left)}` : ''}${note ? ` ${note}` : ''}`;
+    return `${label} [${bar}] ${count}/${total} ${pct}% ${formatDuration(elapsed)} elapsed${Number.isFinite(left) ? `, ETA ${formatDuration(left)}` : ''}${note ? ` ${note}` : ''}`;
   };
   return {
     tick(done = 1, note) {
@@ -41,11 +47,16 @@ export function progress(label: string, total: number, opts: { stream?: NodeJS.W
   };
 }
 
-function fmt(seconds: number): string {
+/**
+ * A duration as the progress line shows it: "4.2s" below 10 s, "42s", "9m05s", "2h03m". Rounded
+ * once to the shown unit before it is split, so a carry moves up ("599.6 s" is "10m00s", never "9m60s").
+ */
+export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`;
-  const m = Math.floor(seconds / 60);
-  const s = Math.round(seconds % 60);
-  if (m < 60) return `${m}m${String(s).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  if (seconds < 9.95) return `${seconds.toFixed(1)}s`;
+  const totalSeconds = Math.round(seconds);
+  if (totalSeconds < 60) return `${totalSeconds}s`;
+  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
+  const totalMinutes = Math.round(seconds / 60);
+  return `${Math.floor(totalMinutes / 60)}h${String(totalMinutes % 60).padStart(2, '0')}m`;
 }
