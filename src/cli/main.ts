@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InterruptedError, isUserError } from '../errors.js';
 import { COMMAND_SUMMARIES } from './registry.js';
 import { fsErrorMessage } from '../util/fsErrors.js';
+import { setQuiet } from '../util/warnings.js';
 
 /**
  * The `lossyscale` CLI: a thin dispatcher. Each subcommand lives in
@@ -58,18 +59,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`lossyscale: unknown command ${JSON.stringify(name)} (valid: ${commandNames().join(', ')})\n`);
     return 2;
   }
-  const restore = guardStdout(rest.includes('--quiet'));
+  const quiet = rest.includes('--quiet');
+  const restore = guardStdout(quiet);
+  const wasQuiet = setQuiet(quiet);
   try {
     return await cmd.run(rest);
   } catch (e) {
     return reportError(e);
   } finally {
+    setQuiet(wasQuiet);
     restore();
   }
 }
 
 /**
- * Keep library chatter off stdout, which carries the command's output: Vega's and other
+ * Keep library chatter off stdout, which carries the command's output: Vega's messages take
+ * the warning path (src/util/warnings.ts, silenced by --quiet like every warning); other
  * libraries' console.info/debug/warn go to stderr (console.warn already does), and --quiet
  * drops them. The commands themselves print through console.log and process.stdout.
  */

@@ -7,6 +7,7 @@ import { withUsermeta } from './vl.js';
 import { Resvg } from '@resvg/resvg-js';
 import { applyFigureConventions } from './conventions.js';
 import { repoRoot, type Provenance } from '../provenance.js';
+import { warn } from '../util/warnings.js';
 
 /**
  * Figures are Vega-Lite specs with their data inline (THEORY.md section 7). A figure is
@@ -36,10 +37,16 @@ export function describeSource(path: string): FigureSource {
   return { path: rel.startsWith('..') ? path : rel, sha256: sha256File(path) };
 }
 
-/** Render a Vega-Lite spec to an SVG string (no browser, no network). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const { spec: vgSpec } = compile(spec);
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+/** Vega's and Vega-Lite's messages (warnings, and errors they recover from) on the warning path, one line each, naming the figure. */
+function libraryLogger(library: string, figure: string | undefined): vega.LoggerInterface {
+  const where = `${figure ? `figure ${figure}: ` : ''}${library}`;
+  return vega.logger(vega.Warn, undefined, (_method, level, input) => warn(`${where}${level === 'WARN' ? '' : ` ${String(level).toLowerCase()}`}: ${input.map(String).join(' ')}`));
+}
+
+/** Render a Vega-Lite spec to an SVG string (no browser, no network); Vega's messages go to the warning path, naming `figure`. */
+export async function renderSvg(spec: TopLevelSpec, figure?: string): Promise<string> {
+  const { spec: vgSpec } = compile(spec, { logger: libraryLogger('vega-lite', figure) });
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger: libraryLogger('vega', figure) });
   try {
     return await view.toSVG();
   } finally {
@@ -76,7 +83,7 @@ export async function writeFigure(opts: {
   const specPath = join(opts.dir, `${opts.name}.vl.json`);
   const svgPath = join(opts.dir, `${opts.name}.svg`);
   writeFileSync(specPath, JSON.stringify(spec, null, 1) + '\n');
-  const svg = await renderSvg(spec);
+  const svg = await renderSvg(spec, opts.name);
   writeFileSync(svgPath, svg);
   const out: WrittenFigure = { specPath, svgPath };
   if (opts.png !== false) {

@@ -44,14 +44,5 @@ export function pick<T extends object, K extends keyof T>(o: T, keys: readonly K
   return out;
 }
 
-let quiet = false;
-
-/** Silence warn() (the --quiet flag). */
-export function setQuiet(q: boolean): void {
-  quiet = q;
-}
-
-/** A warning: one line on stderr, never stdout; nothing with --quiet. */
-export function warn(message: string): void {
-  if (!quiet) process.stderr.write(`warning: ${message}\n`);
-}
+/** The warning path (src/util/warnings.ts): one "warning: " line on stderr, nothing with --quiet. */
+export { setQuiet, warn } from '../../util/warnings.js';
