@@ -11,6 +11,7 @@ import { readSlurmRun } from '../src/slurm/layout.js';
 import { runStatus, type RunStatus, type TaskStatus } from '../src/slurm/status.js';
 import { startSlurmCluster, slurmUnavailable, type SlurmCluster } from './helpers/slurmCluster.js';
 import { tinySweepConfig } from './helpers/tinySweep.js';
+import { jsonLines } from './jsonLines.js';
 
 /**
  * `lossyscale slurm` against a real single-node Slurm (Debian's munge, slurmctld and slurmd,
@@ -62,6 +63,31 @@ function status(run: string): { tasks: TaskStatus[]; summary: RunStatus } {
       return { tasks: s.tasks, summary: s };
     }
   }
+}
+
+type Line = Record<string, unknown>;
+
+/**
+ * `slurm status RUN --json` read under the output contract (compact JSON lines): the task lines,
+ * then the step lines, then one summary line, each naming its kind; returned without the kind.
+ */
+async function statusJson(run: string): Promise<{ tasks: Line[]; steps: Line[]; summary: Line }> {
+  const r = await cli(['status', run, '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  const rows = jsonLines<{ kind: string } & Line>(r.stdout);
+  expect(rows.map((l) => l.kind).join(' ')).toMatch(/^(task )*(step )*summary$/);
+  const strip = ({ kind: _kind, ...rest }: { kind: string } & Line): Line => rest;
+  return { tasks: rows.filter((l) => l.kind === 'task').map(strip), steps: rows.filter((l) => l.kind === 'step').map(strip), summary: strip(rows[rows.length - 1]) };
+}
+
+/** The fields of status --json that stay put once no task runs (the state may turn 'unknown' when the controller forgets a job). */
+function settled(json: Awaited<ReturnType<typeof statusJson>>, lib: { tasks: TaskStatus[]; summary: RunStatus }): void {
+  expect(json.tasks.map((t) => Object.keys(t))).toEqual(lib.tasks.map(() => ['phase', 'task', 'units', 'done', 'state', 'jobId']));
+  expect(json.tasks.map(({ state: _state, ...t }) => t)).toEqual(lib.tasks.map((t) => ({ phase: t.phase, task: t.task, units: t.units, done: t.done, jobId: t.jobId ?? null })));
+  expect(json.steps.map(({ state: _state, ...s }) => s)).toEqual(lib.summary.steps.map((s) => ({ step: s.step, jobId: s.jobId })));
+  expect(Object.keys(json.summary)).toEqual(['counts', 'unplanned', 'active', 'source', 'queryError']);
+  expect(json.summary).toMatchObject({ unplanned: lib.summary.unplanned, active: 0, queryError: null });
+  expect(json.summary.counts).toMatchObject({ units: lib.summary.counts.units, done: lib.summary.counts.done });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -193,6 +219,7 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
     expect(t1.done).toBeLessThanOrEqual(2); // SIGTERM: the repetition in progress is finished, no other
     expect(afterKill.summary.counts.failed).toBe(4 - t1.done);
     const before = [0, 1, 2].map((t) => lines(join(run, 'slurm', 'shards', 'reps', `task-${t}.jsonl`)));
+    settled(await statusJson(run), afterKill);
     const shown = await cli(['status', run]);
     expect(shown.stdout).toMatch(/reps +1 +\d+ +CANCELLED/);
     expect(shown.stdout).toMatch(/re-submit to re-run the missing units/);
@@ -289,6 +316,7 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
     expect(t0.done).toBeGreaterThanOrEqual(1);
     expect(t0.done).toBeLessThan(3);
     expect(afterKill.summary.steps[0].state).not.toBe('COMPLETED'); // the fit never ran (afterok)
+    settled(await statusJson(run), afterKill);
     const before = lines(store0);
 
     const again = await cliJson<{ submitted: { step: string; tasks: number[] }[] }>(['submit', '--config', config, '--run', run]);

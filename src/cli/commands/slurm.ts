@@ -16,6 +16,7 @@ import { runFitStep, runTask } from '../../slurm/task.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
+import { writeJsonLines } from './_output.js';
 
 export const summary = COMMAND_SUMMARIES.slurm;
 
@@ -51,6 +52,9 @@ submit    plans the units, writes RUN/slurm/ (record, units, scripts, bundles) a
   --dry-run           print the scripts and sbatch commands; write and submit nothing
 
 status    per-task state (squeue, sacct where accounting exists) and units done, running, failed.
+          --json: one line per array task {kind: "task", phase, task, units, done, state, jobId},
+          one per step {kind: "step", step, state, jobId}, then {kind: "summary", counts, unplanned,
+          active, source, queryError}.
 collect   merges the shard stores into RUN/results.jsonl (plan order; no lost, no duplicated rows),
           then the usual analysis (law fit, strategies, tables, figures; lossyscale report --run RUN).
   --partial           collect while tasks still run or units are missing
@@ -150,8 +154,11 @@ async function status(argv: string[]): Promise<number> {
   const { runDir, rec } = runArg(positionals);
   const s = runStatus(runDir, rec);
   if (values.json) {
-    for (const t of s.tasks) console.log(JSON.stringify(t));
-    console.log(JSON.stringify({ counts: s.counts, steps: s.steps, unplanned: s.unplanned, active: s.active, source: s.source, queryError: s.queryError ?? null }));
+    writeJsonLines([
+      ...s.tasks.map((t) => ({ kind: 'task', phase: t.phase, task: t.task, units: t.units, done: t.done, state: t.state, jobId: t.jobId ?? null })),
+      ...s.steps.map((st) => ({ kind: 'step', step: st.step, state: st.state, jobId: st.jobId })),
+      { kind: 'summary', counts: s.counts, unplanned: s.unplanned, active: s.active, source: s.source, queryError: s.queryError ?? null },
+    ]);
     return 0;
   }
   console.log('phase       task  job       state          units  done');
