@@ -50,6 +50,24 @@ export interface RepetitionOptions {
 const wallClock = (): number => performance.now() / 1000;
 
 /**
+ * The kernels (their Grams, sample block and work arrays) and the dual route's kept rows of the
+ * last repetition's shape, reused by the next one in this thread: a Figure-6 repetition
+ * otherwise allocates about 10 MB of typed arrays, and their garbage collection showed in its
+ * profile. Every buffer is overwritten (or zeroed, the Grams) before it is read again.
+ */
+let reused: { key: string; blas: unknown; kernels: RepetitionKernels; kept: KeptRows | undefined } | undefined;
+
+function kernelsFor(backend: LinalgBackend, shape: RepetitionShape): { kernels: RepetitionKernels; kept: KeptRows | undefined } {
+  const key = `${backend.name} ${JSON.stringify(shape)}`;
+  if (reused && reused.key === key && reused.blas === backend.blas) return reused;
+  const kernels = backend.blas ? blasRepetitionKernels(shape, backend.blas) : wasmRepetitionKernels(shape);
+  const { dualRows, Lmax } = shape;
+  const kept = dualRows > 0 ? { x: new Float64Array(dualRows * Lmax), y: new Float64Array(dualRows), rows: dualRows } : undefined;
+  reused = { key, blas: backend.blas, kernels, kept };
+  return reused;
+}
+
+/**
  * Run repetition `rep` of the plan (THEORY.md section 5); pure function of (plan, rep) for a
  * given backend (default: as LOSSYSCALE_BLAS selects, src/linalg/backend.ts): OpenBLAS
  * (./repetitionKernelsBlas.ts) when `backend` has it, else the WebAssembly/JavaScript
@@ -69,10 +87,11 @@ export function runRepetition(plan: SimulationPlan, rep: number, backend: Linalg
   // Dual route (kernel form) for n < L when cheaper: needs the first rows of the training set.
   const dualRows = plan.n.reduce((mx, n) => (plan.levels.some((m) => useDualRoute(n, bitsPerSample(params.q, m))) ? Math.max(mx, n) : mx), 0);
   const shape: RepetitionShape = { Lmax, blockRows: B, lambdas: plan.lambda0.length, dualRows, validation: hasVal };
-  const kernels: RepetitionKernels = backend.blas ? blasRepetitionKernels(shape, backend.blas) : wasmRepetitionKernels(shape);
+  const { kernels, kept } = kernelsFor(backend, shape);
   const yb = new Float64Array(B);
+  const [trainGram, valGram] = kernels.grams(hasVal ? 2 : 1);
 
-  const newMoments = (): Moments => ({ g: kernels.gram(), c: new Float64Array(kernels.ldg), syy: 0, rows: 0 });
+  const newMoments = (g: Float64Array): Moments => ({ g, c: new Float64Array(kernels.ldg), syy: 0, rows: 0 });
   const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number, keep?: KeptRows): void => {
     const xt = kernels.block(sampler);
     let left = rows;
@@ -100,17 +119,16 @@ export function runRepetition(plan: SimulationPlan, rep: number, backend: Linalg
     }
   };
 
-  const val = hasVal ? newMoments() : undefined;
+  const val = hasVal ? newMoments(valGram) : undefined;
   if (val && plan.validationSize > 0) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 1), val, plan.validationSize);
   const sampledTest = plan.scoring === 'sampled';
   /** Selected weight vectors (one per cell, in cell order) for the direct test evaluation. */
   const selected: Float64Array[] = [];
 
-  const train = newMoments();
+  const train = newMoments(trainGram);
   const trainSampler = createSampler(params, samplerOpts, plan.seed, rep, 0);
   const cells: CellResult[] = [];
   const K = plan.levels.map((m) => tailEnergy(params, m, { tailLevels: M }));
-  const kept = dualRows > 0 ? { x: new Float64Array(dualRows * Lmax), y: new Float64Array(dualRows), rows: dualRows } : undefined;
   const quad = new Float64Array(plan.lambda0.length);
 
   for (let ni = 0; ni < plan.n.length; ni++) {

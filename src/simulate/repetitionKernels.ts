@@ -47,8 +47,8 @@ export interface CellSystem {
 export interface RepetitionKernels {
   /** Leading dimension of every Gram (>= Lmax). */
   readonly ldg: number;
-  /** A zeroed Gram, ldg x ldg. */
-  gram(): Float64Array;
+  /** `count` zeroed Grams, ldg x ldg (the same arrays, zeroed again, on every call: kernels are reused across repetitions). */
+  grams(count: number): Float64Array[];
   /** The feature-major block (ldx = blockRows) that `sampler` fills for these kernels; rows beyond Lmax, if any, stay zero. */
   block(sampler: StylizedSampler): Float64Array;
   /** g += X_b^T X_b (the stored triangle) and c += X_b^T y_b over the first `rows` samples of the block. */

@@ -23,6 +23,7 @@ import type { CellSystem, RepetitionKernels, RepetitionShape } from './repetitio
 export function blasRepetitionKernels(shape: RepetitionShape, blas: OpenBlas): RepetitionKernels {
   const { Lmax, blockRows: B, lambdas: nLambda, dualRows } = shape;
   const dimMax = Math.max(Lmax, dualRows);
+  const grams: Float64Array[] = [];
   const a = new Float64Array(dimMax * dimMax);
   const d = new Float64Array(dimMax);
   const e = new Float64Array(dimMax);
@@ -41,7 +42,11 @@ export function blasRepetitionKernels(shape: RepetitionShape, blas: OpenBlas): R
 
   return {
     ldg: Lmax,
-    gram: () => new Float64Array(Lmax * Lmax),
+    grams(count) {
+      while (grams.length < count) grams.push(new Float64Array(Lmax * Lmax));
+      for (const g of grams) g.fill(0);
+      return grams.slice(0, count);
+    },
     // The sampler's own block buffer: its kernel writes the samples in place.
     block: (sampler: StylizedSampler) => sampler.blockBuffer(B),
     rankUpdate(g, c, xt, yb, rows) {

@@ -17,6 +17,7 @@ export function wasmRepetitionKernels(shape: RepetitionShape): RepetitionKernels
   const Lp = Math.ceil(Lmax / 4) * 4;
   const arena = createSimdArena(Lp * B + (shape.validation ? 2 : 1) * Lp * Lp + Lmax * Lmax + 4 * Lmax);
   const xt = arena.f64(Lp * B); // padding rows stay zero
+  const grams: Float64Array[] = [];
   const a = arena.f64(Lmax * Lmax);
   const work = { v: arena.f64(Lmax), p: arena.f64(Lmax), v2: arena.f64(Lmax), p2: arena.f64(Lmax) };
   const u = new Float64Array(Lmax);
@@ -28,7 +29,11 @@ export function wasmRepetitionKernels(shape: RepetitionShape): RepetitionKernels
 
   return {
     ldg: Lp,
-    gram: () => arena.f64(Lp * Lp),
+    grams(count) {
+      while (grams.length < count) grams.push(arena.f64(Lp * Lp));
+      for (const g of grams) g.fill(0);
+      return grams.slice(0, count);
+    },
     block: (_sampler: StylizedSampler) => xt,
     rankUpdate(g, c, x, yb, rows) {
       arena.syrkUpper(g, Lp, x, B, Lp, rows);
