@@ -11,6 +11,7 @@ import { runRepetition } from '../src/simulate/repetition.js';
 import { linalgBackend, openBlasAvailable } from '../src/linalg/backend.js';
 import { loadOpenBlas } from '../src/linalg/openblas.js';
 import { runRepetitions } from '../src/simulate/simulateStylized.js';
+import { bitsPerSample } from '../src/model/params.js';
 import { writeBenchResult } from './benchResult.js';
 
 /**
@@ -24,8 +25,8 @@ import { writeBenchResult } from './benchResult.js';
  *    /usr/bin/python3 lacks numpy or scikit-learn (apt-get install python3-sklearn).
  * 2. The strong peer: three full-scale Figure-6 repetitions (n_max = 1e5, the committed
  *    protocol) by bench/reference/fig6_numpy.py (numpy + Debian's OpenBLAS/LAPACK, the same
- *    algorithm class as the engine) against bench/reference/engineReps.ts (the engine on
- *    native BLAS, and once on the WebAssembly fallback), each a separate process on one
+ *    algorithm class as the engine) against bench/reference/engineReps.mjs (the compiled
+ *    engine in dist/, built first, on native BLAS, and once on the WebAssembly fallback), each a separate process on one
  *    thread, whole-process CPU seconds, three alternating trials each, minimum taken (CPU
  *    time and the minimum are what other jobs on the shared machine inflate least). Both are
  *    launched without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, so OpenBLAS picks its own kernels.
@@ -224,6 +225,42 @@ if (!sk) {
   }
 }
 
+// ---- per-phase CPU profile of full-scale Figure-6 repetitions in this thread (process CPU
+// time as the phase clock: only this thread runs), per backend.
+type Phases = { sample: number; gram: number; factor: number; solve: number; other: number; total: number };
+function profileReps(backendName: 'openblas' | 'wasm', reps: number[]): Phases {
+  const backend = linalgBackend(backendName);
+  runRepetition({ ...full, n: [1000], lambdas: [full.lambdas[3]] }, 99, backend); // JIT warm-up
+  const acc: Phases = { sample: 0, gram: 0, factor: 0, solve: 0, other: 0, total: 0 };
+  for (const rep of reps) {
+    const c0 = cpuNow();
+    const t = runRepetition(full, rep, backend, { clock: cpuNow }).timing;
+    const total = cpuNow() - c0;
+    acc.sample += t.sampleSeconds;
+    acc.gram += t.gramSeconds;
+    acc.factor += t.factorSeconds;
+    acc.solve += t.solveSeconds;
+    acc.other += total - t.sampleSeconds - t.gramSeconds - t.factorSeconds - t.solveSeconds;
+    acc.total += total;
+  }
+  const per = (x: number): number => x / reps.length;
+  return { sample: per(acc.sample), gram: per(acc.gram), factor: per(acc.factor), solve: per(acc.solve), other: per(acc.other), total: per(acc.total) };
+}
+const profileText = (p: Phases): string => `sample ${p.sample.toFixed(3)}, gram ${p.gram.toFixed(3)}, factor ${p.factor.toFixed(3)}, solve ${p.solve.toFixed(3)}, other ${p.other.toFixed(3)} = ${p.total.toFixed(3)} CPU-s`;
+const gramFlopsPerRep = (full.n[full.n.length - 1] + full.validationSize + (full.scoring === 'sampled' ? full.testSize : 0)) * bitsPerSample(full.params.q, full.levels[full.levels.length - 1]) ** 2;
+const profile: Record<string, unknown> = { reps: haveBlas ? [0, 1, 2] : [0], clock: 'process CPU seconds (user + system), one thread', gramFlopsPerRep };
+if (haveBlas) {
+  const p = profileReps('openblas', [0, 1, 2]);
+  profile.openblas = { ...p, gramGflops: gramFlopsPerRep / p.gram / 1e9 };
+  console.log(`per-phase CPU of one full-scale Figure-6 repetition (mean of reps 0-2), OpenBLAS: ${profileText(p)}; Gram phase ${(gramFlopsPerRep / p.gram / 1e9).toFixed(1)} GFLOP/s`);
+}
+{
+  const p = profileReps('wasm', [0]);
+  profile.wasm = p;
+  console.log(`per-phase CPU of one full-scale Figure-6 repetition (rep 0), WebAssembly fallback: ${profileText(p)}`);
+}
+results.profile = profile;
+
 // ---- strong peer: three full-scale repetitions, one process each, one thread, whole-process CPU.
 /** Environment of a one-thread child: OpenBLAS on one thread, its own core-type and cache detection. */
 function oneThreadEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -259,7 +296,10 @@ if (!hasNumpy || skipReference) {
   const peerArg = (driver: string): string =>
     JSON.stringify({ ...full.params, levels: full.levels, n: full.n, extraLevels: full.extraLevels, lambda0: full.lambda0, lambdas: full.lambdas, validationSize: full.validationSize, reps: peerReps, seed: 1, blockRows: 2048, driver });
   const peerScript = join(repoRoot, 'bench', 'reference', 'fig6_numpy.py');
-  const engineScript = join(repoRoot, 'bench', 'reference', 'engineReps.ts');
+  const engineScript = join(repoRoot, 'bench', 'reference', 'engineReps.mjs');
+  // The engine side runs the compiled library (what `lossyscale simulate` runs): bring dist/ up to date.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
   // The peer's eigensolver: whichever of dsyevd (numpy) and dsyevr (scipy) is faster here (one repetition each).
   const probe = (driver: string): number => {
     const one = JSON.parse(peerArg(driver)) as Record<string, unknown>;
@@ -271,10 +311,10 @@ if (!hasNumpy || skipReference) {
   const engineRuns: ProcessRun[] = [];
   for (let t = 0; t < trials; t++) {
     peerRuns.push(runChild('/usr/bin/python3', [peerScript, peerArg(driver)], oneThreadEnv()));
-    if (haveBlas) engineRuns.push(runChild(process.execPath, ['--import', 'tsx', engineScript, String(peerReps)], oneThreadEnv({ LOSSYSCALE_BLAS: 'on' })));
+    if (haveBlas) engineRuns.push(runChild(process.execPath, [engineScript, String(peerReps)], oneThreadEnv({ LOSSYSCALE_BLAS: 'on' })));
     console.log(`  trial ${t + 1}: numpy peer ${peerRuns[t].treeCpuSeconds.toFixed(2)} CPU-s${haveBlas ? `, lossyscale (OpenBLAS) ${engineRuns[t].treeCpuSeconds.toFixed(2)} CPU-s` : ''} (whole process trees)`);
   }
-  const wasmRun = runChild(process.execPath, ['--import', 'tsx', engineScript, String(peerReps)], oneThreadEnv({ LOSSYSCALE_BLAS: 'off' }));
+  const wasmRun = runChild(process.execPath, [engineScript, String(peerReps)], oneThreadEnv({ LOSSYSCALE_BLAS: 'off' }));
   const best = (runs: ProcessRun[]): ProcessRun => runs.reduce((a, b) => (b.treeCpuSeconds < a.treeCpuSeconds ? b : a));
   const peerBest = best(peerRuns);
   const engBest = haveBlas ? best(engineRuns) : wasmRun;
@@ -301,7 +341,7 @@ if (!hasNumpy || skipReference) {
     trials,
     measuredWith: 'bench/reference/cpu_of.py: user + system CPU of the whole process tree (getrusage RUSAGE_CHILDREN)',
     peer: { script: 'bench/reference/fig6_numpy.py', eigensolver: driver === 'evd' ? 'numpy.linalg.eigh (dsyevd)' : 'scipy.linalg.eigh driver=evr (dsyevr)', treeCpuSeconds: peerRuns.map((r) => r.treeCpuSeconds), best: peerBest.treeCpuSeconds, repCpuSeconds: peerBest.repCpuSeconds, timing: peerBest.timing },
-    lossyscale: haveBlas ? { script: 'bench/reference/engineReps.ts', backend: engBest.backend, treeCpuSeconds: engineRuns.map((r) => r.treeCpuSeconds), best: engBest.treeCpuSeconds, repCpuSeconds: engBest.repCpuSeconds, timing: engBest.timing } : null,
+    lossyscale: haveBlas ? { script: 'bench/reference/engineReps.mjs', backend: engBest.backend, treeCpuSeconds: engineRuns.map((r) => r.treeCpuSeconds), best: engBest.treeCpuSeconds, repCpuSeconds: engBest.repCpuSeconds, timing: engBest.timing } : null,
     lossyscaleWasm: { backend: wasmRun.backend, treeCpuSeconds: wasmRun.treeCpuSeconds, repCpuSeconds: wasmRun.repCpuSeconds, timing: wasmRun.timing },
     lossyscaleCliCpuSeconds: cliCpu,
     peerCpuOverLossyscaleCpu: ratio,
@@ -395,6 +435,23 @@ results.kernels = {
   hardwareVectorPeakNote: `2 cores x ${mhz} MHz x ${flopsPerCycle} flops/cycle (${avx512 ? 'AVX-512' : 'AVX2'}, 2 FMA units assumed)`,
   note: 'one thread, timed in CPU seconds; Gram counts the flops of the upper-triangle tiles (about L^2 n), tridiagonalisation the 4/3 L^3 of the lower-triangle algorithm; gram*/tridiagonal* are the fallback backend (LOSSYSCALE_BLAS=off)',
 };
+if (native && haveBlas) {
+  // The full Figure 6 on two cores: 50 repetitions, two worker threads. From the measured CPU
+  // per repetition (the profile above and the strong-peer trials), and the floor that the
+  // Gram alone sets at this machine's measured dsyrk rate.
+  const repCpu = (profile.openblas as Phases).total;
+  const reps = cfg.simulation.reps;
+  const floor = (reps * gramFlopsPerRep) / (2 * native.dsyrkGflops * 1e9);
+  results.fullFigure6Projection = {
+    repetitions: reps,
+    cores: 2,
+    fromProfileSeconds: (reps * repCpu) / 2,
+    gramOnlyFloorSeconds: floor,
+    target: 'at most 20 s wall',
+    note: 'projected from CPU seconds per repetition on an idle pair of cores (no measured wall: the machine is shared); the floor is the Gram flops of 50 repetitions at the dsyrk rate measured here, before any sampling, factorisation or solve',
+  };
+  console.log(`full Figure 6 (${reps} repetitions, 2 cores), projected from CPU: ${((reps * repCpu) / 2).toFixed(1)} s; the Gram alone at the measured dsyrk rate needs ${floor.toFixed(1)} s (${(gramFlopsPerRep / 1e9).toFixed(1)} GFLOP per repetition)`);
+}
 results.loadAverage = { start: load0, end: loadavg() };
 results.loadCaveat = 'The machine (2 cores) was shared with other jobs while this ran: CPU seconds, not wall, and the minimum of repeated trials are reported; absolute numbers are still inflated by cache and memory contention, ratios measured in the same run less so.';
 console.log(`wrote ${writeBenchResult('simulate', results)}`);

@@ -10,7 +10,7 @@ import { populationExcessRisk } from '../src/model/populationRisk.js';
 import { bitsPerSample, type ModelParams } from '../src/model/params.js';
 import { meanStdErr } from '../src/simulate/aggregate.js';
 import { matchedDeterministicRisk } from '../src/simulate/deterministicMatch.js';
-import { lambdaGrid, validatePlan, type SimulationPlan } from '../src/simulate/plan.js';
+import { lambdaGrid, planFromConfig, validatePlan, type SimulationPlan } from '../src/simulate/plan.js';
 import { runRepetition } from '../src/simulate/repetition.js';
 import { runRepetitions, simulateStylized } from '../src/simulate/simulateStylized.js';
 import { linalgBackend, testedBackends } from '../src/linalg/backend.js';
@@ -101,6 +101,17 @@ describe.each(testedBackends())('Monte Carlo engine (%s)', (backendName) => {
     expect(two.map((r) => r.cells)).toEqual(one.map((r) => r.cells));
     expect(new Set(one.map((r) => JSON.stringify(r.cells))).size).toBe(4); // repetitions differ
   });
+
+  it('repetition 0 of the committed Figure 6 (sims/results/fig6) reproduces exactly: every stored cell', () => {
+    const committedRun = JSON.parse(readFileSync('sims/results/fig6/run.json', 'utf8')) as { config: unknown; randomStreamVersion: number };
+    expect(committedRun.randomStreamVersion).toBe(RANDOM_STREAM_VERSION);
+    const row = readFileSync('sims/results/fig6/results.jsonl', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"key":"rep-0"'))
+      .map((l) => JSON.parse(l) as { cells: unknown })[0];
+    const full = planFromConfig(parseStylizedConfig(committedRun.config));
+    expect(runRepetition(full, 0, linalgBackend(backendName)).cells).toEqual(row.cells);
+  }, 60_000);
 
   it('an interrupted run resumes without redoing or losing repetitions, and matches an uninterrupted run', async () => {
     const config = parseStylizedConfig({

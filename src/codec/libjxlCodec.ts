@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
 import { InputError, ResourceError } from '../errors.js';
+import { installHint, loadNativeLibrary, type Koffi, type NativeFunction, type NativeLibrarySpec } from '../util/nativeLibrary.js';
 import type { JxlCodec, JxlSettings } from './jxlCodec.js';
 
 /**
@@ -24,7 +23,6 @@ import type { JxlCodec, JxlSettings } from './jxlCodec.js';
 /** libjxl 0.7 accepts frame distances in [0, 25] (encode.h: JxlEncoderSetFrameDistance). */
 export const NATIVE_MAX_DISTANCE = 25;
 
-const INSTALL_HINT = 'sudo apt-get install libjxl0.7 (or bash scripts/setup.sh)';
 const LIB_NAME = 'libjxl.so.0.7';
 
 // Enum values from the libjxl 0.7 headers.
@@ -74,19 +72,7 @@ interface BasicInfo {
   [more: string]: unknown;
 }
 
-type Fn = (...args: unknown[]) => unknown;
-interface Koffi {
-  load(path: string): { func(decl: string): Fn };
-  struct(name: string, def: Record<string, unknown>): unknown;
-  opaque(name: string): unknown;
-  pointer(name: string, type: unknown): unknown;
-  array(type: string, len: number): unknown;
-  sizeof(type: unknown): number;
-  alloc(type: string, len: number): unknown;
-  free(ptr: unknown): void;
-  address(ptr: unknown): bigint;
-  view(ptr: unknown, len: number): ArrayBuffer;
-}
+type Fn = NativeFunction;
 
 interface Lib {
   koffi: Koffi;
@@ -96,37 +82,14 @@ interface Lib {
 }
 let lib: Lib | undefined;
 
-/** Where the shared library file is ($LOSSYSCALE_LIBJXL, else the usual lib dirs; for the version hash); undefined if only the loader knows. */
-function findLibraryFile(): string | undefined {
-  const override = process.env.LOSSYSCALE_LIBJXL;
-  if (override && override.trim() !== '') return override;
-  const dirs = [
-    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
-    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
-    '/usr/lib',
-    '/usr/local/lib',
-    '/lib/x86_64-linux-gnu',
-  ];
-  for (const d of dirs) if (existsSync(join(d, LIB_NAME))) return join(d, LIB_NAME);
-  return undefined;
-}
+/** libjxl as src/util/nativeLibrary.ts locates it ($LOSSYSCALE_LIBJXL, else the system library directories). */
+const LIBJXL: NativeLibrarySpec = { user: 'the native JPEG XL backend', soname: LIB_NAME, debianPackage: 'libjxl0.7', fileVariable: 'LOSSYSCALE_LIBJXL' };
+const INSTALL_HINT = installHint(LIBJXL);
 
 function loadLib(): Lib {
   if (lib) return lib;
-  const require = createRequire(import.meta.url);
-  let koffi: Koffi;
-  try {
-    koffi = require('koffi') as Koffi;
-  } catch (e) {
-    throw new ResourceError(`the native JPEG XL backend (libjxl) needs the npm package koffi: run npm ci (or bash scripts/setup.sh); ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const file = findLibraryFile();
-  let so: ReturnType<Koffi['load']>;
-  try {
-    so = koffi.load(file ?? LIB_NAME);
-  } catch (e) {
-    throw new ResourceError(`the native JPEG XL backend needs libjxl 0.7 (${LIB_NAME}), which could not be loaded: ${INSTALL_HINT}; ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const so = loadNativeLibrary(LIBJXL);
+  const { koffi, file } = so;
   // Types (layouts from the libjxl 0.7 headers).
   koffi.struct('JxlPreviewHeader', { xsize: 'uint32_t', ysize: 'uint32_t' });
   koffi.struct('JxlAnimationHeader', { tps_numerator: 'uint32_t', tps_denominator: 'uint32_t', num_loops: 'uint32_t', have_timecodes: 'int' });
@@ -206,14 +169,10 @@ function loadLib(): Lib {
     'int JxlDecoderSetImageOutBuffer(JxlDecoderPtr dec, const JxlPixelFormat *format, void *buffer, size_t size)',
   ];
   const f: Record<string, Fn> = {};
-  try {
-    for (const d of decls) {
-      // non-null: every declaration in the list matches the pattern (static table above).
-      const name = /\b(Jxl\w+)\(/.exec(d)![1];
-      f[name] = so.func(d);
-    }
-  } catch (e) {
-    throw new ResourceError(`${file ?? LIB_NAME} lacks a libjxl 0.7 function: ${INSTALL_HINT}; ${e instanceof Error ? e.message : String(e)}`);
+  for (const d of decls) {
+    // non-null: every declaration in the list matches the pattern (static table above).
+    const name = /\b(Jxl\w+)\(/.exec(d)![1];
+    f[name] = so.func(d); // a missing symbol is a ResourceError naming it and the install hint
   }
   const encoderVersion = f.JxlEncoderVersion() as number;
   const decoderVersion = f.JxlDecoderVersion() as number;

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { ResourceError } from '../errors.js';
+import { loadNativeLibrary, type NativeFunction, type NativeLibrarySpec } from '../util/nativeLibrary.js';
 
 /**
  * The system's OpenBLAS (Debian libopenblas0, BLAS and LAPACK in one library) through the
@@ -42,8 +42,18 @@ export interface OpenBlas {
   dpotrs(uplo: 'U' | 'L', n: number, nrhs: number, a: Float64Array, lda: number, b: Float64Array, ldb: number): number;
 }
 
-const LIB_NAMES = ['libopenblas.so.0', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0', '/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0'];
-export const OPENBLAS_INSTALL_HINT = 'sudo apt-get install libopenblas0 (or bash scripts/setup.sh)';
+/** The library as src/util/nativeLibrary.ts locates it ($LOSSYSCALE_OPENBLAS, Debian's alternatives link, or the pthread build's own directory). */
+const OPENBLAS: NativeLibrarySpec = {
+  user: 'native BLAS (OpenBLAS)',
+  soname: 'libopenblas.so.0',
+  debianPackage: 'libopenblas0',
+  fileVariable: 'LOSSYSCALE_OPENBLAS',
+  subdirectories: ['openblas-pthread'],
+  // Read by OpenBLAS's constructor at load time, so no BLAS thread pool is started at all;
+  // restored right after, so child processes (the torch worker) keep the user's setting.
+  loadEnvironment: { OPENBLAS_NUM_THREADS: '1' },
+  alternative: ', or set LOSSYSCALE_BLAS=off for the WebAssembly/JavaScript kernels',
+};
 
 // CBLAS enums (cblas.h).
 const COL_MAJOR = 102;
@@ -53,10 +63,7 @@ const UPPER = 121;
 const LOWER = 122;
 const LEFT = 141;
 
-type Fn = (...args: unknown[]) => unknown;
-interface Koffi {
-  load(path: string): { func(decl: string): Fn };
-}
+type Fn = NativeFunction;
 
 let loaded: OpenBlas | undefined;
 let failure: string | undefined;
@@ -72,35 +79,14 @@ export function loadOpenBlas(): OpenBlas {
     loaded = bind();
     return loaded;
   } catch (e) {
-    failure = `native BLAS unavailable: ${e instanceof Error ? e.message : String(e)}; ${OPENBLAS_INSTALL_HINT}, or set LOSSYSCALE_BLAS=off for the WebAssembly/JavaScript kernels`;
+    failure = e instanceof Error ? e.message : String(e);
     throw new ResourceError(failure);
   }
 }
 
 function bind(): OpenBlas {
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as Koffi;
-  // Read by OpenBLAS's constructor at load time, so no BLAS thread pool is started at all;
-  // restored right after, so child processes (the torch worker) keep the user's setting.
-  const saved = process.env.OPENBLAS_NUM_THREADS;
-  process.env.OPENBLAS_NUM_THREADS = '1';
-  let so: ReturnType<Koffi['load']> | undefined;
-  const errors: string[] = [];
-  try {
-    for (const name of LIB_NAMES) {
-      try {
-        so = koffi.load(name);
-        break;
-      } catch (e) {
-        errors.push(e instanceof Error ? e.message : String(e));
-      }
-    }
-  } finally {
-    if (saved === undefined) delete process.env.OPENBLAS_NUM_THREADS;
-    else process.env.OPENBLAS_NUM_THREADS = saved;
-  }
-  if (!so) throw new Error(`could not load libopenblas.so.0 (${errors[0] ?? 'not found'})`);
-  const f = (decl: string): Fn => (so as { func(d: string): Fn }).func(decl);
+  const so = loadNativeLibrary(OPENBLAS);
+  const f = (decl: string): Fn => so.func(decl);
   const setThreads = f('void openblas_set_num_threads(int n)');
   const getThreads = f('int openblas_get_num_threads()');
   const coreName = String(f('const char *openblas_get_corename()')());

@@ -125,6 +125,19 @@ function wasmSamplerMemory(): { memory: InstanceType<WasmApi['Memory']>; fillRow
   return { memory, fillRow: exports.fillRow, tailSum: exports.tailSum };
 }
 
+// Alias tables by n, built once per thread (exact BigInt arithmetic, milliseconds each) and only
+// read afterwards: every sampler of a run (train, validation, test streams, every repetition)
+// shares them.
+const binomialTables = new Map<number, BinomialHalfTable>();
+function binomialTableFor(n: number): BinomialHalfTable {
+  let t = binomialTables.get(n);
+  if (!t) {
+    t = createBinomialHalfTable(n);
+    binomialTables.set(n, t);
+  }
+  return t;
+}
+
 /** A sampler for the stream (seed, ...streamIds) of the stylized model (THEORY.md section 2). */
 export function createSampler(params: ModelParams, options: SamplerOptions, seed: number, ...streamIds: number[]): StylizedSampler {
   const opts = validateSamplerOptions(options);
@@ -159,7 +172,7 @@ export function createSampler(params: ModelParams, options: SamplerOptions, seed
         throw new InputError('levelsGenerated', levelsGenerated, `at most ${maxGenerated} for q = ${q} with uniform features and tail 'coordinates'`,
           `tail level ${l} would have q^l = ${size[l]} coordinates, above the 2^21 for which their 32-bit sum is exact in a double (tail 'levelSums' has no such limit)`);
       }
-      binomial[l] = createBinomialHalfTable(size[l]);
+      binomial[l] = binomialTableFor(size[l]);
     }
   }
   const gauss = { hasSpare: false, spare: 0 };

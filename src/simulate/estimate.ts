@@ -7,7 +7,7 @@ const MULADDS_PER_SECOND = 6e9;
 
 /**
  * Memory and CPU-time estimate of a Monte Carlo run (THEORY.md section 5), from the shapes of
- * src/simulate/repetition.ts: per worker the sample block, the training and validation Grams,
+ * src/simulate/repetitionKernels*.ts: per worker the sample block, the training and validation Grams,
  * the matrix being factorised and the dual route's kept rows; time from the Gram updates over
  * every sample and one eigendecomposition per (n, m) cell. An order of magnitude, used to warn
  * about and refuse jobs that cannot fit.

@@ -1,18 +1,18 @@
 import { bitsPerSample } from '../model/params.js';
 import { createSampler, type StylizedSampler } from '../model/sample.js';
 import { estimationError, tailEnergy } from '../model/populationRisk.js';
-import { applyQ, applyQt, gemvXty, quadFormUpper, solveShiftedTridiagonal, symmetricBlock, tridiagonalize } from './kernels.js';
-import { createSimdArena } from './simdKernels.js';
 import { levelsGenerated, type SimulationPlan } from './plan.js';
 import { linalgBackend, type LinalgBackend } from '../linalg/backend.js';
-import { runRepetitionBlas } from './repetitionBlas.js';
+import type { KeptRows, RepetitionKernels, RepetitionShape } from './repetitionKernels.js';
+import { blasRepetitionKernels } from './repetitionKernelsBlas.js';
+import { wasmRepetitionKernels } from './repetitionKernelsWasm.js';
 import { argmin, roundSig, useDualRoute, type CellResult, type RepetitionResult } from './repetitionResult.js';
 
 export type { CellResult, RepetitionResult } from './repetitionResult.js';
 
 /**
  * One Monte Carlo repetition of the Figure-6 protocol (THEORY.md section 5), organised so no
- * work is repeated:
+ * work is repeated (this driver; the dense kernels come from the backend, ./repetitionKernels.ts):
  * - one training set of size n_max, drawn block by block; the Gram X^T X and X^T y of the
  *   m_max kept levels are accumulated incrementally, so every smaller n is a prefix that
  *   costs nothing extra, and the Gram for m levels is the leading L(m) x L(m) block;
@@ -32,7 +32,8 @@ export type { CellResult, RepetitionResult } from './repetitionResult.js';
  * - the exact risk R(w) is O(L) per w.
  *
  * Random streams: training (seed, rep, 0), validation (seed, rep, 1), test (seed, rep, 2), so
- * a repetition's result does not depend on which worker runs it.
+ * a repetition's result does not depend on which worker runs it. The two backends draw the
+ * same samples and agree to rounding (summation orders differ; test/linalgBackend.test.ts).
  */
 interface Moments {
   g: Float64Array;
@@ -41,38 +42,58 @@ interface Moments {
   rows: number;
 }
 
-const now = (): number => performance.now() / 1000;
+export interface RepetitionOptions {
+  /** Clock (seconds) of the per-phase timing; default wall time. A profile on one thread may pass process CPU time. */
+  clock?: () => number;
+}
+
+const wallClock = (): number => performance.now() / 1000;
+
+/**
+ * The kernels (their Grams, sample block and work arrays) and the dual route's kept rows of the
+ * last repetition's shape, reused by the next one in this thread: a Figure-6 repetition
+ * otherwise allocates about 10 MB of typed arrays, and their garbage collection showed in its
+ * profile. Every buffer is overwritten (or zeroed, the Grams) before it is read again.
+ */
+let reused: { key: string; blas: unknown; kernels: RepetitionKernels; kept: KeptRows | undefined } | undefined;
+
+function kernelsFor(backend: LinalgBackend, shape: RepetitionShape): { kernels: RepetitionKernels; kept: KeptRows | undefined } {
+  const key = `${backend.name} ${JSON.stringify(shape)}`;
+  if (reused && reused.key === key && reused.blas === backend.blas) return reused;
+  const kernels = backend.blas ? blasRepetitionKernels(shape, backend.blas) : wasmRepetitionKernels(shape);
+  const { dualRows, Lmax } = shape;
+  const kept = dualRows > 0 ? { x: new Float64Array(dualRows * Lmax), y: new Float64Array(dualRows), rows: dualRows } : undefined;
+  reused = { key, blas: backend.blas, kernels, kept };
+  return reused;
+}
 
 /**
  * Run repetition `rep` of the plan (THEORY.md section 5); pure function of (plan, rep) for a
- * given backend: OpenBLAS (./repetitionBlas.ts) when `backend` has it (default: as
- * LOSSYSCALE_BLAS selects, src/linalg/backend.ts), else the WebAssembly/JavaScript kernels.
+ * given backend (default: as LOSSYSCALE_BLAS selects, src/linalg/backend.ts): OpenBLAS
+ * (./repetitionKernelsBlas.ts) when `backend` has it, else the WebAssembly/JavaScript
+ * kernels (./repetitionKernelsWasm.ts).
  */
-export function runRepetition(plan: SimulationPlan, rep: number, backend: LinalgBackend = linalgBackend()): RepetitionResult {
-  if (backend.blas) return runRepetitionBlas(plan, rep, backend.blas);
-  return runRepetitionWasm(plan, rep);
-}
-
-/** Run repetition `rep` of the plan with the WebAssembly SIMD and JavaScript kernels (the fallback backend). */
-export function runRepetitionWasm(plan: SimulationPlan, rep: number): RepetitionResult {
+export function runRepetition(plan: SimulationPlan, rep: number, backend: LinalgBackend = linalgBackend(), opts: RepetitionOptions = {}): RepetitionResult {
+  const now = opts.clock ?? wallClock;
   const t0 = now();
   const timing = { sampleSeconds: 0, gramSeconds: 0, factorSeconds: 0, solveSeconds: 0 };
   const { params } = plan;
   const mMax = plan.levels[plan.levels.length - 1];
   const M = levelsGenerated(plan);
   const Lmax = bitsPerSample(params.q, mMax);
-  const Lp = Math.ceil(Lmax / 4) * 4;
   const B = plan.blockRows;
   const samplerOpts = { keptLevels: mMax, levelsGenerated: M, features: plan.features, tail: plan.tail };
-  // The Gram update runs in WebAssembly (./simdKernels.ts): the sample block and the two Grams
-  // (training, validation) live in its memory.
   const hasVal = plan.lambdaSelection === 'validation' || plan.validationSize > 0;
-  const arena = createSimdArena(Lp * B + (hasVal ? 2 : 1) * Lp * Lp + Lmax * Lmax + 4 * Lmax);
-  const xt = arena.f64(Lp * B); // padding rows stay zero
+  // Dual route (kernel form) for n < L when cheaper: needs the first rows of the training set.
+  const dualRows = plan.n.reduce((mx, n) => (plan.levels.some((m) => useDualRoute(n, bitsPerSample(params.q, m))) ? Math.max(mx, n) : mx), 0);
+  const shape: RepetitionShape = { Lmax, blockRows: B, lambdas: plan.lambda0.length, dualRows, validation: hasVal };
+  const { kernels, kept } = kernelsFor(backend, shape);
   const yb = new Float64Array(B);
+  const [trainGram, valGram] = kernels.grams(hasVal ? 2 : 1);
 
-  const newMoments = (): Moments => ({ g: arena.f64(Lp * Lp), c: new Float64Array(Lp), syy: 0, rows: 0 });
-  const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number, keep?: { x: Float64Array; y: Float64Array; rows: number }): void => {
+  const newMoments = (g: Float64Array): Moments => ({ g, c: new Float64Array(kernels.ldg), syy: 0, rows: 0 });
+  const accumulate = (sampler: StylizedSampler, mom: Moments, rows: number, keep?: KeptRows): void => {
+    const xt = kernels.block(sampler);
     let left = rows;
     while (left > 0) {
       const k = Math.min(B, left);
@@ -87,8 +108,7 @@ export function runRepetitionWasm(plan: SimulationPlan, rep: number): Repetition
           keep.y[r] = yb[i];
         }
       }
-      arena.syrkUpper(mom.g, Lp, xt, B, Lp, k);
-      gemvXty(mom.c, xt, B, Lmax, yb, k);
+      kernels.rankUpdate(mom.g, mom.c, xt, yb, k);
       let s = 0;
       for (let i = 0; i < k; i++) s += yb[i] * yb[i];
       mom.syy += s;
@@ -99,28 +119,17 @@ export function runRepetitionWasm(plan: SimulationPlan, rep: number): Repetition
     }
   };
 
-  const val = hasVal ? newMoments() : undefined;
+  const val = hasVal ? newMoments(valGram) : undefined;
   if (val && plan.validationSize > 0) accumulate(createSampler(params, samplerOpts, plan.seed, rep, 1), val, plan.validationSize);
   const sampledTest = plan.scoring === 'sampled';
   /** Selected weight vectors (one per cell, in cell order) for the direct test evaluation. */
   const selected: Float64Array[] = [];
 
-  const train = newMoments();
+  const train = newMoments(trainGram);
   const trainSampler = createSampler(params, samplerOpts, plan.seed, rep, 0);
   const cells: CellResult[] = [];
-  // The matrix being tridiagonalised and its work vectors live in the arena too (the fused
-  // pass of the tridiagonalisation runs in WebAssembly).
-  const a = arena.f64(Lmax * Lmax);
-  const work = { v: arena.f64(Lmax), p: arena.f64(Lmax), v2: arena.f64(Lmax), p2: arena.f64(Lmax) };
-  const u = new Float64Array(Lmax);
-  const w = new Float64Array(Lmax);
-  const piv = new Float64Array(Lmax);
   const K = plan.levels.map((m) => tailEnergy(params, m, { tailLevels: M }));
-  // Dual route (kernel form) for n < L when cheaper: needs the first rows of the training set.
-  const useDual = useDualRoute;
-  const dualRows = plan.n.reduce((mx, n) => (plan.levels.some((m) => useDual(n, bitsPerSample(params.q, m))) ? Math.max(mx, n) : mx), 0);
-  const kept = dualRows > 0 ? { x: new Float64Array(dualRows * Lmax), y: new Float64Array(dualRows), rows: dualRows } : undefined;
-  const alpha = new Float64Array(Lmax);
+  const quad = new Float64Array(plan.lambda0.length);
 
   for (let ni = 0; ni < plan.n.length; ni++) {
     const n = plan.n[ni];
@@ -130,76 +139,20 @@ export function runRepetitionWasm(plan: SimulationPlan, rep: number): Repetition
       const m = plan.levels[mi];
       const L = bitsPerSample(params.q, m);
       const tf = now();
-      const dual = kept !== undefined && useDual(n, L);
-      let tri;
-      let ut;
-      if (dual) {
-        // Kernel form: w = X^T (X X^T + lambda I)^{-1} y with X the n x L(m) training block;
-        // the n x n kernel is tridiagonalised once for every lambda ((4/3) n^3 + n^2 L flops
-        // instead of (4/3) L^3; the same w up to rounding).
-        const km = a.subarray(0, n * n);
-        const xs = kept.x;
-        for (let i = 0; i < n; i++) {
-          const oi = i * Lmax;
-          for (let j = 0; j <= i; j++) {
-            const oj = j * Lmax;
-            let s0 = 0, s1 = 0;
-            let f = 0;
-            for (; f + 1 < L; f += 2) {
-              s0 += xs[oi + f] * xs[oj + f];
-              s1 += xs[oi + f + 1] * xs[oj + f + 1];
-            }
-            if (f < L) s0 += xs[oi + f] * xs[oj + f];
-            const kij = s0 + s1;
-            km[i * n + j] = kij;
-            km[j * n + i] = kij;
-          }
-        }
-        tri = tridiagonalize(km, n, work, arena.fusedSweep);
-        ut = u.subarray(0, n);
-        ut.set(kept.y.subarray(0, n));
-      } else {
-        const am = a.subarray(0, L * L);
-        symmetricBlock(train.g, Lp, L, am);
-        tri = tridiagonalize(am, L, work, arena.fusedSweep);
-        ut = u.subarray(0, L);
-        ut.set(train.c.subarray(0, L));
-      }
-      applyQt(tri, ut);
+      kernels.factorise({ n, L, dual: kept !== undefined && useDualRoute(n, L), g: train.g, c: train.c, kept });
       const ts = now();
       timing.factorSeconds += ts - tf;
-      const wl = w.subarray(0, L);
+      const W = kernels.solve(lambdas);
       const excess: number[] = [];
+      for (let k = 0; k < lambdas.length; k++) excess.push(K[mi] + estimationError(params, m, W.subarray(k * L, (k + 1) * L)));
       const valErr: number[] = [];
-      let wSel: Float64Array | undefined;
-      let valBest = Infinity;
-      for (let k = 0; k < lambdas.length; k++) {
-        const lambda = lambdas[k];
-        if (dual && kept) {
-          const al = alpha.subarray(0, n);
-          solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, al, piv);
-          applyQ(tri, al);
-          wl.fill(0);
-          const xs = kept.x;
-          for (let i = 0; i < n; i++) {
-            const ai = al[i];
-            const oi = i * Lmax;
-            for (let f = 0; f < L; f++) wl[f] += ai * xs[oi + f];
-          }
-        } else {
-          solveShiftedTridiagonal(tri.diag, tri.off, lambda, ut, wl, piv);
-          applyQ(tri, wl);
-        }
-        excess.push(K[mi] + estimationError(params, m, wl));
-        if (val && val.rows > 0) valErr.push(sampledError(val, Lp, wl, L));
-        if (sampledTest) {
-          // Keep the w of the running selection (strict < : the first minimum, as argmin).
-          const score = plan.lambdaSelection === 'validation' ? valErr[k] : excess[k];
-          if (k === 0 || score < valBest) {
-            valBest = score;
-            wSel = wSel ?? new Float64Array(L);
-            wSel.set(wl);
-          }
+      if (val && val.rows > 0) {
+        kernels.quadForms(val.g, W, L, lambdas.length, quad);
+        for (let k = 0; k < lambdas.length; k++) {
+          const o = k * L;
+          let wc = 0;
+          for (let j = 0; j < L; j++) wc += W[o + j] * val.c[j];
+          valErr.push((val.syy - 2 * wc + quad[k]) / val.rows);
         }
       }
       timing.solveSeconds += now() - ts;
@@ -207,71 +160,30 @@ export function runRepetitionWasm(plan: SimulationPlan, rep: number): Repetition
       const sel = plan.lambdaSelection === 'validation' ? argmin(valErr) : oracle;
       const cell: CellResult = { n, m, excess: excess.map((x) => roundSig(x, 8)), sel, oracle };
       if (valErr.length) cell.val = valErr.map((x) => roundSig(x, 10));
-      if (sampledTest) selected.push(wSel as Float64Array);
+      if (sampledTest) selected.push(W.slice(sel * L, (sel + 1) * L));
       cells.push(cell);
     }
   }
   if (sampledTest) {
     const ta = now();
     const s0 = timing.sampleSeconds;
-    const sse = directTestErrors(createSampler(params, samplerOpts, plan.seed, rep, 2), plan.testSize, B, Lp, selected, timing);
+    // Sums of squared test residuals of the selected fits over fresh samples drawn block by
+    // block and discarded after use (THEORY.md section 5: the sampled test error of the selected fit).
+    const sampler = createSampler(params, samplerOpts, plan.seed, rep, 2);
+    const xt = kernels.block(sampler);
+    const addBlock = kernels.testBlock(selected, plan.levels.length);
+    const sse = new Float64Array(selected.length);
+    let left = plan.testSize;
+    while (left > 0) {
+      const k = Math.min(B, left);
+      const tb = now();
+      sampler.fill(k, xt, B, yb);
+      timing.sampleSeconds += now() - tb;
+      addBlock(xt, yb, k, sse);
+      left -= k;
+    }
     cells.forEach((cell, i) => (cell.testSel = roundSig(sse[i] / plan.testSize, 10)));
     timing.solveSeconds += now() - ta - (timing.sampleSeconds - s0); // evaluation only; drawing the test rows counts as sampling
   }
   return { rep, cells, seconds: now() - t0, timing };
-}
-
-/**
- * Sums of squared test residuals sum_i (y_i - x_i[0..L) . w)^2 for every weight vector in
- * `ws` (L = its length), over `rows` fresh samples drawn block by block from `sampler` and
- * discarded after use (THEORY.md section 5: the sampled test error of the selected fit).
- */
-function directTestErrors(
-  sampler: StylizedSampler,
-  rows: number,
-  B: number,
-  Lp: number,
-  ws: Float64Array[],
-  timing: { sampleSeconds: number },
-): Float64Array {
-  const xt = new Float64Array(Lp * B);
-  const yb = new Float64Array(B);
-  const r = new Float64Array(B);
-  const sse = new Float64Array(ws.length);
-  let left = rows;
-  while (left > 0) {
-    const k = Math.min(B, left);
-    const ta = now();
-    sampler.fill(k, xt, B, yb);
-    timing.sampleSeconds += now() - ta;
-    for (let c = 0; c < ws.length; c++) {
-      const w = ws[c];
-      const L = w.length;
-      for (let i = 0; i < k; i++) r[i] = yb[i];
-      // Four features per sweep over the block: a quarter of the loads and stores of r.
-      let j = 0;
-      for (; j + 3 < L; j += 4) {
-        const w0 = w[j], w1 = w[j + 1], w2 = w[j + 2], w3 = w[j + 3];
-        const o0 = j * B, o1 = o0 + B, o2 = o1 + B, o3 = o2 + B;
-        for (let i = 0; i < k; i++) r[i] -= w0 * xt[o0 + i] + w1 * xt[o1 + i] + w2 * xt[o2 + i] + w3 * xt[o3 + i];
-      }
-      for (; j < L; j++) {
-        const wj = w[j];
-        const o = j * B;
-        for (let i = 0; i < k; i++) r[i] -= wj * xt[o + i];
-      }
-      let s = 0;
-      for (let i = 0; i < k; i++) s += r[i] * r[i];
-      sse[c] += s;
-    }
-    left -= k;
-  }
-  return sse;
-}
-
-/** Mean squared error of w on a sampled set from its sufficient statistics: (s - 2 w.c + w^T G w)/rows. */
-function sampledError(mom: Moments, ld: number, w: Float64Array, L: number): number {
-  let wc = 0;
-  for (let j = 0; j < L; j++) wc += w[j] * mom.c[j];
-  return (mom.syy - 2 * wc + quadFormUpper(mom.g, ld, w, L)) / mom.rows;
 }
