@@ -68,3 +68,68 @@ export class BufferedOutput {
     await this.flush();
   }
 }
+
+/** Byte chunks of an input (`-` = stdin), `chunkBytes` at a time from a file. */
+export async function* inputByteChunks(path: string, param: string, chunkBytes = 1 << 18): AsyncGenerator<Uint8Array> {
+  const stream = path === STDIO ? process.stdin : createReadStream(path, { highWaterMark: chunkBytes });
+  try {
+    for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+  } catch (e) {
+    throw new ResourceError(`cannot read ${param} ${path === STDIO ? 'stdin' : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * Output assembled as bytes: writers fill `buf` from `pos` (keeping `ROW_RESERVE` bytes free per
+ * row through `room()`), full blocks of about `blockBytes` go to the stream as they fill, and
+ * `drain()` waits for the stream between input chunks, so memory stays bounded.
+ */
+export class ByteOutput {
+  /** Bytes a caller may write after each `room()` call. */
+  static readonly ROW_RESERVE = 8192;
+  buf: Uint8Array;
+  pos = 0;
+  private pending = false;
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly blockBytes = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(blockBytes + ByteOutput.ROW_RESERVE);
+  }
+
+  /** Make sure ROW_RESERVE bytes are free at `pos` (hands a full block to the stream). */
+  room(): void {
+    if (this.pos >= this.blockBytes) this.hand();
+  }
+
+  /** Append the bytes of an ASCII/UTF-8 string (for rare, long or non-ASCII text). */
+  writeText(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    let from = 0;
+    while (from < bytes.length) {
+      this.room();
+      const n = Math.min(bytes.length - from, ByteOutput.ROW_RESERVE);
+      this.buf.set(bytes.subarray(from, from + n), this.pos);
+      this.pos += n;
+      from += n;
+    }
+  }
+
+  private hand(): void {
+    if (this.pos === 0) return;
+    const block = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(this.blockBytes + ByteOutput.ROW_RESERVE);
+    this.pos = 0;
+    if (!this.stream.write(block)) this.pending = true;
+  }
+
+  /** Wait until the stream has taken the blocks handed so far. */
+  async drain(): Promise<void> {
+    if (!this.pending) return;
+    this.pending = false;
+    await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+  }
+
+  /** Write out everything collected. */
+  async end(): Promise<void> {
+    this.hand();
+    await this.drain();
+  }
+}
