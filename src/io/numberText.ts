@@ -89,9 +89,6 @@ function fillPower(s: number): void {
   PHL[i] = hi - hh;
 }
 
-/** Scratch for the digits of one number. */
-const DIGITS = new Uint8Array(24);
-
 /** Write the ASCII characters of a string (the fallback: String(x) is ASCII). */
 function writeAscii(buf: Uint8Array, pos: number, s: string): number {
   for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
@@ -107,76 +104,109 @@ function digitCount(v: number): number {
   return v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
 }
 
-/** Exactly `len` digits (len <= 9) of an integer 0 <= v < 10^len into DIGITS[from..]; returns the end. */
-function fixedDigits(v: number, from: number, len: number): number {
-  let n = v | 0;
-  let i = from + len;
-  const end = i;
-  while (i - from >= 2) {
-    const q = (n / 100) | 0;
-    const r = (n - q * 100) << 1;
-    DIGITS[--i] = PAIRS[r + 1];
-    DIGITS[--i] = PAIRS[r];
-    n = q;
+/** 10^-j, j = 0..8 (the doubles nearest). */
+const INV10 = Array.from({ length: 9 }, (_, j) => Number(`1e-${j}`));
+
+/**
+ * Exactly `len` digits (len <= 9) of an integer 0 <= v < 10^len into buf[at..at+len), most
+ * significant first, without integer division: f = (v + 1/2) 10^-(len-2) (10^-(len-1) for an
+ * odd count, whose first digit goes alone) carries the digits as its integer part and
+ * fraction; each step takes two of them (floor) and multiplies the rest by 100. The half keeps every floor at least 1/2 of the last digit's unit from an
+ * integer, far above the accumulated rounding error (below 1e-7 of it for 9 digits).
+ */
+function fixedDigits(buf: Uint8Array, at: number, v: number, len: number): void {
+  if (len === 1) {
+    buf[at] = 48 + v;
+    return;
   }
-  if (i > from) DIGITS[from] = 48 + n;
-  return end;
+  let f: number;
+  if ((len & 1) === 1) {
+    // An odd count: the first digit alone.
+    f = (v + 0.5) * INV10[len - 1];
+    const d = Math.floor(f);
+    buf[at++] = 48 + d;
+    f = (f - d) * 100;
+    len--;
+  } else f = (v + 0.5) * INV10[len - 2];
+  for (;;) {
+    const d = Math.floor(f);
+    const r = d << 1;
+    buf[at] = PAIRS[r];
+    buf[at + 1] = PAIRS[r + 1];
+    len -= 2;
+    if (len === 0) return;
+    at += 2;
+    f = (f - d) * 100;
+  }
 }
 
-/** Digits of a non-negative integer v < 2^53 into DIGITS[from..]; returns the end index. */
-function integerDigits(v: number, from: number): number {
-  if (v < 1e9) return fixedDigits(v, from, digitCount(v));
+/** The digits of a non-negative integer v < 2^53 at buf[pos..]; returns the end. */
+function writeInteger(buf: Uint8Array, pos: number, v: number): number {
+  if (v < 1e9) {
+    const len = digitCount(v);
+    fixedDigits(buf, pos, v, len);
+    return pos + len;
+  }
   const hi = Math.floor(v / 1e8);
-  const lo = v - hi * 1e8;
-  return fixedDigits(lo, fixedDigits(hi, from, digitCount(hi)), 8);
-}
-
-/** Digits of an integer 0 <= v < 1e10 into DIGITS[from..]: natural length. */
-function smallDigits(v: number, from: number): number {
-  if (v >= 1e9) {
-    const hi = Math.floor(v / 10);
-    return fixedDigits(v - hi * 10, fixedDigits(hi, from, 9), 1);
-  }
-  return fixedDigits(v, from, digitCount(v));
+  const len = digitCount(hi);
+  fixedDigits(buf, pos, hi, len);
+  fixedDigits(buf, pos + len, v - hi * 1e8, 8);
+  return pos + len + 8;
 }
 
 /**
- * Lay out digits DIGITS[0..kd) with decimal exponent n (value = 0.d1d2... 10^n) as
- * ECMAScript's Number::toString does (steps 6-10 of Number::toString).
+ * Write the decimal c 10^(n - kd), c = hi 10^loLen + lo with kd digits (hi < 1e10 without
+ * leading zeros, lo < 10^loLen, loLen <= 8), as ECMAScript's Number::toString lays it out
+ * (value = 0.d1d2... 10^n): plain digits, a decimal point inside, "0.00ddd", or d.ddde+-x.
  */
-function layout(buf: Uint8Array, pos: number, kd: number, n: number): number {
+function layout(buf: Uint8Array, pos: number, hi: number, lo: number, loLen: number, n: number): number {
+  let hiLen: number;
+  let top = -1; // a 10th leading digit of hi, written apart (int32 range)
+  if (hi >= 1e9) {
+    top = Math.floor(hi / 1e9);
+    hi -= top * 1e9;
+    hiLen = 9;
+  } else hiLen = digitCount(hi);
+  const kd = hiLen + loLen + (top >= 0 ? 1 : 0);
   if (kd <= n && n <= 21) {
-    for (let i = 0; i < kd; i++) buf[pos++] = DIGITS[i];
-    for (let i = kd; i < n; i++) buf[pos++] = 48;
-    return pos;
-  }
-  if (0 < n && n <= 21) {
-    for (let i = 0; i < n; i++) buf[pos++] = DIGITS[i];
-    buf[pos++] = 46;
-    for (let i = n; i < kd; i++) buf[pos++] = DIGITS[i];
-    return pos;
+    const end = digitsAt(buf, pos, top, hi, hiLen, lo, loLen);
+    for (let i = kd; i < n; i++) buf[pos + i] = 48;
+    return end + n - kd;
   }
   if (-6 < n && n <= 0) {
     buf[pos++] = 48;
     buf[pos++] = 46;
     for (let i = n; i < 0; i++) buf[pos++] = 48;
-    for (let i = 0; i < kd; i++) buf[pos++] = DIGITS[i];
-    return pos;
+    return digitsAt(buf, pos, top, hi, hiLen, lo, loLen);
   }
-  buf[pos++] = DIGITS[0];
-  if (kd > 1) {
-    buf[pos++] = 46;
-    for (let i = 1; i < kd; i++) buf[pos++] = DIGITS[i];
+  // Digits one place to the right, then the leading n (or 1) digits move left over a point.
+  const lead = 0 < n && n <= 21 ? n : 1;
+  const end = digitsAt(buf, pos + 1, top, hi, hiLen, lo, loLen);
+  for (let i = 0; i < lead; i++) buf[pos + i] = buf[pos + i + 1];
+  if (lead === n) {
+    buf[pos + n] = 46;
+    return end;
   }
-  buf[pos++] = 101; // e
+  let out = end;
+  if (kd > 1) buf[pos + 1] = 46;
+  else out = pos + 1;
+  buf[out++] = 101; // e
   let ex = n - 1;
   if (ex < 0) {
-    buf[pos++] = 45;
+    buf[out++] = 45;
     ex = -ex;
-  } else buf[pos++] = 43;
-  const end = smallDigits(ex, 0);
-  for (let i = 0; i < end; i++) buf[pos++] = DIGITS[i];
-  return pos;
+  } else buf[out++] = 43;
+  const len = digitCount(ex);
+  fixedDigits(buf, out, ex, len);
+  return out + len;
+}
+
+function digitsAt(buf: Uint8Array, pos: number, top: number, hi: number, hiLen: number, lo: number, loLen: number): number {
+  if (top >= 0) buf[pos++] = 48 + top;
+  fixedDigits(buf, pos, hi, hiLen);
+  pos += hiLen;
+  if (loLen > 0) fixedDigits(buf, pos, lo, loLen);
+  return pos + loLen;
 }
 
 /** Distance below which a scaled boundary or tie counts as "on an integer" (then String(x) decides). */
@@ -196,11 +226,7 @@ export function writeNumberText(buf: Uint8Array, pos: number, x: number): number
     buf[pos++] = 45;
     x = -x;
   }
-  if (x < 9007199254740992 && x === Math.floor(x)) {
-    const end = integerDigits(x, 0);
-    for (let i = 0; i < end; i++) buf[pos++] = DIGITS[i];
-    return pos;
-  }
+  if (x < 9007199254740992 && x === Math.floor(x)) return writeInteger(buf, pos, x);
   if (!(x > 1e-280 && x < 1e280) || !LITTLE_ENDIAN) return writeAscii(buf, pos, String(x));
   f64[0] = x;
   const hw = u32[HI];
@@ -275,21 +301,32 @@ export function writeNumberText(buf: Uint8Array, pos: number, x: number): number
   let t = Bh;
   while (j < 17) {
     if (j === 8) t = Ah;
-    const q = (t / 10) | 0;
+    const q = Math.floor(t * 0.1);
     mod += (t - q * 10) * scale;
     if (mod > diff) break;
     t = q;
     scale *= 10;
     j++;
   }
-  let kd: number;
+  // The digits as hi 10^loLen + lo.
+  let hi: number;
+  let lo = 0;
+  let loLen = 0;
   if (POW10[j] > diff) {
     // One candidate: floor(hi / 10^j).
-    if (j >= 9) kd = smallDigits(Math.floor(Ah / POW10[j - 8]), 0);
-    else if (j >= 2) kd = integerDigits(Ah * POW10[8 - j] + Math.floor(Bh / POW10[j]), 0);
-    else {
-      const low = j === 0 ? Bh : Math.floor(Bh / 10);
-      kd = fixedDigits(low, smallDigits(Ah, 0), 8 - j);
+    if (j >= 9) hi = Math.floor(Ah / POW10[j - 8]);
+    else if (j >= 2) {
+      const c = Ah * POW10[8 - j] + Math.floor(Bh / POW10[j]);
+      if (c < 1e9) hi = c;
+      else {
+        hi = Math.floor(c / 1e8);
+        lo = c - hi * 1e8;
+        loLen = 8;
+      }
+    } else {
+      hi = Ah;
+      lo = j === 0 ? Bh : (Bh / 10) | 0;
+      loLen = 8 - j;
     }
   } else {
     // j = 0 or 1, several candidates: the one closest to V (ties: String(x) decides).
@@ -305,20 +342,47 @@ export function writeNumberText(buf: Uint8Array, pos: number, x: number): number
     if (delta > cHi) delta = cHi;
     if (delta < cLo) delta = cLo;
     const base = j === 0 ? 1e8 : 1e7;
-    let low = (j === 0 ? Bi : (Bi / 10) | 0) + delta;
-    let a = A;
-    if (low >= base) {
-      low -= base;
-      a++;
-    } else if (low < 0) {
-      low += base;
-      a--;
+    lo = (j === 0 ? Bi : (Bi / 10) | 0) + delta;
+    hi = A;
+    if (lo >= base) {
+      lo -= base;
+      hi++;
+    } else if (lo < 0) {
+      lo += base;
+      hi--;
     }
-    kd = fixedDigits(low, smallDigits(a, 0), 8 - j);
+    loLen = 8 - j;
   }
-  while (kd > 1 && DIGITS[kd - 1] === 48) {
-    kd--;
-    j++;
+  const kd = (hi >= 1e9 ? 10 : digitCount(hi)) + loLen;
+  return layout(buf, pos, hi, lo, loLen, kd + j + k - 16);
+}
+
+/**
+ * writeNumberText behind a small direct-mapped cache of recent values (256 slots keyed by the
+ * double's bits), for columns that repeat few distinct values, such as the lambda column of a
+ * grid: a hit copies the stored characters.
+ */
+export class NumberTextCache {
+  private readonly keys = new Float64Array(256).fill(NaN);
+  private readonly lens = new Uint8Array(256);
+  private readonly text = new Uint8Array(256 * 32);
+
+  write(buf: Uint8Array, pos: number, x: number): number {
+    f64[0] = x;
+    const slot = (Math.imul(u32[0] ^ u32[1], 0x9e3779b1) >>> 24) & 255;
+    const at = slot << 5;
+    const text = this.text;
+    if (this.keys[slot] === x && (x !== 0 || 1 / x > 0)) {
+      const len = this.lens[slot];
+      for (let i = 0; i < len; i++) buf[pos + i] = text[at + i];
+      return pos + len;
+    }
+    const end = writeNumberText(buf, pos, x);
+    if (end - pos <= 32) {
+      this.keys[slot] = x;
+      this.lens[slot] = end - pos;
+      for (let i = pos; i < end; i++) text[at + i - pos] = buf[i];
+    }
+    return end;
   }
-  return layout(buf, pos, kd, kd + j + k - 16);
 }

@@ -44,17 +44,22 @@ const UPPER_E = 69;
 /** 10^j, j = 0..22, exact doubles. */
 const POW10 = Array.from({ length: 23 }, (_, j) => Number(`1e${j}`));
 
+/** The value found by the last successful `scanDecimal`. */
+let scanned = 0;
+
 /**
- * The number written in bytes [start, end) when they are a plain decimal number (grammar of
- * `DECIMAL_NUMBER` in util/validate.ts, without surrounding spaces) with a finite value, else NaN.
+ * Scan a plain decimal number (grammar of `DECIMAL_NUMBER` in util/validate.ts) starting at
+ * buf[start], reading at most up to `limit`: returns the index of the first byte after it (its
+ * value in `scanned`, equal to Number() of its text), or -1 when no number starts there or its
+ * value is not finite.
  */
-export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): number {
+function scanDecimal(buf: Uint8Array, start: number, limit: number): number {
   let i = start;
   let neg = false;
-  let c = i < end ? buf[i] : -1;
+  let c = i < limit ? buf[i] : -1;
   if (c === MINUS || c === PLUS) {
     neg = c === MINUS;
-    c = ++i < end ? buf[i] : -1;
+    c = ++i < limit ? buf[i] : -1;
   }
   let mant = 0;
   let sig = 0; // significant digits taken into mant (leading zeros excluded)
@@ -66,10 +71,10 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
       mant = mant * 10 + (c - ZERO);
       sig++;
     }
-    c = ++i < end ? buf[i] : -1;
+    c = ++i < limit ? buf[i] : -1;
   }
   if (c === DOT) {
-    c = ++i < end ? buf[i] : -1;
+    c = ++i < limit ? buf[i] : -1;
     while (c >= ZERO && c <= NINE) {
       digits++;
       if (mant !== 0 || c !== ZERO) {
@@ -77,37 +82,52 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
         sig++;
       }
       scale--;
-      c = ++i < end ? buf[i] : -1;
+      c = ++i < limit ? buf[i] : -1;
     }
   }
-  if (digits === 0) return NaN;
+  if (digits === 0) return -1;
   if (c === LOWER_E || c === UPPER_E) {
-    c = ++i < end ? buf[i] : -1;
+    c = ++i < limit ? buf[i] : -1;
     let eneg = false;
     if (c === MINUS || c === PLUS) {
       eneg = c === MINUS;
-      c = ++i < end ? buf[i] : -1;
+      c = ++i < limit ? buf[i] : -1;
     }
     let ex = 0;
     let edigits = 0;
     while (c >= ZERO && c <= NINE) {
       if (ex < 1e6) ex = ex * 10 + (c - ZERO);
       edigits++;
-      c = ++i < end ? buf[i] : -1;
+      c = ++i < limit ? buf[i] : -1;
     }
-    if (edigits === 0) return NaN;
+    if (edigits === 0) return -1;
     scale += eneg ? -ex : ex;
   }
-  if (i !== end) return NaN;
   let v: number;
   if (mant === 0) v = 0;
   else if (sig <= 15 && scale >= -22 && scale <= 22) v = scale >= 0 ? mant * POW10[scale] : mant / POW10[-scale];
   else {
-    v = Number(latin1(buf, start, end));
-    return Number.isFinite(v) ? v : NaN;
+    v = Number(latin1(buf, start, i));
+    if (!Number.isFinite(v)) return -1;
+    scanned = v;
+    return i;
   }
-  return neg ? -v : v;
+  scanned = neg ? -v : v;
+  return i;
 }
+
+/**
+ * The number written in bytes [start, end) when they are exactly a plain decimal number
+ * (`DECIMAL_NUMBER` without surrounding spaces) with a finite value, else NaN.
+ */
+export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): number {
+  return scanDecimal(buf, start, end) === end ? scanned : NaN;
+}
+
+/** numericLine: the line is not a numeric row (or was declined); take the general route. */
+const NOT_NUMERIC = -1;
+/** numericLine: the buffer ends inside the line; wait for more input. */
+const INCOMPLETE = -2;
 
 function latin1(buf: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -156,6 +176,14 @@ export class NumericCsvReader {
     }
     const n = buf.length;
     while (pos < n) {
+      if (this.columns > 0) {
+        const next = this.numericLine(buf, pos, n, to);
+        if (next >= 0) {
+          pos = next;
+          continue;
+        }
+        if (next === INCOMPLETE) break;
+      }
       let lf = pos;
       while (lf < n && buf[lf] !== LF) lf++;
       if (lf === n) break;
@@ -167,19 +195,45 @@ export class NumericCsvReader {
 
   /** Flush the last line (one without a final newline). */
   end(to: NumericCsvConsumer): void {
-    if (this.general) {
-      this.feedGeneral(new Uint8Array(0), true, to);
-      return;
+    if (!this.general && this.carry && this.carry.length > 0) {
+      // A final line without its newline: read it as if the newline were there.
+      this.push(Uint8Array.of(LF), to);
     }
-    const rest = this.carry;
     this.carry = null;
-    if (rest && rest.length > 0) {
-      let pos = 0;
-      if (!this.started && rest.length >= 3 && rest[0] === 0xef && rest[1] === 0xbb && rest[2] === 0xbf) pos = 3;
-      this.started = true;
-      if (pos < rest.length && this.lineAt(rest, pos, rest.length, to)) return;
-      if (this.general) this.feedGeneral(new Uint8Array(0), true, to);
+    if (this.general) this.feedGeneral(new Uint8Array(0), true, to);
+  }
+
+  /**
+   * A numeric row starting at buf[start]: `columns` plain decimals separated by commas, ended by
+   * LF or CRLF, delivered through `numericRow`. Returns the index after its LF, NOT_NUMERIC, or
+   * INCOMPLETE when buf ends first.
+   */
+  private numericLine(buf: Uint8Array, start: number, n: number, to: NumericCsvConsumer): number {
+    const cols = this.columns;
+    const values = this.values.length === cols ? this.values : (this.values = new Float64Array(cols));
+    let i = start;
+    for (let c = 0; ; c++) {
+      const e = scanDecimal(buf, i, n);
+      if (e < 0) return i === n ? INCOMPLETE : NOT_NUMERIC;
+      if (e === n) return INCOMPLETE;
+      values[c] = scanned;
+      const d = buf[e];
+      if (c === cols - 1) {
+        if (d === LF) i = e + 1;
+        else if (d === CR) {
+          if (e + 1 === n) return INCOMPLETE;
+          if (buf[e + 1] !== LF) return NOT_NUMERIC;
+          i = e + 2;
+        } else return NOT_NUMERIC;
+        break;
+      }
+      if (d !== COMMA) return NOT_NUMERIC;
+      i = e + 1;
     }
+    const line = this.line;
+    if (!to.numericRow(values, line)) return NOT_NUMERIC;
+    this.line = line + 1;
+    return i;
   }
 
   /**
@@ -198,30 +252,6 @@ export class NumericCsvReader {
       for (let i = start; i < end; i++) if (buf[i] === CR) return this.startGeneral(buf, start, to);
       this.line++;
       return true;
-    }
-    const cols = this.columns;
-    if (cols > 0) {
-      const values = this.values.length === cols ? this.values : (this.values = new Float64Array(cols));
-      let s = start;
-      let c = 0;
-      let ok = true;
-      for (;;) {
-        let e = s;
-        while (e < end && buf[e] !== COMMA) e++;
-        const v = c < cols ? parseDecimalBytes(buf, s, e) : NaN;
-        if (v !== v) {
-          ok = false;
-          break;
-        }
-        values[c++] = v;
-        if (e === end) break;
-        s = e + 1;
-      }
-      if (ok && c === cols) {
-        this.line++;
-        if (to.numericRow(values, line)) return true;
-        this.line--;
-      }
     }
     // Not numeric: the general reader's view of the line.
     for (let i = start; i < end; i++) {

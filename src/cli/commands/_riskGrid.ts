@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import { csvHeader } from '../../io/csv.js';
 import { NumericCsvReader, type NumericCsvConsumer } from '../../io/numericCsv.js';
-import { writeNumberText } from '../../io/numberText.js';
+import { NumberTextCache, writeNumberText } from '../../io/numberText.js';
 import { ByteOutput, inputByteChunks } from '../../io/streams.js';
 import type { ModelParams } from '../../model/params.js';
 import type { RiskParts } from '../../theory/deterministicRisk.js';
@@ -16,6 +16,8 @@ export type RiskRow = { p: number; q: number; r: number; tau: number } & RiskPar
 export type GridFormat = 'json' | 'csv' | 'text';
 
 const TABLE_FIELDS: (keyof RiskRow)[] = ['n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess'];
+
+const COMMA = 44;
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
@@ -36,14 +38,14 @@ class RiskRowWriter {
   private kText: (Uint8Array | undefined)[] = [];
   private readonly json: boolean;
   private readonly sep: Uint8Array[];
-  private readonly end: Uint8Array;
+  /** lambda repeats few distinct values in a grid. */
+  private readonly lambdaText = new NumberTextCache();
 
   constructor(json: boolean) {
     this.json = json;
     // Separators before lambdaStar, bias, variance, (compression), risk, excess, varianceFactor, dof.
     const names = ['lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'];
     this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
-    this.end = bytes(json ? '}\n' : '\n');
   }
 
   write(out: ByteOutput, P: ModelParams, r: RiskParts): void {
@@ -66,29 +68,48 @@ class RiskRowWriter {
     }
     out.room();
     const buf = out.buf;
-    let pos = out.pos;
-    const sep = this.sep;
-    pos = put(buf, pos, this.prefix);
+    let pos = put(out.buf, out.pos, this.prefix);
     pos = num(buf, pos, r.n, json);
     pos = put(buf, pos, mt);
-    pos = num(buf, pos, r.lambda, json);
-    pos = put(buf, pos, sep[0]);
-    pos = num(buf, pos, r.lambdaStar, json);
-    pos = put(buf, pos, sep[1]);
-    pos = num(buf, pos, r.bias, json);
-    pos = put(buf, pos, sep[2]);
-    pos = num(buf, pos, r.variance, json);
-    pos = put(buf, pos, sep[3]);
-    pos = put(buf, pos, kt);
-    pos = put(buf, pos, sep[4]);
-    pos = num(buf, pos, r.risk, json);
-    pos = put(buf, pos, sep[5]);
-    pos = num(buf, pos, r.excess, json);
-    pos = put(buf, pos, sep[6]);
-    pos = num(buf, pos, r.varianceFactor, json);
-    pos = put(buf, pos, sep[7]);
-    pos = num(buf, pos, r.dof, json);
-    pos = put(buf, pos, this.end);
+    pos = Number.isFinite(r.lambda) ? this.lambdaText.write(buf, pos, r.lambda) : num(buf, pos, r.lambda, json);
+    if (json) {
+      const sep = this.sep;
+      pos = put(buf, pos, sep[0]);
+      pos = num(buf, pos, r.lambdaStar, true);
+      pos = put(buf, pos, sep[1]);
+      pos = num(buf, pos, r.bias, true);
+      pos = put(buf, pos, sep[2]);
+      pos = num(buf, pos, r.variance, true);
+      pos = put(buf, pos, sep[3]);
+      pos = put(buf, pos, kt);
+      pos = put(buf, pos, sep[4]);
+      pos = num(buf, pos, r.risk, true);
+      pos = put(buf, pos, sep[5]);
+      pos = num(buf, pos, r.excess, true);
+      pos = put(buf, pos, sep[6]);
+      pos = num(buf, pos, r.varianceFactor, true);
+      pos = put(buf, pos, sep[7]);
+      pos = num(buf, pos, r.dof, true);
+      buf[pos++] = 125; // }
+    } else {
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.lambdaStar, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.bias, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.variance, false);
+      buf[pos++] = COMMA;
+      pos = put(buf, pos, kt);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.risk, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.excess, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.varianceFactor, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.dof, false);
+    }
+    buf[pos++] = 10; // LF
     out.pos = pos;
   }
 }
