@@ -168,7 +168,7 @@ export class NumericCsvReader {
     let pos = 0;
     if (!this.started) {
       if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
-        this.carry = buf;
+        this.carry = new Uint8Array(buf);
         return;
       }
       this.started = buf.length > 0;
@@ -190,7 +190,7 @@ export class NumericCsvReader {
       if (!this.lineAt(buf, pos, lf, to)) return;
       pos = lf + 1;
     }
-    if (pos < n) this.carry = buf.slice(pos);
+    if (pos < n) this.carry = new Uint8Array(buf.subarray(pos)); // a copy: the caller may reuse chunk
   }
 
   /** Flush the last line (one without a final newline). */

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { ResourceError } from '../errors.js';
 
 /**
@@ -69,13 +69,41 @@ export class BufferedOutput {
   }
 }
 
-/** Byte chunks of an input (`-` = stdin), `chunkBytes` at a time from a file. */
+/**
+ * Byte chunks of an input (`-` = stdin), about `chunkBytes` at a time. A file is read with
+ * synchronous reads into one reused buffer (each chunk is valid until the next is asked for);
+ * stdin is read as a stream.
+ */
 export async function* inputByteChunks(path: string, param: string, chunkBytes = 1 << 18): AsyncGenerator<Uint8Array> {
-  const stream = path === STDIO ? process.stdin : createReadStream(path, { highWaterMark: chunkBytes });
+  const fail = (e: unknown): ResourceError => new ResourceError(`cannot read ${param} ${path === STDIO ? 'stdin' : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  if (path === STDIO) {
+    try {
+      for await (const chunk of process.stdin) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    } catch (e) {
+      throw fail(e);
+    }
+    return;
+  }
+  let fd: number;
   try {
-    for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    fd = openSync(path, 'r');
   } catch (e) {
-    throw new ResourceError(`cannot read ${param} ${path === STDIO ? 'stdin' : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fail(e);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, chunkBytes, null);
+      } catch (e) {
+        throw fail(e);
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -90,6 +118,7 @@ export class ByteOutput {
   buf: Uint8Array;
   pos = 0;
   private pending = false;
+  private handed = false;
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly blockBytes = 1 << 20) {
     this.buf = Buffer.allocUnsafe(blockBytes + ByteOutput.ROW_RESERVE);
   }
@@ -112,19 +141,30 @@ export class ByteOutput {
     }
   }
 
+  /** Blocks the stream has finished with, for reuse. */
+  private readonly free: Uint8Array[] = [];
+
   private hand(): void {
     if (this.pos === 0) return;
-    const block = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(this.blockBytes + ByteOutput.ROW_RESERVE);
+    const full = this.buf;
+    const block = full.subarray(0, this.pos);
+    this.buf = this.free.pop() ?? Buffer.allocUnsafe(this.blockBytes + ByteOutput.ROW_RESERVE);
     this.pos = 0;
-    if (!this.stream.write(block)) this.pending = true;
+    this.handed = true;
+    if (!this.stream.write(block, () => this.free.length < 4 && this.free.push(full))) this.pending = true;
   }
 
-  /** Wait until the stream has taken the blocks handed so far. */
+  /**
+   * Wait until the stream has taken the blocks handed so far (and let its write callbacks run,
+   * which return the blocks for reuse: without a turn of the event loop they would wait for
+   * the end of input).
+   */
   async drain(): Promise<void> {
-    if (!this.pending) return;
-    this.pending = false;
-    await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    if (this.pending) {
+      this.pending = false;
+      await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    } else if (this.handed) await new Promise<void>((resolve) => setImmediate(resolve));
+    this.handed = false;
   }
 
   /** Write out everything collected. */
