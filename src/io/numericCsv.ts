@@ -160,11 +160,45 @@ export class NumericCsvReader {
     }
     let buf = chunk;
     if (this.carry) {
-      buf = new Uint8Array(this.carry.length + chunk.length);
-      buf.set(this.carry, 0);
-      buf.set(chunk, this.carry.length);
+      // Finish the line the last chunk ended in on its own (a short copy), then read this
+      // chunk in place.
+      const carry = this.carry;
+      let lf = 0;
+      while (lf < chunk.length && chunk[lf] !== LF) lf++;
+      const head = new Uint8Array(carry.length + Math.min(lf + 1, chunk.length));
+      head.set(carry, 0);
+      head.set(chunk.subarray(0, lf + 1), carry.length);
       this.carry = null;
+      if (lf === chunk.length) {
+        // Still no line end: keep collecting (or, before the BOM check, re-check with more bytes).
+        if (this.started) {
+          this.carry = head;
+          return;
+        }
+        buf = head;
+      } else {
+        this.scan(head, to);
+        if (this.general) {
+          this.feedGeneral(chunk.subarray(lf + 1), false, to);
+          return;
+        }
+        buf = chunk.subarray(lf + 1);
+        const left = this.carry as Uint8Array | null;
+        if (left) {
+          // Only before the BOM check (a first line of under 3 bytes): join and read on.
+          this.carry = null;
+          const joined = new Uint8Array(left.length + buf.length);
+          joined.set(left, 0);
+          joined.set(buf, left.length);
+          buf = joined;
+        }
+      }
     }
+    this.scan(buf, to);
+  }
+
+  /** Read the complete lines of buf; the unfinished rest is kept (copied) for the next chunk. */
+  private scan(buf: Uint8Array, to: NumericCsvConsumer): void {
     let pos = 0;
     if (!this.started) {
       if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
