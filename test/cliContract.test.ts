@@ -84,6 +84,30 @@ describe('every command: --json lines parse', () => {
     expect(cli(['risk', '--grid', '-', '--json', '--skip-invalid', '--quiet'], grid).stderr).toBe('');
   });
 
+  it('risk --grid: the byte-level path (plain numbers) and the text path (quoted cells) write identical rows; row numbers hold across the switch', () => {
+    const rows = ['2.01,2,0.99,1,1000,5,2', '2.01,2,0.99,1,100,3,opt', '3,2,0.5,0.25,64,4,0', '2.01,2,0.99,1,1e4,9,1.5e-3', '2.01,2,0.99,1,0.5,3,1', '2.01,2,0.99,1,300,6,0.001'];
+    const plain = 'p,q,r,tau,n,m,lambda\n' + rows.join('\n'); // no final newline
+    const quoted = 'p,q,r,tau,n,m,lambda\r\n' + rows.map((r) => r.split(',').map((c) => `"${c}"`).join(',')).join('\r\n') + '\r\n';
+    for (const format of ['json', 'csv']) {
+      const a = cli(['risk', '--grid', '-', '--format', format, '--skip-invalid'], plain);
+      const b = cli(['risk', '--grid', '-', '--format', format, '--skip-invalid'], quoted);
+      expect(a.status, a.stderr).toBe(0);
+      expect(a.stdout).toBe(b.stdout);
+      expect(a.stderr).toMatch(/skipped 1 invalid row\(s\) of 6 \(first: invalid stdin row 5 \(line 6\) column n: "?0\.5/);
+      expect(b.stderr).toBe(a.stderr);
+    }
+    const one = jsonLines(cli(['risk', '--grid', '-', '--json', '--skip-invalid'], plain).stdout);
+    expect(one).toHaveLength(5);
+    expect(one[3].risk).toBe(deterministicRisk({ p: 2.01, q: 2, r: 0.99, tau: 1 }, { n: 1e4, m: 9, lambda: 1.5e-3 }).risk);
+    // A quote half-way switches to the general reader; the error still names the right row and line.
+    const mixed = 'p,q,r,tau,n,m,lambda\n2.01,2,0.99,1,100,3,1\n"2.01",2,0.99,1,"200",3,1\n# note\n2.01,2,0.99,1,300,x,1\n';
+    const stop = cli(['risk', '--grid', '-', '--format', 'csv'], mixed);
+    expect(stop.status).toBe(2);
+    expect(stop.stderr.trim().split('\n')).toHaveLength(1);
+    expect(stop.stderr).toMatch(/stdin row 3 \(line 5\) column m/);
+    expect(csvOf(stop.stdout).rows.map((r) => r[4])).toEqual(['100', '200']);
+  });
+
   it('fit --in - reads stdin and prints one compact line per task; optimize --law - reads it back: one line per budget, csv headers are identifiers', () => {
     const fit = cli(['fit', '--in', '-', '--json', '--bootstrap', '0'], lawCsv());
     expect(fit.status, fit.stderr).toBe(0);

@@ -17,6 +17,11 @@ export interface CsvRecord {
 export interface CsvParseOptions {
   /** Skip lines whose first character is `#` (default true). */
   comments?: boolean;
+  /**
+   * The line number of the first line of input (default 1). When given, the input continues a
+   * document whose start has been read elsewhere, so no byte-order mark is dropped.
+   */
+  firstLine?: number;
 }
 
 const QUOTE = 34;
@@ -38,6 +43,10 @@ export class CsvStreamParser {
 
   constructor(opts: CsvParseOptions = {}) {
     this.comments = opts.comments ?? true;
+    if (opts.firstLine !== undefined) {
+      this.line = opts.firstLine;
+      this.started = true;
+    }
   }
 
   /** Parse a chunk; rows completed by it go to `onRow` (cells untrimmed, in order). */

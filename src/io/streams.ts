@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { ResourceError } from '../errors.js';
 
 /**
@@ -29,42 +29,107 @@ export function writeTextOutput(path: string, text: string, param: string): void
   }
 }
 
-/** Text chunks of an input (`-` = stdin), 64 KiB at a time, decoded as UTF-8 across chunk boundaries. */
-export async function* inputChunks(path: string, param: string): AsyncGenerator<string> {
-  const stream = path === STDIO ? process.stdin : createReadStream(path, { highWaterMark: 1 << 16 });
-  stream.setEncoding('utf8');
+/**
+ * Byte chunks of an input (`-` = stdin), about `chunkBytes` at a time. A file is read with
+ * synchronous reads into one reused buffer (each chunk is valid until the next is asked for);
+ * stdin is read as a stream.
+ */
+export async function* inputByteChunks(path: string, param: string, chunkBytes = 1 << 18): AsyncGenerator<Uint8Array> {
+  const fail = (e: unknown): ResourceError => new ResourceError(`cannot read ${param} ${path === STDIO ? 'stdin' : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  if (path === STDIO) {
+    try {
+      for await (const chunk of process.stdin) yield typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    } catch (e) {
+      throw fail(e);
+    }
+    return;
+  }
+  let fd: number;
   try {
-    for await (const chunk of stream) yield chunk as string;
+    fd = openSync(path, 'r');
   } catch (e) {
-    throw new ResourceError(`cannot read ${param} ${path === STDIO ? 'stdin' : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw fail(e);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, chunkBytes, null);
+      } catch (e) {
+        throw fail(e);
+      }
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
 /**
- * Collects output text and writes it to stdout in blocks of about 1 MiB, waiting for the
- * stream to drain, so that a long stream of rows needs bounded memory.
+ * Output assembled as bytes: writers fill `buf` from `pos` (keeping `ROW_RESERVE` bytes free per
+ * row through `room()`), full blocks of about `blockBytes` go to the stream as they fill, and
+ * `drain()` waits for the stream between input chunks, so memory stays bounded.
  */
-export class BufferedOutput {
-  private text = '';
-  constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly blockChars = 1 << 18) {}
-
-  write(text: string): void {
-    this.text += text;
+export class ByteOutput {
+  /** Bytes a caller may write after each `room()` call. */
+  static readonly ROW_RESERVE = 8192;
+  buf: Uint8Array;
+  pos = 0;
+  private pending = false;
+  private handed = false;
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly blockBytes = 1 << 20) {
+    this.buf = Buffer.allocUnsafe(blockBytes + ByteOutput.ROW_RESERVE);
   }
 
-  /** Write the collected text when it exceeds the block size. */
-  async flushIfFull(): Promise<void> {
-    if (this.text.length >= this.blockChars) await this.flush();
+  /** Make sure ROW_RESERVE bytes are free at `pos` (hands a full block to the stream). */
+  room(): void {
+    if (this.pos >= this.blockBytes) this.hand();
   }
 
-  async flush(): Promise<void> {
-    if (this.text.length === 0) return;
-    const text = this.text;
-    this.text = '';
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+  /** Append the bytes of an ASCII/UTF-8 string (for rare, long or non-ASCII text). */
+  writeText(text: string): void {
+    const bytes = Buffer.from(text, 'utf8');
+    let from = 0;
+    while (from < bytes.length) {
+      this.room();
+      const n = Math.min(bytes.length - from, ByteOutput.ROW_RESERVE);
+      this.buf.set(bytes.subarray(from, from + n), this.pos);
+      this.pos += n;
+      from += n;
+    }
   }
 
+  /** Blocks the stream has finished with, for reuse. */
+  private readonly free: Uint8Array[] = [];
+
+  private hand(): void {
+    if (this.pos === 0) return;
+    const full = this.buf;
+    const block = full.subarray(0, this.pos);
+    this.buf = this.free.pop() ?? Buffer.allocUnsafe(this.blockBytes + ByteOutput.ROW_RESERVE);
+    this.pos = 0;
+    this.handed = true;
+    if (!this.stream.write(block, () => this.free.length < 4 && this.free.push(full))) this.pending = true;
+  }
+
+  /**
+   * Wait until the stream has taken the blocks handed so far (and let its write callbacks run,
+   * which return the blocks for reuse: without a turn of the event loop they would wait for
+   * the end of input).
+   */
+  async drain(): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    } else if (this.handed) await new Promise<void>((resolve) => setImmediate(resolve));
+    this.handed = false;
+  }
+
+  /** Write out everything collected. */
   async end(): Promise<void> {
-    await this.flush();
+    this.hand();
+    await this.drain();
   }
 }

@@ -20,17 +20,24 @@ export interface RiskGridCells {
 }
 
 /**
- * Evaluates R_det (Lemma 1, THEORY.md section 3) row by row for a stream of text rows, with
- * the same validation and the same numbers as `deterministicRisk` / `optimalRisk`, but
- * without per-row allocation: the model is re-validated only when its cells change, and the
- * level terms are cached per (model, m). `evaluate` returns a result object that is reused
- * by the next call.
+ * Evaluates R_det (Lemma 1, THEORY.md section 3) row by row for a stream of rows, with the
+ * same validation and the same numbers as `deterministicRisk` / `optimalRisk`, but without
+ * per-row allocation: the model is re-validated only when it changes, and the level terms are
+ * cached per (model, m). Rows come as text cells (`evaluate`, which throws an InputError naming
+ * the bad cell) or as parsed numbers (`evaluateNumbers`, which returns null for a row that
+ * `evaluate` would reject, so the caller can report it through `evaluate`). The result object
+ * is reused by the next call.
  */
 export class RiskGridEvaluator {
-  private modelKey: [string, string, string, string] = ['', '', '', ''];
+  /** Text cells of the current model (null: compare numbers instead). */
+  private modelKey: [string, string, string, string] | null = null;
+  private keyP = NaN;
+  private keyQ = NaN;
+  private keyR = NaN;
+  private keyTau = NaN;
   private model: ModelParams | null = null;
   private maxM = 0;
-  private terms = new Map<number, LevelTerms>();
+  private terms: (LevelTerms | undefined)[] = [];
   private readonly st = newFixedPointState();
   private readonly out = emptyRiskParts();
   /** Whether the last row asked for lambda = "opt". */
@@ -42,33 +49,75 @@ export class RiskGridEvaluator {
     return this.model;
   }
 
+  private setModel(model: ModelParams): void {
+    this.model = model;
+    this.keyP = model.p;
+    this.keyQ = model.q;
+    this.keyR = model.r;
+    this.keyTau = model.tau;
+    this.maxM = Math.floor(Math.log(1e300) / Math.log(model.q));
+    this.terms = [];
+  }
+
   evaluate(c: RiskGridCells): RiskParts {
     const key = this.modelKey;
-    if (this.model === null || c.p !== key[0] || c.q !== key[1] || c.r !== key[2] || c.tau !== key[3]) {
+    if (this.model === null || key === null || c.p !== key[0] || c.q !== key[1] || c.r !== key[2] || c.tau !== key[3]) {
+      const prev = this.model;
       this.model = null;
+      this.modelKey = null;
       const model = validateModel({ p: parseNumber('p', c.p), q: parseNumber('q', c.q), r: parseNumber('r', c.r), tau: parseNumber('tau', c.tau) });
-      this.model = model;
+      // Equal numbers written differently ("2.01", "2.010") keep the model and its cached terms.
+      if (prev !== null && model.p === this.keyP && model.q === this.keyQ && model.r === this.keyR && model.tau === this.keyTau) this.model = prev;
+      else this.setModel(model);
       this.modelKey = [c.p, c.q, c.r, c.tau];
-      this.maxM = Math.floor(Math.log(1e300) / Math.log(model.q));
-      this.terms.clear();
     }
     const n = parseNumber('n', c.n);
     const m = parseNumber('m', c.m);
     const opt = c.lambda.trim() === 'opt';
     this.lastOpt = opt;
     const lambda = opt ? 1 : parseNumber('lambda', c.lambda);
+    const model = this.model as ModelParams;
     if (!(n >= 1 && Number.isInteger(m) && m >= 1 && m <= this.maxM && lambda >= 0)) {
-      validateRiskInput(this.model, n, m, lambda);
+      validateRiskInput(model, n, m, lambda);
       throw new InputError('row', [n, m, lambda].join(','), 'a valid (n, m, lambda)');
     }
-    let k = this.terms.get(m);
-    if (k === undefined) {
-      k = levelTerms(this.model, m);
-      this.terms.set(m, k);
-    }
+    const k = this.levelTerms(model, m);
     if (opt) return optimalRiskFromTerms(k, n, this.st);
-    if (lambda === 0 && n === k.L) validateRiskInput(this.model, n, m, lambda);
+    if (lambda === 0 && n === k.L) validateRiskInput(model, n, m, lambda);
     solveFixedPoint(k, n, lambda, this.st);
     return riskFromState(k, n, lambda, this.st, this.out);
+  }
+
+  /**
+   * The same evaluation for parsed numbers (a numeric lambda; "opt" rows go through
+   * `evaluate`); null when the row is invalid (then `evaluate` on its cells gives the error).
+   */
+  evaluateNumbers(p: number, q: number, r: number, tau: number, n: number, m: number, lambda: number): RiskParts | null {
+    if (this.model === null || p !== this.keyP || q !== this.keyQ || r !== this.keyR || tau !== this.keyTau) {
+      let model: ModelParams;
+      try {
+        model = validateModel({ p, q, r, tau });
+      } catch {
+        return null;
+      }
+      this.setModel(model);
+    }
+    this.modelKey = null;
+    this.lastOpt = false;
+    if (!(n >= 1 && Number.isInteger(m) && m >= 1 && m <= this.maxM && lambda >= 0)) return null;
+    const model = this.model as ModelParams;
+    const k = this.levelTerms(model, m);
+    if (lambda === 0 && n === k.L) return null;
+    solveFixedPoint(k, n, lambda, this.st);
+    return riskFromState(k, n, lambda, this.st, this.out);
+  }
+
+  private levelTerms(model: ModelParams, m: number): LevelTerms {
+    let k = this.terms[m];
+    if (k === undefined) {
+      k = levelTerms(model, m);
+      this.terms[m] = k;
+    }
+    return k;
   }
 }

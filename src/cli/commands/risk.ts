@@ -1,10 +1,9 @@
 import { InputError } from '../../errors.js';
-import { CsvStreamParser, csvHeader, formatCsv } from '../../io/csv.js';
-import { BufferedOutput, inputChunks } from '../../io/streams.js';
-import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
+import { formatCsv } from '../../io/csv.js';
+import { RISK_FIELDS, streamGrid, type RiskRow } from './_riskGrid.js';
 import { FIGURE6_MODEL, validateModel, type ModelParams } from '../../model/params.js';
 import { parseNumber } from '../../util/validate.js';
-import { deterministicRisk, type RiskParts } from '../../theory/deterministicRisk.js';
+import { deterministicRisk } from '../../theory/deterministicRisk.js';
 import { validateRiskInput } from '../../theory/fixedPoint.js';
 import { optimalRisk } from '../../theory/optimalLambda.js';
 import { maybeHelp, parseFlags, str } from '../args.js';
@@ -45,10 +44,7 @@ interface RiskRequest {
   lambda: number | 'opt';
 }
 
-type RiskRow = { p: number; q: number; r: number; tau: number } & RiskParts;
-
-/** The output fields, in order: the JSON keys of every line and the CSV header. */
-export const RISK_FIELDS = ['p', 'q', 'r', 'tau', 'n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'] as const;
+export { RISK_FIELDS };
 
 /** Evaluate one validated request (THEORY.md section 3). */
 function evaluate(req: RiskRequest): RiskRow {
@@ -68,121 +64,6 @@ function parseLambda(param: string, text: string | undefined): number | 'opt' {
 function validateRequest(req: RiskRequest): RiskRequest {
   const v = validateRiskInput(req.params, req.n, req.m, req.lambda === 'opt' ? 1 : req.lambda);
   return { params: v.params, n: v.n, m: v.m, lambda: req.lambda === 'opt' ? 'opt' : v.lambda };
-}
-
-const TABLE_FIELDS: (keyof RiskRow)[] = ['n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess'];
-
-/** A JSON number (finite doubles only; anything else would not be JSON). */
-function jnum(x: number): string {
-  return Number.isFinite(x) ? String(x) : 'null';
-}
-
-type GridFormat = 'json' | 'csv' | 'text';
-
-/**
- * Stream a grid CSV through the evaluator: rows are read, validated, evaluated and written one
- * by one (memory bounded by the read chunk), in input order. A bad row stops the run with one
- * InputError naming its data-row number and line, or with `skipInvalid` is counted and skipped.
- */
-async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean): Promise<number> {
-  const source = file === '-' ? 'stdin' : file;
-  const out = new BufferedOutput();
-  const ev = new RiskGridEvaluator();
-  const textRows: RiskRow[] = [];
-  let header: number[] | null = null;
-  let dataRows = 0;
-  let written = 0;
-  let skipped = 0;
-  let firstSkip = '';
-  let lastParams: object | null = null;
-  let prefix = '';
-  let mCache = new Map<number, string>();
-  const cells: RiskGridCells = { p: '', q: '', r: '', tau: '', n: '', m: '', lambda: '' };
-  const onRow = (row: string[], line: number): void => {
-    if (header === null) {
-      header = parseGridHeader(source, row, line);
-      if (format === 'csv') out.write(csvHeader(RISK_FIELDS) + '\n');
-      return;
-    }
-    dataRows++;
-    const h = header;
-    if (row.length !== h.length) {
-      const e = new InputError(`${source} row ${dataRows} (line ${line})`, row.join(','), `${h.length} comma-separated values (${RISK_GRID_COLUMNS.join(',')})`, `found ${row.length}`);
-      if (!skipInvalid) throw e;
-      skipped++;
-      firstSkip ||= e.message;
-      return;
-    }
-    cells.p = row[h[0]];
-    cells.q = row[h[1]];
-    cells.r = row[h[2]];
-    cells.tau = row[h[3]];
-    cells.n = row[h[4]];
-    cells.m = row[h[5]];
-    cells.lambda = row[h[6]];
-    let res: RiskParts;
-    try {
-      res = ev.evaluate(cells);
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      const err = new InputError(`${source} row ${dataRows} (line ${line}) column ${e.param}`, e.value, e.valid, e.message.includes('; ') ? e.message.split('; ').slice(1).join('; ') : undefined);
-      if (!skipInvalid) throw err;
-      skipped++;
-      firstSkip ||= err.message;
-      return;
-    }
-    const P = ev.params;
-    if (P !== lastParams) {
-      lastParams = P;
-      prefix = format === 'json' ? `{"p":${jnum(P.p)},"q":${jnum(P.q)},"r":${jnum(P.r)},"tau":${jnum(P.tau)},"n":` : `${jnum(P.p)},${jnum(P.q)},${jnum(P.r)},${jnum(P.tau)},`;
-      mCache = new Map();
-    }
-    let mText = mCache.get(res.m);
-    if (mText === undefined) {
-      mText = format === 'json' ? `,"m":${res.m},"L":${jnum(res.L)},"lambda":` : `,${res.m},${jnum(res.L)},`;
-      mCache.set(res.m, mText);
-    }
-    written++;
-    if (format === 'json') {
-      out.write(
-        `${prefix}${jnum(res.n)}${mText}${jnum(res.lambda)},"lambdaStar":${jnum(res.lambdaStar)},"bias":${jnum(res.bias)},"variance":${jnum(res.variance)},"compression":${jnum(res.compression)},"risk":${jnum(res.risk)},"excess":${jnum(res.excess)},"varianceFactor":${jnum(res.varianceFactor)},"dof":${jnum(res.dof)}}\n`,
-      );
-    } else if (format === 'csv') {
-      out.write(`${prefix}${jnum(res.n)}${mText}${jnum(res.lambda)},${jnum(res.lambdaStar)},${jnum(res.bias)},${jnum(res.variance)},${jnum(res.compression)},${jnum(res.risk)},${jnum(res.excess)},${jnum(res.varianceFactor)},${jnum(res.dof)}\n`);
-    } else textRows.push({ p: P.p, q: P.q, r: P.r, tau: P.tau, ...res });
-  };
-  const parser = new CsvStreamParser();
-  try {
-    for await (const chunk of inputChunks(file, '--grid')) {
-      parser.push(chunk, onRow);
-      await out.flushIfFull();
-    }
-    parser.end(onRow);
-  } finally {
-    // The rows before a bad one are complete results: write them before the error line.
-    await out.end();
-  }
-  if (header === null) throw new InputError('--grid', file, `a CSV with header ${RISK_GRID_COLUMNS.join(',')}`, 'the file is empty');
-  if (format === 'text') {
-    if (textRows.length) out.write(formatTable(['p', 'q', 'r', 'tau', ...TABLE_FIELDS], textRows.map((r) => [r.p, r.q, r.r, r.tau, ...TABLE_FIELDS.map((f) => r[f] as number)])) + '\n');
-  }
-  await out.end();
-  if (skipped > 0 && !quiet) process.stderr.write(`lossyscale: risk --grid skipped ${skipped} invalid row(s) of ${dataRows} (first: ${firstSkip})\n`);
-  if (written === 0 && dataRows === 0) throw new InputError('--grid', file, 'a CSV with at least one data row', 'no data rows');
-  return 0;
-}
-
-/** Column positions of p,q,r,tau,n,m,lambda in a grid header; errors name the bad column. */
-function parseGridHeader(source: string, row: string[], line: number): number[] {
-  const header = row.map((h) => h.trim());
-  for (const h of header) {
-    if (!(RISK_GRID_COLUMNS as readonly string[]).includes(h)) throw new InputError(`${source} header column ${JSON.stringify(h)}`, h, `columns ${RISK_GRID_COLUMNS.join(',')}`);
-  }
-  if (new Set(header).size !== header.length) throw new InputError(`${source} header`, header.join(','), 'each column once');
-  for (const c of RISK_GRID_COLUMNS) {
-    if (!header.includes(c)) throw new InputError(`${source} header (line ${line})`, header.join(','), `columns ${RISK_GRID_COLUMNS.join(',')}`, `missing column ${c}`);
-  }
-  return RISK_GRID_COLUMNS.map((c) => header.indexOf(c));
 }
 
 export async function run(argv: string[]): Promise<number> {

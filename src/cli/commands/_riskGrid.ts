@@ -1,0 +1,237 @@
+import { InputError } from '../../errors.js';
+import { csvHeader } from '../../io/csv.js';
+import { NumericCsvReader, type NumericCsvConsumer } from '../../io/numericCsv.js';
+import { NumberTextCache, writeNumberText } from '../../io/numberText.js';
+import { ByteOutput, inputByteChunks } from '../../io/streams.js';
+import type { ModelParams } from '../../model/params.js';
+import type { RiskParts } from '../../theory/deterministicRisk.js';
+import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
+import { formatTable } from './_table.js';
+
+/** The output fields of `risk`, in order: the JSON keys of every line and the CSV header. */
+export const RISK_FIELDS = ['p', 'q', 'r', 'tau', 'n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'] as const;
+
+export type RiskRow = { p: number; q: number; r: number; tau: number } & RiskParts;
+
+export type GridFormat = 'json' | 'csv' | 'text';
+
+const TABLE_FIELDS: (keyof RiskRow)[] = ['n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess'];
+
+const COMMA = 44;
+
+const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+
+/** A number in the output contract: shortest round-trip text, `null` (JSON) or empty (CSV) when not finite. */
+function numberText(x: number, json: boolean): string {
+  return Number.isFinite(x) ? String(x) : json ? 'null' : '';
+}
+
+/**
+ * Writes risk rows as CSV or JSON lines straight into a ByteOutput: the text that depends only
+ * on the model (p, q, r, tau) or on (model, m) (m, L, K_m) is made once and copied; the other
+ * numbers go through writeNumberText (the characters of String(x)).
+ */
+class RiskRowWriter {
+  private model: ModelParams | null = null;
+  private prefix: Uint8Array = new Uint8Array(0);
+  private mText: (Uint8Array | undefined)[] = [];
+  private kText: (Uint8Array | undefined)[] = [];
+  private readonly json: boolean;
+  private readonly sep: Uint8Array[];
+  /** lambda repeats few distinct values in a grid. */
+  private readonly lambdaText = new NumberTextCache();
+
+  constructor(json: boolean) {
+    this.json = json;
+    // Separators before lambdaStar, bias, variance, (compression), risk, excess, varianceFactor, dof.
+    const names = ['lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'];
+    this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
+  }
+
+  write(out: ByteOutput, P: ModelParams, r: RiskParts): void {
+    const json = this.json;
+    if (P !== this.model) {
+      this.model = P;
+      const [p, q, rr, tau] = [P.p, P.q, P.r, P.tau].map((x) => numberText(x, json));
+      this.prefix = bytes(json ? `{"p":${p},"q":${q},"r":${rr},"tau":${tau},"n":` : `${p},${q},${rr},${tau},`);
+      this.mText = [];
+      this.kText = [];
+    }
+    const m = r.m;
+    let mt = this.mText[m];
+    let kt = this.kText[m];
+    if (mt === undefined || kt === undefined) {
+      mt = bytes(json ? `,"m":${m},"L":${numberText(r.L, true)},"lambda":` : `,${m},${numberText(r.L, false)},`);
+      kt = bytes(numberText(r.compression, json));
+      this.mText[m] = mt;
+      this.kText[m] = kt;
+    }
+    out.room();
+    const buf = out.buf;
+    let pos = put(out.buf, out.pos, this.prefix);
+    pos = num(buf, pos, r.n, json);
+    pos = put(buf, pos, mt);
+    pos = Number.isFinite(r.lambda) ? this.lambdaText.write(buf, pos, r.lambda) : num(buf, pos, r.lambda, json);
+    if (json) {
+      const sep = this.sep;
+      pos = put(buf, pos, sep[0]);
+      pos = num(buf, pos, r.lambdaStar, true);
+      pos = put(buf, pos, sep[1]);
+      pos = num(buf, pos, r.bias, true);
+      pos = put(buf, pos, sep[2]);
+      pos = num(buf, pos, r.variance, true);
+      pos = put(buf, pos, sep[3]);
+      pos = put(buf, pos, kt);
+      pos = put(buf, pos, sep[4]);
+      pos = num(buf, pos, r.risk, true);
+      pos = put(buf, pos, sep[5]);
+      pos = num(buf, pos, r.excess, true);
+      pos = put(buf, pos, sep[6]);
+      pos = num(buf, pos, r.varianceFactor, true);
+      pos = put(buf, pos, sep[7]);
+      pos = num(buf, pos, r.dof, true);
+      buf[pos++] = 125; // }
+    } else {
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.lambdaStar, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.bias, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.variance, false);
+      buf[pos++] = COMMA;
+      pos = put(buf, pos, kt);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.risk, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.excess, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.varianceFactor, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.dof, false);
+    }
+    buf[pos++] = 10; // LF
+    out.pos = pos;
+  }
+}
+
+function put(buf: Uint8Array, pos: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
+  return pos;
+}
+
+function num(buf: Uint8Array, pos: number, x: number, json: boolean): number {
+  if (x - x === 0) return writeNumberText(buf, pos, x);
+  if (!json) return pos;
+  buf[pos] = 110; // null
+  buf[pos + 1] = 117;
+  buf[pos + 2] = 108;
+  buf[pos + 3] = 108;
+  return pos + 4;
+}
+
+/** Column positions of p,q,r,tau,n,m,lambda in a grid header; errors name the bad column. */
+function parseGridHeader(source: string, row: string[], line: number): number[] {
+  const header = row.map((h) => h.trim());
+  for (const h of header) {
+    if (!(RISK_GRID_COLUMNS as readonly string[]).includes(h)) throw new InputError(`${source} header column ${JSON.stringify(h)}`, h, `columns ${RISK_GRID_COLUMNS.join(',')}`);
+  }
+  if (new Set(header).size !== header.length) throw new InputError(`${source} header`, header.join(','), 'each column once');
+  for (const c of RISK_GRID_COLUMNS) {
+    if (!header.includes(c)) throw new InputError(`${source} header (line ${line})`, header.join(','), `columns ${RISK_GRID_COLUMNS.join(',')}`, `missing column ${c}`);
+  }
+  return RISK_GRID_COLUMNS.map((c) => header.indexOf(c));
+}
+
+/**
+ * Stream a grid CSV through the evaluator (THEORY.md section 3): rows are read, validated,
+ * evaluated and written in input order, with memory bounded by the read chunk. Plain numeric
+ * lines take the byte-level path (NumericCsvReader, RiskGridEvaluator.evaluateNumbers,
+ * RiskRowWriter); any other line, and any row the numeric path rejects, goes through the text
+ * cells, so a bad row stops the run with one InputError naming its data-row number and line,
+ * or with `skipInvalid` is counted and skipped.
+ */
+export async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean): Promise<number> {
+  const source = file === '-' ? 'stdin' : file;
+  const out = new ByteOutput();
+  const ev = new RiskGridEvaluator();
+  const writer = new RiskRowWriter(format === 'json');
+  const textRows: RiskRow[] = [];
+  const reader = new NumericCsvReader();
+  let header: number[] = [];
+  let haveHeader = false;
+  let dataRows = 0;
+  let written = 0;
+  let skipped = 0;
+  let firstSkip = '';
+  const cells: RiskGridCells = { p: '', q: '', r: '', tau: '', n: '', m: '', lambda: '' };
+  const emit = (res: RiskParts): void => {
+    written++;
+    const P = ev.params;
+    if (format === 'text') textRows.push({ p: P.p, q: P.q, r: P.r, tau: P.tau, ...res });
+    else writer.write(out, P, res);
+  };
+  const reject = (e: InputError): void => {
+    if (!skipInvalid) throw e;
+    skipped++;
+    firstSkip ||= e.message;
+  };
+  const consumer: NumericCsvConsumer = {
+    numericRow(v: Float64Array): boolean {
+      const h = header;
+      const res = ev.evaluateNumbers(v[h[0]], v[h[1]], v[h[2]], v[h[3]], v[h[4]], v[h[5]], v[h[6]]);
+      if (res === null) return false;
+      dataRows++;
+      emit(res);
+      return true;
+    },
+    textRow(row: string[], line: number): void {
+      if (!haveHeader) {
+        header = parseGridHeader(source, row, line);
+        haveHeader = true;
+        reader.columns = header.length;
+        if (format === 'csv') out.writeText(csvHeader(RISK_FIELDS) + '\n');
+        return;
+      }
+      dataRows++;
+      const h = header;
+      if (row.length !== h.length) {
+        reject(new InputError(`${source} row ${dataRows} (line ${line})`, row.join(','), `${h.length} comma-separated values (${RISK_GRID_COLUMNS.join(',')})`, `found ${row.length}`));
+        return;
+      }
+      cells.p = row[h[0]];
+      cells.q = row[h[1]];
+      cells.r = row[h[2]];
+      cells.tau = row[h[3]];
+      cells.n = row[h[4]];
+      cells.m = row[h[5]];
+      cells.lambda = row[h[6]];
+      let res: RiskParts;
+      try {
+        res = ev.evaluate(cells);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        reject(new InputError(`${source} row ${dataRows} (line ${line}) column ${e.param}`, e.value, e.valid, e.message.includes('; ') ? e.message.split('; ').slice(1).join('; ') : undefined));
+        return;
+      }
+      emit(res);
+    },
+  };
+  try {
+    for await (const chunk of inputByteChunks(file, '--grid')) {
+      reader.push(chunk, consumer);
+      await out.drain();
+    }
+    reader.end(consumer);
+  } finally {
+    // The rows before a bad one are complete results: write them before the error line.
+    await out.end();
+  }
+  if (!haveHeader) throw new InputError('--grid', file, `a CSV with header ${RISK_GRID_COLUMNS.join(',')}`, 'the file is empty');
+  if (format === 'text' && textRows.length) {
+    out.writeText(formatTable(['p', 'q', 'r', 'tau', ...TABLE_FIELDS], textRows.map((r) => [r.p, r.q, r.r, r.tau, ...TABLE_FIELDS.map((f) => r[f] as number)])) + '\n');
+    await out.end();
+  }
+  if (skipped > 0 && !quiet) process.stderr.write(`lossyscale: risk --grid skipped ${skipped} invalid row(s) of ${dataRows} (first: ${firstSkip})\n`);
+  if (written === 0 && dataRows === 0) throw new InputError('--grid', file, 'a CSV with at least one data row', 'no data rows');
+  return 0;
+}
