@@ -96,8 +96,6 @@ describe('architecture', () => {
   });
 
   it('every non-null assertion has a `// non-null:` comment on the line above, saying why it holds', () => {
-    // Files written before this rule whose assertions are not yet annotated (each must shrink, never grow).
-    const pending: Record<string, number> = { 'simulate/simulateStylized.ts': 1 };
     const bare = new Map<string, number>();
     for (const f of files) {
       const src = text.get(f) ?? '';
@@ -112,10 +110,7 @@ describe('architecture', () => {
       };
       visit(sf);
     }
-    const over = [...bare].filter(([f, k]) => k > (pending[f] ?? 0)).map(([f, k]) => `${f}: ${k} unexplained non-null assertion(s)`);
+    const over = [...bare].map(([f, k]) => `${f}: ${k} unexplained non-null assertion(s)`);
     expect(over).toEqual([]);
-    // The list shrinks with the code: an entry above what the file still has is stale.
-    const stale = Object.entries(pending).filter(([f, k]) => (bare.get(f) ?? 0) < k).map(([f, k]) => `${f}: pending ${k}, has ${bare.get(f) ?? 0}`);
-    expect(stale).toEqual([]);
   });
 });

@@ -48,8 +48,9 @@ export type RepetitionRow = StoreRow & RepetitionResult;
 export async function runRepetitions(plan: SimulationPlan, reps: number[], opts: RunOptions = {}): Promise<RepetitionResult[]> {
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), reps.length || 1));
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) throw new InputError('workers', opts.workers, 'an integer >= 1');
-  const ownFlag = opts.interrupt ? undefined : watchInterrupt();
-  const flag = opts.interrupt ?? ownFlag!;
+  // A flag the caller did not pass is this function's own, released when it returns.
+  let ownFlag: InterruptFlag | undefined;
+  const flag = opts.interrupt ?? (ownFlag = watchInterrupt());
   const backend = linalgBackend(opts.backend);
   const bar = makeProgress(opts.label ?? 'simulate', reps.length, { quiet: opts.quiet });
   const out: RepetitionResult[] = [];
