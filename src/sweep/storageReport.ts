@@ -5,6 +5,7 @@ import type { Prediction } from './prediction.js';
 import { storageTestRows, verdictSentence, type StorageTestRow, type StrategyErrors } from './storageTest.js';
 import { studentTQuantile } from '../stats/distributions.js';
 import { ResourceError } from '../errors.js';
+import { formatCsv } from '../io/csv.js';
 
 /**
  * Tables of the paired storage test (THEORY.md section 6): tables/storage-test.csv|md (one
@@ -52,8 +53,6 @@ export function strategyErrors(rows: ResultRow[], budgetFractions: Map<number, n
   return [...groups.values()];
 }
 
-const csvCell = (v: string | number | null): string => (v === null ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-const csv = (header: string[], rows: (string | number | null)[][]): string => [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 const md = (header: string[], rows: (string | number)[][]): string => {
   const line = (c: (string | number)[]): string => `| ${c.map((x) => String(x).replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---:')), ...rows.map(line)].join('\n') + '\n';
@@ -74,7 +73,7 @@ export function writeStorageTest(tablesDir: string, rows: ResultRow[], predictio
   });
   const testRows = storageTestRows(usable, seed);
   const header = ['budget', 'budgetFraction', 'strategy', 'baseline', 'seeds', 'meanDiff', 'sdDiff', 'ciLow', 'ciHigh', 'pValue', 'bootLow', 'bootHigh'];
-  writeFileSync(join(tablesDir, 'storage-test.csv'), csv(header, testRows.map((r) => [r.budget, r.budgetFraction, r.strategy, r.baseline, r.seeds, r.meanDiff, r.sdDiff, r.ciLow, r.ciHigh, r.pValue, r.bootLow, r.bootHigh])));
+  writeFileSync(join(tablesDir, 'storage-test.csv'), formatCsv(header, testRows.map((r) => [r.budget, r.budgetFraction, r.strategy, r.baseline, r.seeds, r.meanDiff, r.sdDiff, r.ciLow, r.ciHigh, r.pValue, r.bootLow, r.bootHigh])));
   const budgets = [...new Set(testRows.map((r) => r.budgetIndex))].sort((a, b) => a - b);
   const verdicts = budgets.map((b) => {
     const rs = testRows.filter((r) => r.budgetIndex === b);
@@ -108,7 +107,7 @@ export function writeStorageTest(tablesDir: string, rows: ResultRow[], predictio
     (notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '');
   writeFileSync(join(tablesDir, 'storage-test.md'), text);
   if (check.length) {
-    writeFileSync(join(tablesDir, 'prediction-check.csv'), csv(['budget', 'budgetFraction', 'predicted', 'intervalLow', 'intervalHigh', 'measuredMean', 'measuredCiLow', 'measuredCiHigh', 'seeds', 'covered'], check.map((c) => [c.budget, c.budgetFraction, c.predicted, c.intervalLow, c.intervalHigh, c.measuredMean, c.measuredCiLow, c.measuredCiHigh, c.seeds, c.covered === null ? null : c.covered ? 'true' : 'false'])));
+    writeFileSync(join(tablesDir, 'prediction-check.csv'), formatCsv(['budget', 'budgetFraction', 'predicted', 'intervalLow', 'intervalHigh', 'measuredMean', 'measuredCiLow', 'measuredCiHigh', 'seeds', 'covered'], check.map((c) => [c.budget, c.budgetFraction, c.predicted, c.intervalLow, c.intervalHigh, c.measuredMean, c.measuredCiLow, c.measuredCiHigh, c.seeds, c.covered === null ? null : c.covered ? 'true' : 'false'])));
   }
   return { preRegistered, predictionSha256: predictionSha, rows: testRows, verdicts, predictionCheck: check, notes };
 }
