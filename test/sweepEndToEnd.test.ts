@@ -80,6 +80,8 @@ describe('real-data sweep end to end', () => {
     const run = readRun(runDir)!;
     expect(run.codecVersion).toMatch(/jxl|jsquash|\d/);
     expect(run.sessions.map((s) => s.status)).toEqual(expect.arrayContaining(['interrupted', 'finished']));
+    // Each session records the code it ran (a resumed run may continue on another commit).
+    for (const s of run.sessions) expect(s.code).toMatchObject({ version: run.provenance.version, gitCommit: run.provenance.gitCommit, command: expect.any(String) });
     for (const f of ['law.json', 'summary.csv', 'summary.json', 'sizes.json', 'prediction.json', 'tables/law.md', 'tables/budgets.md', 'tables/matrix.md', 'tables/storage-test.md', 'tables/prediction-check.csv']) expect(existsSync(join(runDir, f))).toBe(true);
     expect(readdirSync(join(runDir, 'figures')).filter((f) => f.endsWith('.vl.json')).sort()).toEqual(
       ['tiny-fig1-scaling', 'tiny-fig2-allocation', 'tiny-fig3-strategies', 'tiny-fig4-fixed-levels', 'tiny-fig5-test-compression', 'tiny-storage-test'].map((n) => `${n}.vl.json`),

@@ -34,6 +34,8 @@ export interface RunSession {
   status: 'running' | 'finished' | 'interrupted' | 'failed';
   /** Dense linear algebra backend of this session's in-process trainer (src/linalg/backend.ts). */
   linalgBackend?: string;
+  /** The code and command of this session (a resumed run may continue on another commit). */
+  code?: { version: string; gitCommit: string | null; gitDirty: boolean | null; command: string };
 }
 
 export interface RunRecord {

@@ -20,6 +20,7 @@ import { newRunRecord, readRun, runPaths, writeRun, type RunRecord, type RunSess
 import { withoutSchemaRef } from '../config/schema.js';
 import { poolDistances } from './poolDistances.js';
 import { linalgBackend } from '../linalg/backend.js';
+import { provenance } from '../provenance.js';
 
 /**
  * The whole real-data chain over one config (THEORY.md sections 6-7): encode the pool and
@@ -116,7 +117,16 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
   let ctx: SweepContext | undefined;
   const codecBars = new Map<string, { p: Progress; last: number }>();
   const rec: RunRecord = existing ?? newRunRecord(config, 'pending');
-  const session: RunSession = { start: new Date().toISOString(), phases, cpuPhases, jobsRun: 0, status: 'running', linalgBackend: linalgBackend().description };
+  const code = provenance();
+  const session: RunSession = {
+    start: new Date().toISOString(),
+    phases,
+    cpuPhases,
+    jobsRun: 0,
+    status: 'running',
+    linalgBackend: linalgBackend().description,
+    code: { version: code.version, gitCommit: code.gitCommit, gitDirty: code.gitDirty, command: code.command },
+  };
   rec.sessions.push(session);
   const save = (): void => writeRun(opts.runDir, rec);
   let jobsRun = 0;
