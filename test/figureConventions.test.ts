@@ -70,6 +70,9 @@ describe('figure conventions', () => {
     expect(out.params).toEqual([{ name: expect.stringMatching(/^highlight_/), select: { type: 'point', fields: ['s'] }, bind: 'legend' }]);
     expect(out.encoding.opacity?.condition.param).toMatch(/^highlight_/);
     expect(() => compile(JSON.parse(JSON.stringify(out)))).not.toThrow();
+    // The output depends on the spec alone, not on how many specs were drawn before it.
+    const again = applyFigureConventions(JSON.parse(JSON.stringify(spec('n', [1, 100], 'e', [0.1, 1]))));
+    expect(JSON.stringify(again)).toBe(JSON.stringify(out));
   });
 
   it('gives every y axis the same label room so stacked and side-by-side panels align', () => {

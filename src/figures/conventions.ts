@@ -80,17 +80,19 @@ function unitsOf(view: Json): Json[] {
   return view.mark !== undefined ? [view] : [];
 }
 
-let counter = 0;
-
-/** Add a legend-bound highlight to one view (a unit or a layer) whose units share a series field. */
-function addHighlight(view: Json): void {
+/**
+ * Add a legend-bound highlight to one view (a unit or a layer) whose units share a series field;
+ * `index` (the view's position in its spec) keeps the parameter names of one spec distinct, so a
+ * spec's text depends on nothing but the spec.
+ */
+function addHighlight(view: Json, index: number): void {
   const units = unitsOf(view);
   const owner = units.find((u) => isObj(u.encoding) && seriesField(u.encoding) !== null);
   if (!owner) return;
   // non-null: owner was found by seriesField(...) !== null.
   const field = seriesField(owner.encoding as Json)!;
   if ((units.some((u) => Array.isArray(u.params) && u.params.length > 0)) || Array.isArray(view.params)) return;
-  const name = `highlight_${counter++}`;
+  const name = `highlight_${index}`;
   owner.params = [{ name, select: { type: 'point', fields: [field] }, bind: 'legend' }];
   for (const u of units) {
     const enc = u.encoding;
@@ -110,7 +112,7 @@ function views(spec: Json): Json[] {
 export function applyFigureConventions<T>(spec: T): T {
   if (!isObj(spec)) return spec;
   const out = JSON.parse(JSON.stringify(spec)) as Json;
-  for (const v of views(out)) {
+  for (const [index, v] of views(out).entries()) {
     // Layers share their axes: the unit comes from whichever layer titles the channel.
     const encs = [v, ...unitsOf(v)].map((u) => u.encoding).filter(isObj);
     for (const ch of ['x', 'y'] as const) {
@@ -119,7 +121,7 @@ export function applyFigureConventions<T>(spec: T): T {
       const unit = axisUnit(title);
       for (const d of defs) fixAxis(d, ch, unit);
     }
-    addHighlight(v);
+    addHighlight(v, index);
   }
   return out as T;
 }
