@@ -46,7 +46,7 @@ export function sweepFigureSpecs(s: SweepSummary): SweepFigure[] {
     const distances = [...new Set(s.grid.map((g) => g.distance))];
     const fractions = [...new Set(s.grid.map((g) => g.fraction))];
     const dLabel = (d: number): string => `d=${d}${d === 0 ? ' (lossless)' : ''}`;
-    const fLabel = (f: number): string => `${Math.round(f * 100)}% of pool`;
+    const fLabel = (f: number): string => `${Number((f * 100).toPrecision(3))}% of pool`;
     const pts = s.grid.map((g) => ({
       n: g.n, L: Math.round(g.bytesPerImage * 10) / 10, errorPct: pct(g.errorMean), lo: pct(g.errorMean - g.errorSd), hi: pct(g.errorMean + g.errorSd),
       distance: dLabel(g.distance), fraction: fLabel(g.fraction), seeds: g.seeds, inFit: g.inFit ? 'yes' : 'no (baseline)',
