@@ -44,9 +44,10 @@ function titleOf(def: Json): string | null {
   return typeof t === 'string' ? t : Array.isArray(t) ? t.join(' ') : null;
 }
 
-function fixAxis(def: Json, channel: 'x' | 'y', unit: AxisUnit): void {
+/** `sharedScale`: the scale the layers of one view share on this channel (the first layer that states one). */
+function fixAxis(def: Json, channel: 'x' | 'y', unit: AxisUnit, sharedScale: Json): void {
   if (def.type !== 'quantitative' || def.axis === null) return;
-  const scale = isObj(def.scale) ? def.scale : {};
+  const scale = isObj(def.scale) ? def.scale : sharedScale;
   const log = scale.type === 'log';
   const axis: Json = isObj(def.axis) ? { ...def.axis } : {};
   const eNotation = typeof axis.format === 'string' && /e$/.test(axis.format);
@@ -119,7 +120,9 @@ export function applyFigureConventions<T>(spec: T): T {
       const defs = encs.map((e) => e[ch]).filter(isObj);
       const title = defs.map(titleOf).find((t): t is string => t !== null) ?? '';
       const unit = axisUnit(title);
-      for (const d of defs) fixAxis(d, ch, unit);
+      // Layers share one axis, so they get one label expression (Vega-Lite warns on a conflict).
+      const sharedScale = defs.map((d) => d.scale).find(isObj) ?? {};
+      for (const d of defs) fixAxis(d, ch, unit, sharedScale);
     }
     addHighlight(v, index);
   }

@@ -72,7 +72,8 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const lawN = law ? Ls.flatMap((L) => nGrid.map((n) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
   const lDomain = Ls;
   const colorL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, scheme: { name: 'viridis', extent: [0, 0.85] } }, legend: { symbolType: 'stroke' } } as const;
-  const shapeL = { field: 'L', type: 'ordinal', title: 'bits per sample L', scale: { domain: lDomain, range: SHAPES.slice(0, lDomain.length) } } as const;
+  // Shapes are categories (nominal); the explicit domain keeps the legend in L order.
+  const shapeL = { field: 'L', type: 'nominal', title: 'bits per sample L', scale: { domain: lDomain, range: SHAPES.slice(0, lDomain.length) } } as const;
   const dashCurve = { field: 'curve', type: 'nominal', title: 'curve', scale: { domain: ['deterministic risk', 'fitted law'], range: [[1, 0], [2, 3]] } } as const;
   const yEnc = { field: 'excess', type: 'quantitative', title: 'excess error Err - tau^2', scale: { type: 'log' } } as const;
   const tooltip: Tooltip = [
@@ -108,7 +109,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const LGrid = logSpace(Ls[0], Ls[Ls.length - 1], 40);
   const lawL = law ? simNs.flatMap((n) => LGrid.map((L) => ({ n, L, excess: predictError(law, n, L), curve: 'fitted law' }))) : [];
   const colorN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, scheme: { name: 'plasma', extent: [0, 0.85] } }, legend: { symbolType: 'stroke' } } as const;
-  const shapeN = { field: 'n', type: 'ordinal', title: 'samples n', scale: { domain: simNs, range: SHAPES.slice(0, simNs.length) } } as const;
+  const shapeN = { field: 'n', type: 'nominal', title: 'samples n', scale: { domain: simNs, range: SHAPES.slice(0, simNs.length) } } as const;
   const specL: TopLevel<LayerSpec<Field>> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Figure 6 (right): excess error vs bits per sample L, one line per n', subtitle: 'Monte Carlo (points, +-1 s.e.) over the deterministic risk (solid); fitted law dotted' },
