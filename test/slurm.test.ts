@@ -343,6 +343,11 @@ describe.skipIf(Boolean(why) && !required)('lossyscale slurm on a real single-no
     expect(merged.filter((r) => (r as { phase: string }).phase === 'strategy').length).toBeGreaterThanOrEqual(4);
     expect(merged).toEqual(computed(join(single, 'results.jsonl'), drop)); // same rows, same order, same bits
     expect(JSON.parse(readFileSync(join(run, 'law.json'), 'utf8')).params).toEqual(JSON.parse(readFileSync(join(single, 'law.json'), 'utf8')).params);
+    // The fit step pre-registered the same prediction before any strategy task ran.
+    const prediction = (dir: string) => JSON.parse(readFileSync(join(dir, 'prediction.json'), 'utf8')) as { preRegistered: boolean; budgets: unknown[] };
+    expect(prediction(run).preRegistered).toBe(true);
+    expect(prediction(run).budgets).toEqual(prediction(single).budgets);
+    expect(readFileSync(join(run, 'tables', 'storage-test.md'), 'utf8')).toMatch(/pre-registered in prediction\.json/);
   }, 500_000);
   it('a torch sweep on the worker engine: tasks run the Python worker on the bundle (no Node), a failed array is retried, results equal plan + run-bundle + ingest', async () => {
     let python: string;

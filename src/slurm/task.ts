@@ -8,7 +8,9 @@ import { parseSweepConfig } from '../sweep/config.js';
 import { openSweepContext } from '../sweep/context.js';
 import { materializeJob } from '../sweep/materialize.js';
 import { planGridJobs, planStrategyJobs, readLaw, type PlannedJob } from '../sweep/plan.js';
+import { registeredTargets } from '../sweep/preRegistration.js';
 import { readResults, resultRow, type ResultRow } from '../sweep/results.js';
+import { readRun } from '../sweep/runDir.js';
 import { createTrainer } from '../trainers/registry.js';
 import type { InterruptFlag } from '../util/interrupt.js';
 import { readSlurmRun, readUnits, slurmPaths, unitsOfTask, writeUnits, type PhaseName, type SlurmRunRecord, type WorkUnit } from './layout.js';
@@ -122,7 +124,12 @@ export async function planStrategies(runDir: string, rec: SlurmRunRecord, log: L
   log(`fit: E*=${law.params.Estar.toPrecision(4)} A=${law.params.A.toPrecision(4)} alpha=${law.params.alpha.toPrecision(4)} B=${law.params.B.toPrecision(4)} beta=${law.params.beta.toPrecision(4)} (R^2 ${law.r2.toPrecision(3)})`);
   const ctx = await openSweepContext(config);
   try {
-    return { jobs: await planStrategyJobs(ctx, law, log), lawFitted: true };
+    // The same pre-registration as a single-machine sweep: prediction.json (its hash in
+    // run.json) is written from the grid's law before any strategy task is submitted.
+    const run = readRun(runDir);
+    if (!run) throw new ResourceError(`${runDir} has no run.json: re-submit the run (lossyscale slurm submit --run ${runDir})`);
+    const registered = await registeredTargets(ctx, runDir, run, config, law, log);
+    return { jobs: await planStrategyJobs(ctx, law, log, registered), lawFitted: true };
   } finally {
     await ctx.close();
   }

@@ -9,12 +9,12 @@ import { progress, type Progress } from '../util/progress.js';
 import { yieldToEventLoop } from '../util/interrupt.js';
 import { defaultMaxMemoryBytes, guardMemory } from '../util/limits.js';
 import { estimateSweep } from './estimate.js';
-import { analyzeRun, fitRunLaw, lawObservations } from './analyze.js';
+import { analyzeRun, fitRunLaw } from './analyze.js';
 import type { SweepConfig } from './config.js';
 import { openSweepContext, type SweepContext } from './context.js';
 import { materializeJob } from './materialize.js';
-import { planGridJobs, planStrategyJobs, scalingOptimalTargets, type PlannedJob } from './plan.js';
-import { configSha256, predictTargets, readVerifiedPrediction, sha256Text, writePrediction, type Prediction } from './prediction.js';
+import { planGridJobs, planStrategyJobs, type PlannedJob } from './plan.js';
+import { registeredTargets } from './preRegistration.js';
 import { readResults, recordResult } from './results.js';
 import { newRunRecord, readRun, runPaths, writeRun, type RunRecord, type RunSession } from './runDir.js';
 import { withoutSchemaRef } from '../config/schema.js';
@@ -229,36 +229,7 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
         log(`law: E*=${law.params.Estar.toPrecision(4)} A=${law.params.A.toPrecision(4)} alpha=${law.params.alpha.toPrecision(4)} B=${law.params.B.toPrecision(4)} beta=${law.params.beta.toPrecision(4)} (R^2 ${law.r2.toPrecision(3)})`);
         // Pre-registration: the prediction is fixed (prediction.json, its hash in run.json)
         // before any strategy model is trained; a resumed run reuses it.
-        let pred = readVerifiedPrediction(opts.runDir, rec);
-        if (!pred) {
-          const rowsNow = readResults(opts.runDir);
-          const trainedBefore = rowsNow.filter((r) => r.phase === 'strategy').length;
-          const obs = lawObservations(rowsNow, config);
-          const targets = await timed('plan-strategies', () => scalingOptimalTargets(sweepCtx, law, log));
-          const g = law.goodnessOfFit;
-          const p: Prediction = {
-            kind: 'lossyscale-storage-prediction',
-            version: 1,
-            run: { name: config.name, configSha256: configSha256(rec.config), runStarted: rec.provenance.time },
-            createdAt: new Date().toISOString(),
-            preRegistered: trainedBefore === 0,
-            strategyJobsBefore: trainedBefore,
-            pairedSeeds: config.strategies.seeds,
-            confidence: 0.95,
-            gridRows: obs.length,
-            gridRowsSha256: sha256Text(JSON.stringify(obs)),
-            law: { form: law.form, params: law.params, goodnessOfFit: g ? { verdict: g.verdict, chi2PerDof: g.chi2PerDof, dof: g.dof, pValue: g.pValue } : null, note: law.goodnessOfFitNote },
-            method: "Err*(S) +- t sqrt(g' Sigma g + s^2): Sigma the law's curvature covariance on the grid rows, s^2 the spread of the grid cell means around the law (includes lack of fit); the interval is for the mean error of scaling-optimal over the paired seeds",
-            budgets: predictTargets(law, obs, targets),
-          };
-          const w = writePrediction(opts.runDir, p);
-          rec.prediction = { ...w, preRegistered: p.preRegistered };
-          save();
-          pred = p;
-          log(`prediction.json written (sha256 ${w.sha256.slice(0, 12)})${p.preRegistered ? ' before any strategy model was trained' : `; NOT a pre-registration: ${trainedBefore} strategy jobs were already trained`}`);
-          for (const b of p.budgets) log(`  S=${b.budgetBytes} B: n*=${b.n}, L*=${b.L.toFixed(1)} B, d*=${b.distance.toFixed(3)}, Err*=${(100 * b.error).toFixed(2)}% ${b.predictionInterval ? `[${(100 * b.predictionInterval[0]).toFixed(2)}, ${(100 * b.predictionInterval[1]).toFixed(2)}]` : '(no interval: the grid does not identify the law)'}`);
-        }
-        const registered = pred.budgets;
+        const registered = await registeredTargets(sweepCtx, opts.runDir, rec, config, law, log, (f) => timed('plan-strategies', f));
         const sJobs = await timed('plan-strategies', () => planStrategyJobs(sweepCtx, law, log, registered));
         await timed('train-strategies', () => runJobs('strategies', sJobs));
       }
