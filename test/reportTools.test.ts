@@ -44,15 +44,19 @@ afterAll(async () => {
 });
 
 async function type(testid: string, value: string, tool: 'planner' | 'explorer'): Promise<void> {
-  const counter = tool === 'planner' ? 'Object.values(window.__lossyscaleTools.planner)[0].updates' : 'window.__lossyscaleTools.explorer.updates';
+  const counter = tool === 'planner' ? 'window.__lossyscaleTools.planner[document.querySelector(".planner").dataset.planner].updates' : 'window.__lossyscaleTools.explorer.updates';
   const before = (await page.evaluate(counter)) as number;
-  if ((await page.inputValue(`[data-testid="${testid}"]`)) === value) return;
-  await page.fill(`[data-testid="${testid}"]`, value);
+  if ((await page.inputValue(sel(testid))) === value) return;
+  await page.fill(sel(testid), value);
   await page.waitForFunction(`${counter} > ${before}`);
 }
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
-const text = async (testid: string): Promise<string> => ((await page.textContent(`[data-testid="${testid}"]`)) ?? '').trim();
-const svgIn = async (testid: string): Promise<number> => (await page.$$(`[data-testid="${testid}"] svg`)).length;
+/** A test id's element; the planner's within the first planner (the report has one per fitted real-data law). */
+function sel(testid: string): string {
+  return testid.startsWith('planner-') ? `.planner >> nth=0 >> [data-testid="${testid}"]` : `[data-testid="${testid}"]`;
+}
+const text = async (testid: string): Promise<string> => ((await page.textContent(sel(testid))) ?? '').trim();
+const svgIn = async (testid: string): Promise<number> => (await page.$$(`${sel(testid)} svg`)).length;
 
 describe('report planner and theory explorer in Chromium', () => {
   it('the planner shows what lossyscale optimize computes for the same law and budget', async () => {
@@ -60,7 +64,7 @@ describe('report planner and theory explorer in Chromium', () => {
       await type('planner-storage', budget, 'planner');
       await type('planner-available', available, 'planner');
       expect(await text('planner-message')).toBe('');
-      const last = (await page.evaluate('Object.values(window.__lossyscaleTools.planner)[0].last')) as { command: string; n: number; L: number; error: number; distance: number; storage: number };
+      const last = (await page.evaluate('window.__lossyscaleTools.planner[document.querySelector(".planner").dataset.planner].last')) as { command: string; n: number; L: number; error: number; distance: number; storage: number };
       const args = last.command.split(' ').slice(1);
       const r = await runCli(args);
       expect(r.code, r.stderr).toBe(0);
