@@ -7,6 +7,8 @@ import type { ModelParams } from '../../model/params.js';
 import type { RiskParts } from '../../theory/deterministicRisk.js';
 import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
 import { formatTable } from './_table.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 /** The output fields of `risk`, in order: the JSON keys of every line and the CSV header. */
 export const RISK_FIELDS = ['p', 'q', 'r', 'tau', 'n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'] as const;
@@ -26,12 +28,19 @@ function numberText(x: number, json: boolean): string {
   return Number.isFinite(x) ? String(x) : json ? 'null' : '';
 }
 
+/** Where rows are assembled: `room()` leaves ByteOutput.ROW_RESERVE bytes free at `pos` (ByteOutput is one). */
+export interface RowSink {
+  buf: Uint8Array;
+  pos: number;
+  room(): void;
+}
+
 /**
  * Writes risk rows as CSV or JSON lines straight into a ByteOutput: the text that depends only
  * on the model (p, q, r, tau) or on (model, m) (m, L, K_m) is made once and copied; the other
  * numbers go through writeNumberText (the characters of String(x)).
  */
-class RiskRowWriter {
+export class RiskRowWriter {
   private model: ModelParams | null = null;
   private prefix: Uint8Array = new Uint8Array(0);
   private mText: (Uint8Array | undefined)[] = [];
@@ -48,7 +57,7 @@ class RiskRowWriter {
     this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
   }
 
-  write(out: ByteOutput, P: ModelParams, r: RiskParts): void {
+  write(out: RowSink, P: ModelParams, r: RiskParts): void {
     const json = this.json;
     if (P !== this.model) {
       this.model = P;
@@ -129,6 +138,142 @@ function num(buf: Uint8Array, pos: number, x: number, json: boolean): number {
   return pos + 4;
 }
 
+/** A batch of complete numeric lines for a worker (`_riskGridWorker.ts`). */
+export interface GridBatchRequest {
+  id: number;
+  bytes: Uint8Array;
+  /** Column positions of p,q,r,tau,n,m,lambda. */
+  header: number[];
+  json: boolean;
+}
+
+/** A worker's answer: the output of its first `rows` lines; `stop` >= 0: the offset of the first line it did not take. */
+export interface GridBatchResult {
+  id: number;
+  out: Uint8Array;
+  rows: number;
+  stop: number;
+}
+
+interface Batch {
+  bytes: Uint8Array;
+  result: Promise<GridBatchResult>;
+}
+
+/** Input bytes read before `--threads auto` starts the workers (small grids stay serial). */
+const AUTO_THREADS_BYTES = 4 << 20;
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const b of parts) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
+/**
+ * The byte-level path of streamGrid on worker threads: complete lines are sent in batches to
+ * the workers round robin, and their output is written in input order. A batch that stops
+ * at a line the numeric path does not take ends the parallel run: `push`/`finish` then return
+ * the unread bytes from that line on, for the serial reader (which reports or skips the row).
+ */
+class GridThreads {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, { resolve: (r: GridBatchResult) => void; reject: (e: unknown) => void }>();
+  private queue: Batch[] = [];
+  private carry: Uint8Array = new Uint8Array(0);
+  private nextId = 0;
+  private turn = 0;
+  /** Rows written by the workers so far. */
+  rows = 0;
+
+  constructor(
+    count: number,
+    private readonly header: number[],
+    private readonly json: boolean,
+    private readonly stream: NodeJS.WritableStream,
+  ) {
+    const ts = import.meta.url.endsWith('.ts');
+    const url = new URL(ts ? './_riskGridWorker.ts' : './_riskGridWorker.js', import.meta.url);
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(url, ts ? { execArgv: ['--import', 'tsx'] } : {});
+      w.on('message', (r: GridBatchResult) => {
+        const wait = this.waiting.get(r.id);
+        this.waiting.delete(r.id);
+        wait?.resolve(r);
+      });
+      w.on('error', (e) => this.failAll(e));
+      w.on('exit', (code) => code !== 0 && this.failAll(new Error(`risk --grid worker exited with code ${code}`)));
+      this.workers.push(w);
+    }
+  }
+
+  private failAll(e: unknown): void {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  /** Start reading after the serial reader's unfinished line `rest`. */
+  begin(rest: Uint8Array): void {
+    this.carry = rest;
+  }
+
+  /** Add input; write finished batches in order while too many are in flight. */
+  async push(chunk: Uint8Array): Promise<Uint8Array | null> {
+    let lf = chunk.length - 1;
+    while (lf >= 0 && chunk[lf] !== 10) lf--;
+    if (lf < 0) {
+      this.carry = concatBytes([this.carry, chunk]);
+      return null;
+    }
+    // Copies (a Buffer's slice would share memory with the reused read buffer).
+    const bytes = concatBytes([this.carry, chunk.subarray(0, lf + 1)]);
+    this.carry = new Uint8Array(chunk.subarray(lf + 1));
+    const id = this.nextId++;
+    const result = new Promise<GridBatchResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    result.catch(() => undefined); // awaited below, or dropped after a stop
+    const req: GridBatchRequest = { id, bytes, header: this.header, json: this.json };
+    this.workers[this.turn].postMessage(req);
+    this.turn = (this.turn + 1) % this.workers.length;
+    this.queue.push({ bytes, result });
+    while (this.queue.length > 2 * this.workers.length) {
+      const rest = await this.writeOldest();
+      if (rest) return rest;
+    }
+    return null;
+  }
+
+  /** Write the oldest batch; after a stop, the unread bytes (and the parallel run is over). */
+  private async writeOldest(): Promise<Uint8Array | null> {
+    const batch = this.queue.shift() as Batch;
+    const r = await batch.result;
+    this.rows += r.rows;
+    if (r.out.length > 0 && !this.stream.write(r.out)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    if (r.stop < 0) return null;
+    const rest = concatBytes([batch.bytes.subarray(r.stop), ...this.queue.map((b) => b.bytes), this.carry]);
+    this.queue = [];
+    this.carry = new Uint8Array(0);
+    return rest;
+  }
+
+  /** Write every batch in flight; returns the bytes left for the serial reader. */
+  async finish(): Promise<Uint8Array> {
+    while (this.queue.length > 0) {
+      const rest = await this.writeOldest();
+      if (rest) return rest;
+    }
+    const rest = this.carry;
+    this.carry = new Uint8Array(0);
+    return rest;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
 /** Column positions of p,q,r,tau,n,m,lambda in a grid header; errors name the bad column. */
 function parseGridHeader(source: string, row: string[], line: number): number[] {
   const header = row.map((h) => h.trim());
@@ -148,9 +293,11 @@ function parseGridHeader(source: string, row: string[], line: number): number[] 
  * lines take the byte-level path (NumericCsvReader, RiskGridEvaluator.evaluateNumbers,
  * RiskRowWriter); any other line, and any row the numeric path rejects, goes through the text
  * cells, so a bad row stops the run with one InputError naming its data-row number and line,
- * or with `skipInvalid` is counted and skipped.
+ * or with `skipInvalid` is counted and skipped. With `threads` >= 2 (`auto`: when the machine
+ * has 2 cores or more and the input passes AUTO_THREADS_BYTES) the plain numeric lines go to
+ * that many worker threads (GridThreads) once the header is read; the output is the same bytes.
  */
-export async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean): Promise<number> {
+export async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean, threads: number | 'auto' = 1): Promise<number> {
   const source = file === '-' ? 'stdin' : file;
   const out = new ByteOutput();
   const ev = new RiskGridEvaluator();
@@ -216,15 +363,54 @@ export async function streamGrid(file: string, format: GridFormat, skipInvalid: 
       emit(res);
     },
   };
+  const workers = threads === 'auto' ? (availableParallelism() >= 2 ? 2 : 1) : threads;
+  const threshold = threads === 'auto' ? AUTO_THREADS_BYTES : 0;
+  let par: GridThreads | null = null;
+  let parallel = false;
+  let serialBytes = 0;
+  /** Read bytes serially (after a parallel run stopped at a line). */
+  const serial = async (bytes: Uint8Array): Promise<void> => {
+    reader.push(bytes, consumer);
+    serialBytes += bytes.length;
+    await out.drain();
+  };
+  /** Back from the workers: their rows count, the reader goes on at the line they stopped at. */
+  const leave = async (rest: Uint8Array, line: number): Promise<void> => {
+    const rows = (par as GridThreads).rows;
+    (par as GridThreads).rows = 0;
+    dataRows += rows;
+    written += rows;
+    reader.resume(line + rows);
+    parallel = false;
+    serialBytes = 0;
+    await serial(rest);
+  };
+  let parLine = 0;
   try {
     for await (const chunk of inputByteChunks(file, '--grid')) {
-      reader.push(chunk, consumer);
-      await out.drain();
+      if (parallel) {
+        const rest = await (par as GridThreads).push(chunk);
+        if (rest) await leave(rest, parLine);
+        continue;
+      }
+      await serial(chunk);
+      if (workers >= 2 && format !== 'text' && haveHeader && serialBytes >= threshold) {
+        const d = reader.detach();
+        if (d) {
+          await out.end(); // the serial rows so far go first
+          par ??= new GridThreads(workers, header, format === 'json', process.stdout);
+          par.begin(d.rest);
+          parLine = d.line;
+          parallel = true;
+        }
+      }
     }
+    if (parallel) await leave(await (par as GridThreads).finish(), parLine);
     reader.end(consumer);
   } finally {
     // The rows before a bad one are complete results: write them before the error line.
     await out.end();
+    await par?.close();
   }
   if (!haveHeader) throw new InputError('--grid', file, `a CSV with header ${RISK_GRID_COLUMNS.join(',')}`, 'the file is empty');
   if (format === 'text' && textRows.length) {
