@@ -198,7 +198,8 @@ class GridThreads {
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './_riskGridWorker.ts' : './_riskGridWorker.js', import.meta.url);
     for (let i = 0; i < count; i++) {
-      const w = new Worker(url, ts ? { execArgv: ['--import', 'tsx'] } : {});
+      // From the sources (tsx), the worker registers tsx before it imports the TypeScript module.
+      const w = ts ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true }) : new Worker(url);
       w.on('message', (r: GridBatchResult) => {
         const wait = this.waiting.get(r.id);
         this.waiting.delete(r.id);
