@@ -1,13 +1,12 @@
 import { InputError } from '../../errors.js';
 import { csvHeader } from '../../io/csv.js';
 import { NumericCsvReader, type NumericCsvConsumer } from '../../io/numericCsv.js';
-import { NumberTextCache, writeNumberText } from '../../io/numberText.js';
 import { ByteOutput, inputByteChunks } from '../../io/streams.js';
-import type { ModelParams } from '../../model/params.js';
 import type { RiskParts } from '../../theory/deterministicRisk.js';
 import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
 import { formatTable } from './_table.js';
-import { availableParallelism } from 'node:os';
+import { evaluateBatch, GrowingSink, RiskRowWriter, type GridBatchRequest, type GridBatchResult } from './_riskRowWriter.js';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /** The output fields of `risk`, in order: the JSON keys of every line and the CSV header. */
@@ -18,142 +17,6 @@ export type RiskRow = { p: number; q: number; r: number; tau: number } & RiskPar
 export type GridFormat = 'json' | 'csv' | 'text';
 
 const TABLE_FIELDS: (keyof RiskRow)[] = ['n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess'];
-
-const COMMA = 44;
-
-const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
-
-/** A number in the output contract: shortest round-trip text, `null` (JSON) or empty (CSV) when not finite. */
-function numberText(x: number, json: boolean): string {
-  return Number.isFinite(x) ? String(x) : json ? 'null' : '';
-}
-
-/** Where rows are assembled: `room()` leaves ByteOutput.ROW_RESERVE bytes free at `pos` (ByteOutput is one). */
-export interface RowSink {
-  buf: Uint8Array;
-  pos: number;
-  room(): void;
-}
-
-/**
- * Writes risk rows as CSV or JSON lines straight into a ByteOutput: the text that depends only
- * on the model (p, q, r, tau) or on (model, m) (m, L, K_m) is made once and copied; the other
- * numbers go through writeNumberText (the characters of String(x)).
- */
-export class RiskRowWriter {
-  private model: ModelParams | null = null;
-  private prefix: Uint8Array = new Uint8Array(0);
-  private mText: (Uint8Array | undefined)[] = [];
-  private kText: (Uint8Array | undefined)[] = [];
-  private readonly json: boolean;
-  private readonly sep: Uint8Array[];
-  /** lambda repeats few distinct values in a grid. */
-  private readonly lambdaText = new NumberTextCache();
-
-  constructor(json: boolean) {
-    this.json = json;
-    // Separators before lambdaStar, bias, variance, (compression), risk, excess, varianceFactor, dof.
-    const names = ['lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'];
-    this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
-  }
-
-  write(out: RowSink, P: ModelParams, r: RiskParts): void {
-    const json = this.json;
-    if (P !== this.model) {
-      this.model = P;
-      const [p, q, rr, tau] = [P.p, P.q, P.r, P.tau].map((x) => numberText(x, json));
-      this.prefix = bytes(json ? `{"p":${p},"q":${q},"r":${rr},"tau":${tau},"n":` : `${p},${q},${rr},${tau},`);
-      this.mText = [];
-      this.kText = [];
-    }
-    const m = r.m;
-    let mt = this.mText[m];
-    let kt = this.kText[m];
-    if (mt === undefined || kt === undefined) {
-      mt = bytes(json ? `,"m":${m},"L":${numberText(r.L, true)},"lambda":` : `,${m},${numberText(r.L, false)},`);
-      kt = bytes(numberText(r.compression, json));
-      this.mText[m] = mt;
-      this.kText[m] = kt;
-    }
-    out.room();
-    const buf = out.buf;
-    let pos = put(out.buf, out.pos, this.prefix);
-    pos = num(buf, pos, r.n, json);
-    pos = put(buf, pos, mt);
-    pos = Number.isFinite(r.lambda) ? this.lambdaText.write(buf, pos, r.lambda) : num(buf, pos, r.lambda, json);
-    if (json) {
-      const sep = this.sep;
-      pos = put(buf, pos, sep[0]);
-      pos = num(buf, pos, r.lambdaStar, true);
-      pos = put(buf, pos, sep[1]);
-      pos = num(buf, pos, r.bias, true);
-      pos = put(buf, pos, sep[2]);
-      pos = num(buf, pos, r.variance, true);
-      pos = put(buf, pos, sep[3]);
-      pos = put(buf, pos, kt);
-      pos = put(buf, pos, sep[4]);
-      pos = num(buf, pos, r.risk, true);
-      pos = put(buf, pos, sep[5]);
-      pos = num(buf, pos, r.excess, true);
-      pos = put(buf, pos, sep[6]);
-      pos = num(buf, pos, r.varianceFactor, true);
-      pos = put(buf, pos, sep[7]);
-      pos = num(buf, pos, r.dof, true);
-      buf[pos++] = 125; // }
-    } else {
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.lambdaStar, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.bias, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.variance, false);
-      buf[pos++] = COMMA;
-      pos = put(buf, pos, kt);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.risk, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.excess, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.varianceFactor, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.dof, false);
-    }
-    buf[pos++] = 10; // LF
-    out.pos = pos;
-  }
-}
-
-function put(buf: Uint8Array, pos: number, b: Uint8Array): number {
-  for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
-  return pos;
-}
-
-function num(buf: Uint8Array, pos: number, x: number, json: boolean): number {
-  if (x - x === 0) return writeNumberText(buf, pos, x);
-  if (!json) return pos;
-  buf[pos] = 110; // null
-  buf[pos + 1] = 117;
-  buf[pos + 2] = 108;
-  buf[pos + 3] = 108;
-  return pos + 4;
-}
-
-/** A batch of complete numeric lines for a worker (`_riskGridWorker.ts`). */
-export interface GridBatchRequest {
-  id: number;
-  bytes: Uint8Array;
-  /** Column positions of p,q,r,tau,n,m,lambda. */
-  header: number[];
-  json: boolean;
-}
-
-/** A worker's answer: the output of its first `rows` lines; `stop` >= 0: the offset of the first line it did not take. */
-export interface GridBatchResult {
-  id: number;
-  out: Uint8Array;
-  rows: number;
-  stop: number;
-}
 
 interface Batch {
   bytes: Uint8Array;
@@ -174,8 +37,9 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * The byte-level path of streamGrid on worker threads: complete lines are sent in batches to
- * the workers round robin, and their output is written in input order. A batch that stops
+ * The byte-level path of streamGrid on `count` threads: complete lines go in batches round
+ * robin to the main thread (evaluated at once) and `count - 1` workers, and the output is
+ * written in input order. A batch that stops
  * at a line the numeric path does not take ends the parallel run: `push`/`finish` then return
  * the unread bytes from that line on, for the serial reader (which reports or skips the row).
  */
@@ -186,8 +50,12 @@ class GridThreads {
   private carry: Uint8Array = new Uint8Array(0);
   private nextId = 0;
   private turn = 0;
+  /** Output buffers the stream has finished with. */
+  private readonly spares: ArrayBuffer[] = [];
   /** Rows written by the workers so far. */
   rows = 0;
+  private readonly ev = new RiskGridEvaluator();
+  private readonly writer: RiskRowWriter;
 
   constructor(
     count: number,
@@ -195,9 +63,10 @@ class GridThreads {
     private readonly json: boolean,
     private readonly stream: NodeJS.WritableStream,
   ) {
+    this.writer = new RiskRowWriter(json);
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './_riskGridWorker.ts' : './_riskGridWorker.js', import.meta.url);
-    for (let i = 0; i < count; i++) {
+    for (let i = 1; i < count; i++) {
       // From the sources (tsx), the worker registers tsx before it imports the TypeScript module.
       const w = ts ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true }) : new Worker(url);
       w.on('message', (r: GridBatchResult) => {
@@ -233,13 +102,20 @@ class GridThreads {
     const bytes = concatBytes([this.carry, chunk.subarray(0, lf + 1)]);
     this.carry = new Uint8Array(chunk.subarray(lf + 1));
     const id = this.nextId++;
-    const result = new Promise<GridBatchResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    result.catch(() => undefined); // awaited below, or dropped after a stop
-    const req: GridBatchRequest = { id, bytes, header: this.header, json: this.json };
-    this.workers[this.turn].postMessage(req);
-    this.turn = (this.turn + 1) % this.workers.length;
+    const spare = this.spares.pop() ?? new ArrayBuffer(0);
+    const req: GridBatchRequest = { id, bytes, header: this.header, json: this.json, spare };
+    let result: Promise<GridBatchResult>;
+    if (this.turn === 0) {
+      // The main thread's own share, evaluated now while the workers run theirs.
+      result = Promise.resolve(evaluateBatch(req, this.ev, this.writer));
+    } else {
+      result = new Promise<GridBatchResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+      result.catch(() => undefined); // awaited below, or dropped after a stop
+      this.workers[this.turn - 1].postMessage(req, [spare]);
+    }
+    this.turn = (this.turn + 1) % (this.workers.length + 1);
     this.queue.push({ bytes, result });
-    while (this.queue.length > 2 * this.workers.length) {
+    while (this.queue.length > 2 * (this.workers.length + 1)) {
       const rest = await this.writeOldest();
       if (rest) return rest;
     }
@@ -251,7 +127,10 @@ class GridThreads {
     const batch = this.queue.shift() as Batch;
     const r = await batch.result;
     this.rows += r.rows;
-    if (r.out.length > 0 && !this.stream.write(r.out)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    const done = (): void => {
+      if (this.spares.length < 2 * (this.workers.length + 1)) this.spares.push(r.out.buffer);
+    };
+    if (r.out.length > 0 && !this.stream.write(r.out, done)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
     if (r.stop < 0) return null;
     const rest = concatBytes([batch.bytes.subarray(r.stop), ...this.queue.map((b) => b.bytes), this.carry]);
     this.queue = [];
@@ -294,9 +173,10 @@ function parseGridHeader(source: string, row: string[], line: number): number[] 
  * lines take the byte-level path (NumericCsvReader, RiskGridEvaluator.evaluateNumbers,
  * RiskRowWriter); any other line, and any row the numeric path rejects, goes through the text
  * cells, so a bad row stops the run with one InputError naming its data-row number and line,
- * or with `skipInvalid` is counted and skipped. With `threads` >= 2 (`auto`: when the machine
- * has 2 cores or more and the input passes AUTO_THREADS_BYTES) the plain numeric lines go to
- * that many worker threads (GridThreads) once the header is read; the output is the same bytes.
+ * or with `skipInvalid` is counted and skipped. With `threads` >= 2 (`auto`: 2 when the machine
+ * has 2 cores or more, one of them idle by the load average, and the input passes AUTO_THREADS_BYTES) the plain numeric lines go to
+ * that many threads (GridThreads: the main thread and N - 1 workers) once the header is read;
+ * the output is the same bytes.
  */
 export async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean, threads: number | 'auto' = 1): Promise<number> {
   const source = file === '-' ? 'stdin' : file;
@@ -364,7 +244,8 @@ export async function streamGrid(file: string, format: GridFormat, skipInvalid: 
       emit(res);
     },
   };
-  const workers = threads === 'auto' ? (availableParallelism() >= 2 ? 2 : 1) : threads;
+  // auto: a second thread only where a core is free (with every core busy it costs more than it saves).
+  const workers = threads === 'auto' ? (availableParallelism() >= 2 && loadavg()[0] <= availableParallelism() - 1 ? 2 : 1) : threads;
   const threshold = threads === 'auto' ? AUTO_THREADS_BYTES : 0;
   let par: GridThreads | null = null;
   let parallel = false;

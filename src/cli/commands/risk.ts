@@ -29,9 +29,10 @@ R_det = tau^2 + K_m + B + (tau^2 + K_m) V, with lambda_* the root of the fixed p
                          validated, evaluated and written in input order with bounded memory.
                          A bad row stops the run with one error line naming its row number.
   --skip-invalid         skip bad grid rows instead; their count goes to stderr
-  --threads N|auto       worker threads for a grid's plain numeric rows (csv/json output; the
-                         same bytes as one thread). auto (default): 2 on a machine with 2 or more
-                         cores once 4 MB of input are read; 1 = no workers
+  --threads N|auto       threads for a grid's plain numeric rows (the main thread and N-1
+                         workers; csv/json output, the same bytes as one thread). auto
+                         (default): 2 on 2 or more cores with one idle (load average),
+                         once 4 MB of input are read
   --json                 one compact JSON object per line (= --format json)
   --format csv           a CSV with the fields below as header
   --quiet                no notes on stderr
