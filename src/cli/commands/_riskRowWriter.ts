@@ -155,7 +155,8 @@ export class GrowingSink implements RowSink {
   /** At least `bytes` (plus the reserve), in `spare` when it is large enough. */
   constructor(bytes: number, spare: ArrayBuffer) {
     const size = bytes + ByteOutput.ROW_RESERVE;
-    this.buf = spare.byteLength >= size ? new Uint8Array(spare) : new Uint8Array(size);
+    // A fresh buffer gets a quarter more, so that it fits the next batches when handed back.
+    this.buf = spare.byteLength >= size ? new Uint8Array(spare) : new Uint8Array(Math.ceil(size * 1.25));
   }
 
   room(): void {
