@@ -16,7 +16,8 @@ import { writeBenchResult } from './benchResult.js';
  *     interleaved so that load from other jobs hits all three alike (wall clock: start-up is
  *     what a user waits for);
  *  2. `risk --grid` on 1e6 rows, whole process (read, validate, evaluate, write to a file),
- *     CSV and JSON lines, GRID_RUNS runs each (default 5, interleaved), medians: rows per
+ *     CSV and JSON lines, each with `--threads 2` and `--threads 1` (whose outputs must be the
+ *     same bytes), GRID_RUNS runs each (default 5, interleaved), medians: rows per
  *     second of wall clock and of CPU time (user + sys of the child, from bash's `times`), the
  *     peak memory, the load average around the runs; then where the time goes: start-up,
  *     read + parse, kernel and number-to-text of the same rows measured one by one;
@@ -89,18 +90,27 @@ const grid = join(tmp, 'grid.csv');
   writeFileSync(grid, parts.join(''));
 }
 const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
-const runs: Record<'csv' | 'json', Timed[]> = { csv: [], json: [] };
+// Each format with 2 threads (the main thread and one worker) and with --threads 1 (serial).
+const VARIANTS = { csv: ['csv', 2], json: ['json', 2], csvSerial: ['csv', 1], jsonSerial: ['json', 1] } as const;
+type Variant = keyof typeof VARIANTS;
+const runs: Record<Variant, Timed[]> = { csv: [], json: [], csvSerial: [], jsonSerial: [] };
 for (let i = 0; i < GRID_RUNS; i++) {
-  for (const format of ['csv', 'json'] as const) runs[format].push(timed(`node ${bin} risk --grid ${grid} --format ${format} > ${join(tmp, `out.${format}`)}`));
+  for (const v of Object.keys(VARIANTS) as Variant[]) {
+    const [format, threads] = VARIANTS[v];
+    runs[v].push(timed(`node ${bin} risk --grid ${grid} --format ${format} --threads ${threads} > ${join(tmp, `out.${v}`)}`));
+  }
 }
 const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
-const through: Record<string, { runs: number; wallS: number; cpuS: number; wallSRuns: number[]; cpuSRuns: number[]; rowsPerWallS: number; rowsPerCpuS: number }> = {};
-for (const format of ['csv', 'json'] as const) {
+for (const [a, b] of [['csv', 'csvSerial'], ['json', 'jsonSerial']]) {
+  if (!readFileSync(join(tmp, `out.${a}`)).equals(readFileSync(join(tmp, `out.${b}`)))) throw new Error(`risk --grid: --threads 2 and --threads 1 differ (${a})`);
+}
+const through: Record<string, { threads: number; runs: number; wallS: number; cpuS: number; wallSRuns: number[]; cpuSRuns: number[]; rowsPerWallS: number; rowsPerCpuS: number }> = {};
+for (const format of Object.keys(VARIANTS) as Variant[]) {
   const rs = runs[format];
-  if (rs.some((r) => r.status !== 0)) throw new Error(`risk --grid --format ${format} failed`);
+  if (rs.some((r) => r.status !== 0)) throw new Error(`risk --grid ${format} failed`);
   const wallS = median(rs.map((r) => r.wallS));
   const cpuS = median(rs.map((r) => r.cpuS));
-  through[format] = { runs: rs.length, wallS, cpuS, wallSRuns: rs.map((r) => r.wallS), cpuSRuns: rs.map((r) => r.cpuS), rowsPerWallS: ROWS / wallS, rowsPerCpuS: ROWS / cpuS };
+  through[format] = { threads: VARIANTS[format][1], runs: rs.length, wallS, cpuS, wallSRuns: rs.map((r) => r.wallS), cpuSRuns: rs.map((r) => r.cpuS), rowsPerWallS: ROWS / wallS, rowsPerCpuS: ROWS / cpuS };
 }
 const rss = spawnSync('bash', ['-c', `command -v /usr/bin/time >/dev/null && /usr/bin/time -f %M node ${bin} risk --grid ${grid} --format csv > /dev/null`], { encoding: 'utf8' });
 const maxRssKiB = rss.status === 0 ? Number(rss.stderr.trim().split('\n').pop()) : null;
@@ -214,16 +224,18 @@ const results = {
     rows: ROWS,
     csv: through.csv,
     json: through.json,
+    csvSerial: through.csvSerial,
+    jsonSerial: through.jsonSerial,
     maxRssKiB,
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
     targets: { csvRowsPerS: 1_000_000, jsonRowsPerS: 300_000 },
-    meetsTargets: {
-      csvPerCpuS: through.csv.rowsPerCpuS >= 1e6,
-      csvPerWallS: through.csv.rowsPerWallS >= 1e6,
-      jsonPerCpuS: through.json.rowsPerCpuS >= 3e5,
-      jsonPerWallS: through.json.rowsPerWallS >= 3e5,
-    },
+    meetsTargets: Object.fromEntries(
+      (Object.keys(VARIANTS) as Variant[]).map((v) => {
+        const target = VARIANTS[v][0] === 'csv' ? 1e6 : 3e5;
+        return [v, { perCpuS: through[v].rowsPerCpuS >= target, perWallS: through[v].rowsPerWallS >= target }];
+      }),
+    ),
     stages,
   },
   python,
@@ -231,8 +243,8 @@ const results = {
 };
 const f0 = (x: number): string => Math.round(x).toLocaleString('en-US');
 console.log(`start-up (median of 5, wall): node -e 0 ${(startup.bareNodeS * 1e3).toFixed(0)} ms, --help ${(startup.helpS * 1e3).toFixed(0)} ms (${startup.helpRatio.toFixed(2)}x), exponents ${(startup.exponentsS * 1e3).toFixed(0)} ms (${startup.exponentsRatio.toFixed(2)}x); target <= 2x`);
-for (const k of ['csv', 'json'] as const) {
-  console.log(`risk --grid ${f0(ROWS)} rows, --format ${k} (median of ${GRID_RUNS}): ${f0(through[k].rowsPerCpuS)} rows per CPU s, ${f0(through[k].rowsPerWallS)} rows per wall s (${through[k].cpuS.toFixed(2)} s CPU, ${through[k].wallS.toFixed(2)} s wall)`);
+for (const k of Object.keys(VARIANTS) as Variant[]) {
+  console.log(`risk --grid ${f0(ROWS)} rows, --format ${VARIANTS[k][0]} --threads ${VARIANTS[k][1]} (median of ${GRID_RUNS}): ${f0(through[k].rowsPerCpuS)} rows per CPU s, ${f0(through[k].rowsPerWallS)} rows per wall s (${through[k].cpuS.toFixed(2)} s CPU, ${through[k].wallS.toFixed(2)} s wall)`);
 }
 console.log(`  peak RSS ${maxRssKiB ?? 'n/a'} KiB; load average ${loadBefore[0]} before, ${loadAfter[0]} after; targets 1,000,000 (csv) and 300,000 (json) rows/s`);
 console.log(`  stages (CPU s for 1e6 rows): start-up ${stages.startupCpuS.toFixed(2)}, read+parse ${parseS.toFixed(2)}, kernel ${kernelS.toFixed(2)}, 7 numbers/row as text ${numberTextS.toFixed(2)} (${stages.numberTextPerValueNs.toFixed(0)} ns each; String(x) ${stages.v8StringPerValueNs.toFixed(0)} ns)`);

@@ -124,10 +124,36 @@ export function parseDecimalBytes(buf: Uint8Array, start: number, end: number): 
   return scanDecimal(buf, start, end) === end ? scanned : NaN;
 }
 
-/** numericLine: the line is not a numeric row (or was declined); take the general route. */
-const NOT_NUMERIC = -1;
-/** numericLine: the buffer ends inside the line; wait for more input. */
-const INCOMPLETE = -2;
+/** scanNumericLine: the line is not a numeric row (or was declined); take the general route. */
+export const NOT_NUMERIC = -1;
+/** scanNumericLine: the buffer ends inside the line; wait for more input. */
+export const INCOMPLETE = -2;
+
+/**
+ * A numeric row starting at buf[start], reading up to n: `cols` plain decimals separated by
+ * commas, ended by LF or CRLF, parsed into values[0..cols). Returns the index after its LF,
+ * NOT_NUMERIC, or INCOMPLETE when buf ends first.
+ */
+export function scanNumericLine(buf: Uint8Array, start: number, n: number, cols: number, values: Float64Array): number {
+  let i = start;
+  for (let c = 0; ; c++) {
+    const e = scanDecimal(buf, i, n);
+    if (e < 0) return i === n ? INCOMPLETE : NOT_NUMERIC;
+    if (e === n) return INCOMPLETE;
+    values[c] = scanned;
+    const d = buf[e];
+    if (c === cols - 1) {
+      if (d === LF) return e + 1;
+      if (d === CR) {
+        if (e + 1 === n) return INCOMPLETE;
+        return buf[e + 1] === LF ? e + 2 : NOT_NUMERIC;
+      }
+      return NOT_NUMERIC;
+    }
+    if (d !== COMMA) return NOT_NUMERIC;
+    i = e + 1;
+  }
+}
 
 function latin1(buf: Uint8Array, start: number, end: number): string {
   let s = '';
@@ -238,36 +264,36 @@ export class NumericCsvReader {
   }
 
   /**
-   * A numeric row starting at buf[start]: `columns` plain decimals separated by commas, ended by
-   * LF or CRLF, delivered through `numericRow`. Returns the index after its LF, NOT_NUMERIC, or
-   * INCOMPLETE when buf ends first.
+   * A numeric row starting at buf[start] (see `scanNumericLine`), delivered through
+   * `numericRow`. Returns the index after its LF, NOT_NUMERIC, or INCOMPLETE when buf ends first.
    */
   private numericLine(buf: Uint8Array, start: number, n: number, to: NumericCsvConsumer): number {
     const cols = this.columns;
     const values = this.values.length === cols ? this.values : (this.values = new Float64Array(cols));
-    let i = start;
-    for (let c = 0; ; c++) {
-      const e = scanDecimal(buf, i, n);
-      if (e < 0) return i === n ? INCOMPLETE : NOT_NUMERIC;
-      if (e === n) return INCOMPLETE;
-      values[c] = scanned;
-      const d = buf[e];
-      if (c === cols - 1) {
-        if (d === LF) i = e + 1;
-        else if (d === CR) {
-          if (e + 1 === n) return INCOMPLETE;
-          if (buf[e + 1] !== LF) return NOT_NUMERIC;
-          i = e + 2;
-        } else return NOT_NUMERIC;
-        break;
-      }
-      if (d !== COMMA) return NOT_NUMERIC;
-      i = e + 1;
-    }
+    const i = scanNumericLine(buf, start, n, cols, values);
+    if (i < 0) return i;
     const line = this.line;
     if (!to.numericRow(values, line)) return NOT_NUMERIC;
     this.line = line + 1;
     return i;
+  }
+
+  /**
+   * Between chunks, when every line so far has been read by the numeric path (no quoted text
+   * ahead): the bytes of the unfinished last line (removed from the reader) and the number of
+   * the next line, so a caller can read on elsewhere and come back with `resume`. Null while
+   * the general reader has taken over or the start of input is not settled.
+   */
+  detach(): { rest: Uint8Array; line: number } | null {
+    if (this.general || !this.started) return null;
+    const rest = this.carry ?? new Uint8Array(0);
+    this.carry = null;
+    return { rest, line: this.line };
+  }
+
+  /** Continue after `detach` at line number `line` (the next bytes pushed start that line). */
+  resume(line: number): void {
+    this.line = line;
   }
 
   /**

@@ -1,12 +1,13 @@
 import { InputError } from '../../errors.js';
 import { csvHeader } from '../../io/csv.js';
 import { NumericCsvReader, type NumericCsvConsumer } from '../../io/numericCsv.js';
-import { NumberTextCache, writeNumberText } from '../../io/numberText.js';
 import { ByteOutput, inputByteChunks } from '../../io/streams.js';
-import type { ModelParams } from '../../model/params.js';
 import type { RiskParts } from '../../theory/deterministicRisk.js';
 import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
 import { formatTable } from './_table.js';
+import { evaluateBatch, GrowingSink, RiskRowWriter, type GridBatchRequest, type GridBatchResult } from './_riskRowWriter.js';
+import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 /** The output fields of `risk`, in order: the JSON keys of every line and the CSV header. */
 export const RISK_FIELDS = ['p', 'q', 'r', 'tau', 'n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'] as const;
@@ -17,116 +18,140 @@ export type GridFormat = 'json' | 'csv' | 'text';
 
 const TABLE_FIELDS: (keyof RiskRow)[] = ['n', 'm', 'L', 'lambda', 'lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess'];
 
-const COMMA = 44;
+interface Batch {
+  bytes: Uint8Array;
+  result: Promise<GridBatchResult>;
+}
 
-const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+/** Input bytes read before `--threads auto` starts the workers (small grids stay serial). */
+const AUTO_THREADS_BYTES = 4 << 20;
 
-/** A number in the output contract: shortest round-trip text, `null` (JSON) or empty (CSV) when not finite. */
-function numberText(x: number, json: boolean): string {
-  return Number.isFinite(x) ? String(x) : json ? 'null' : '';
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const b of parts) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }
 
 /**
- * Writes risk rows as CSV or JSON lines straight into a ByteOutput: the text that depends only
- * on the model (p, q, r, tau) or on (model, m) (m, L, K_m) is made once and copied; the other
- * numbers go through writeNumberText (the characters of String(x)).
+ * The byte-level path of streamGrid on `count` threads: complete lines go in batches round
+ * robin to the main thread (evaluated at once) and `count - 1` workers, and the output is
+ * written in input order. A batch that stops
+ * at a line the numeric path does not take ends the parallel run: `push`/`finish` then return
+ * the unread bytes from that line on, for the serial reader (which reports or skips the row).
  */
-class RiskRowWriter {
-  private model: ModelParams | null = null;
-  private prefix: Uint8Array = new Uint8Array(0);
-  private mText: (Uint8Array | undefined)[] = [];
-  private kText: (Uint8Array | undefined)[] = [];
-  private readonly json: boolean;
-  private readonly sep: Uint8Array[];
-  /** lambda repeats few distinct values in a grid. */
-  private readonly lambdaText = new NumberTextCache();
+class GridThreads {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, { resolve: (r: GridBatchResult) => void; reject: (e: unknown) => void }>();
+  private queue: Batch[] = [];
+  private carry: Uint8Array = new Uint8Array(0);
+  private nextId = 0;
+  private turn = 0;
+  /** Output buffers the stream has finished with. */
+  private readonly spares: ArrayBuffer[] = [];
+  /** Rows written by the workers so far. */
+  rows = 0;
+  private readonly ev = new RiskGridEvaluator();
+  private readonly writer: RiskRowWriter;
 
-  constructor(json: boolean) {
-    this.json = json;
-    // Separators before lambdaStar, bias, variance, (compression), risk, excess, varianceFactor, dof.
-    const names = ['lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'];
-    this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
+  constructor(
+    count: number,
+    private readonly header: number[],
+    private readonly json: boolean,
+    private readonly stream: NodeJS.WritableStream,
+  ) {
+    this.writer = new RiskRowWriter(json);
+    const ts = import.meta.url.endsWith('.ts');
+    const url = new URL(ts ? './_riskGridWorker.ts' : './_riskGridWorker.js', import.meta.url);
+    for (let i = 1; i < count; i++) {
+      // From the sources (tsx), the worker registers tsx before it imports the TypeScript module.
+      const w = ts ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true }) : new Worker(url);
+      w.on('message', (r: GridBatchResult) => {
+        const wait = this.waiting.get(r.id);
+        this.waiting.delete(r.id);
+        wait?.resolve(r);
+      });
+      w.on('error', (e) => this.failAll(e));
+      w.on('exit', (code) => code !== 0 && this.failAll(new Error(`risk --grid worker exited with code ${code}`)));
+      this.workers.push(w);
+    }
   }
 
-  write(out: ByteOutput, P: ModelParams, r: RiskParts): void {
-    const json = this.json;
-    if (P !== this.model) {
-      this.model = P;
-      const [p, q, rr, tau] = [P.p, P.q, P.r, P.tau].map((x) => numberText(x, json));
-      this.prefix = bytes(json ? `{"p":${p},"q":${q},"r":${rr},"tau":${tau},"n":` : `${p},${q},${rr},${tau},`);
-      this.mText = [];
-      this.kText = [];
+  private failAll(e: unknown): void {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  /** Start reading after the serial reader's unfinished line `rest`. */
+  begin(rest: Uint8Array): void {
+    this.carry = rest;
+  }
+
+  /** Add input; write finished batches in order while too many are in flight. */
+  async push(chunk: Uint8Array): Promise<Uint8Array | null> {
+    let lf = chunk.length - 1;
+    while (lf >= 0 && chunk[lf] !== 10) lf--;
+    if (lf < 0) {
+      this.carry = concatBytes([this.carry, chunk]);
+      return null;
     }
-    const m = r.m;
-    let mt = this.mText[m];
-    let kt = this.kText[m];
-    if (mt === undefined || kt === undefined) {
-      mt = bytes(json ? `,"m":${m},"L":${numberText(r.L, true)},"lambda":` : `,${m},${numberText(r.L, false)},`);
-      kt = bytes(numberText(r.compression, json));
-      this.mText[m] = mt;
-      this.kText[m] = kt;
-    }
-    out.room();
-    const buf = out.buf;
-    let pos = put(out.buf, out.pos, this.prefix);
-    pos = num(buf, pos, r.n, json);
-    pos = put(buf, pos, mt);
-    pos = Number.isFinite(r.lambda) ? this.lambdaText.write(buf, pos, r.lambda) : num(buf, pos, r.lambda, json);
-    if (json) {
-      const sep = this.sep;
-      pos = put(buf, pos, sep[0]);
-      pos = num(buf, pos, r.lambdaStar, true);
-      pos = put(buf, pos, sep[1]);
-      pos = num(buf, pos, r.bias, true);
-      pos = put(buf, pos, sep[2]);
-      pos = num(buf, pos, r.variance, true);
-      pos = put(buf, pos, sep[3]);
-      pos = put(buf, pos, kt);
-      pos = put(buf, pos, sep[4]);
-      pos = num(buf, pos, r.risk, true);
-      pos = put(buf, pos, sep[5]);
-      pos = num(buf, pos, r.excess, true);
-      pos = put(buf, pos, sep[6]);
-      pos = num(buf, pos, r.varianceFactor, true);
-      pos = put(buf, pos, sep[7]);
-      pos = num(buf, pos, r.dof, true);
-      buf[pos++] = 125; // }
+    // Copies (a Buffer's slice would share memory with the reused read buffer).
+    const bytes = concatBytes([this.carry, chunk.subarray(0, lf + 1)]);
+    this.carry = new Uint8Array(chunk.subarray(lf + 1));
+    const id = this.nextId++;
+    const spare = this.spares.pop() ?? new ArrayBuffer(0);
+    const req: GridBatchRequest = { id, bytes, header: this.header, json: this.json, spare };
+    let result: Promise<GridBatchResult>;
+    if (this.turn === 0) {
+      // The main thread's own share, evaluated now while the workers run theirs.
+      result = Promise.resolve(evaluateBatch(req, this.ev, this.writer));
     } else {
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.lambdaStar, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.bias, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.variance, false);
-      buf[pos++] = COMMA;
-      pos = put(buf, pos, kt);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.risk, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.excess, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.varianceFactor, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.dof, false);
+      result = new Promise<GridBatchResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+      result.catch(() => undefined); // awaited below, or dropped after a stop
+      this.workers[this.turn - 1].postMessage(req, [spare]);
     }
-    buf[pos++] = 10; // LF
-    out.pos = pos;
+    this.turn = (this.turn + 1) % (this.workers.length + 1);
+    this.queue.push({ bytes, result });
+    while (this.queue.length > 2 * (this.workers.length + 1)) {
+      const rest = await this.writeOldest();
+      if (rest) return rest;
+    }
+    return null;
   }
-}
 
-function put(buf: Uint8Array, pos: number, b: Uint8Array): number {
-  for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
-  return pos;
-}
+  /** Write the oldest batch; after a stop, the unread bytes (and the parallel run is over). */
+  private async writeOldest(): Promise<Uint8Array | null> {
+    const batch = this.queue.shift() as Batch;
+    const r = await batch.result;
+    this.rows += r.rows;
+    const done = (): void => {
+      if (this.spares.length < 2 * (this.workers.length + 1)) this.spares.push(r.out.buffer);
+    };
+    if (r.out.length > 0 && !this.stream.write(r.out, done)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    if (r.stop < 0) return null;
+    const rest = concatBytes([batch.bytes.subarray(r.stop), ...this.queue.map((b) => b.bytes), this.carry]);
+    this.queue = [];
+    this.carry = new Uint8Array(0);
+    return rest;
+  }
 
-function num(buf: Uint8Array, pos: number, x: number, json: boolean): number {
-  if (x - x === 0) return writeNumberText(buf, pos, x);
-  if (!json) return pos;
-  buf[pos] = 110; // null
-  buf[pos + 1] = 117;
-  buf[pos + 2] = 108;
-  buf[pos + 3] = 108;
-  return pos + 4;
+  /** Write every batch in flight; returns the bytes left for the serial reader. */
+  async finish(): Promise<Uint8Array> {
+    while (this.queue.length > 0) {
+      const rest = await this.writeOldest();
+      if (rest) return rest;
+    }
+    const rest = this.carry;
+    this.carry = new Uint8Array(0);
+    return rest;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 /** Column positions of p,q,r,tau,n,m,lambda in a grid header; errors name the bad column. */
@@ -148,9 +173,12 @@ function parseGridHeader(source: string, row: string[], line: number): number[] 
  * lines take the byte-level path (NumericCsvReader, RiskGridEvaluator.evaluateNumbers,
  * RiskRowWriter); any other line, and any row the numeric path rejects, goes through the text
  * cells, so a bad row stops the run with one InputError naming its data-row number and line,
- * or with `skipInvalid` is counted and skipped.
+ * or with `skipInvalid` is counted and skipped. With `threads` >= 2 (`auto`: 2 when the machine
+ * has 2 cores or more, one of them idle by the load average, and the input passes AUTO_THREADS_BYTES) the plain numeric lines go to
+ * that many threads (GridThreads: the main thread and N - 1 workers) once the header is read;
+ * the output is the same bytes.
  */
-export async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean): Promise<number> {
+export async function streamGrid(file: string, format: GridFormat, skipInvalid: boolean, quiet: boolean, threads: number | 'auto' = 1): Promise<number> {
   const source = file === '-' ? 'stdin' : file;
   const out = new ByteOutput();
   const ev = new RiskGridEvaluator();
@@ -216,15 +244,55 @@ export async function streamGrid(file: string, format: GridFormat, skipInvalid: 
       emit(res);
     },
   };
+  // auto: a second thread only where a core is free (with every core busy it costs more than it saves).
+  const workers = threads === 'auto' ? (availableParallelism() >= 2 && loadavg()[0] <= availableParallelism() - 1 ? 2 : 1) : threads;
+  const threshold = threads === 'auto' ? AUTO_THREADS_BYTES : 0;
+  let par: GridThreads | null = null;
+  let parallel = false;
+  let serialBytes = 0;
+  /** Read bytes serially (after a parallel run stopped at a line). */
+  const serial = async (bytes: Uint8Array): Promise<void> => {
+    reader.push(bytes, consumer);
+    serialBytes += bytes.length;
+    await out.drain();
+  };
+  /** Back from the workers: their rows count, the reader goes on at the line they stopped at. */
+  const leave = async (rest: Uint8Array, line: number): Promise<void> => {
+    const rows = (par as GridThreads).rows;
+    (par as GridThreads).rows = 0;
+    dataRows += rows;
+    written += rows;
+    reader.resume(line + rows);
+    parallel = false;
+    serialBytes = 0;
+    await serial(rest);
+  };
+  let parLine = 0;
   try {
     for await (const chunk of inputByteChunks(file, '--grid')) {
-      reader.push(chunk, consumer);
-      await out.drain();
+      if (parallel) {
+        const rest = await (par as GridThreads).push(chunk);
+        if (rest) await leave(rest, parLine);
+        continue;
+      }
+      await serial(chunk);
+      if (workers >= 2 && format !== 'text' && haveHeader && serialBytes >= threshold) {
+        const d = reader.detach();
+        if (d) {
+          await out.end(); // the serial rows so far go first
+          par ??= new GridThreads(workers, header, format === 'json', process.stdout);
+          par.begin(d.rest);
+          parLine = d.line;
+          parallel = true;
+        }
+      }
     }
+    if (parallel) await leave(await (par as GridThreads).finish(), parLine);
     reader.end(consumer);
   } finally {
     // The rows before a bad one are complete results: write them before the error line.
     await out.end();
+    await par?.close();
   }
   if (!haveHeader) throw new InputError('--grid', file, `a CSV with header ${RISK_GRID_COLUMNS.join(',')}`, 'the file is empty');
   if (format === 'text' && textRows.length) {

@@ -1,0 +1,195 @@
+import { scanNumericLine } from '../../io/numericCsv.js';
+import { NumberTextCache, writeNumberText } from '../../io/numberText.js';
+import { ByteOutput } from '../../io/streams.js';
+import type { ModelParams } from '../../model/params.js';
+import type { RiskParts } from '../../theory/deterministicRisk.js';
+import type { RiskGridEvaluator } from '../../theory/riskGrid.js';
+
+/**
+ * The byte-level writer of `risk --grid` rows (CSV or JSON lines, THEORY.md section 3) and the
+ * batch evaluation shared by the main thread and the worker threads (`_riskGridWorker.ts`).
+ */
+
+const COMMA = 44;
+
+const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
+
+/** A number in the output contract: shortest round-trip text, `null` (JSON) or empty (CSV) when not finite. */
+function numberText(x: number, json: boolean): string {
+  return Number.isFinite(x) ? String(x) : json ? 'null' : '';
+}
+
+/** Where rows are assembled: `room()` leaves ByteOutput.ROW_RESERVE bytes free at `pos` (ByteOutput is one). */
+export interface RowSink {
+  buf: Uint8Array;
+  pos: number;
+  room(): void;
+}
+
+/**
+ * Writes risk rows as CSV or JSON lines straight into a ByteOutput: the text that depends only
+ * on the model (p, q, r, tau) or on (model, m) (m, L, K_m) is made once and copied; the other
+ * numbers go through writeNumberText (the characters of String(x)).
+ */
+export class RiskRowWriter {
+  private model: ModelParams | null = null;
+  private prefix: Uint8Array = new Uint8Array(0);
+  private mText: (Uint8Array | undefined)[] = [];
+  private kText: (Uint8Array | undefined)[] = [];
+  private readonly json: boolean;
+  private readonly sep: Uint8Array[];
+  /** lambda repeats few distinct values in a grid. */
+  private readonly lambdaText = new NumberTextCache();
+
+  constructor(json: boolean) {
+    this.json = json;
+    // Separators before lambdaStar, bias, variance, (compression), risk, excess, varianceFactor, dof.
+    const names = ['lambdaStar', 'bias', 'variance', 'compression', 'risk', 'excess', 'varianceFactor', 'dof'];
+    this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
+  }
+
+  write(out: RowSink, P: ModelParams, r: RiskParts): void {
+    const json = this.json;
+    if (P !== this.model) {
+      this.model = P;
+      const [p, q, rr, tau] = [P.p, P.q, P.r, P.tau].map((x) => numberText(x, json));
+      this.prefix = bytes(json ? `{"p":${p},"q":${q},"r":${rr},"tau":${tau},"n":` : `${p},${q},${rr},${tau},`);
+      this.mText = [];
+      this.kText = [];
+    }
+    const m = r.m;
+    let mt = this.mText[m];
+    let kt = this.kText[m];
+    if (mt === undefined || kt === undefined) {
+      mt = bytes(json ? `,"m":${m},"L":${numberText(r.L, true)},"lambda":` : `,${m},${numberText(r.L, false)},`);
+      kt = bytes(numberText(r.compression, json));
+      this.mText[m] = mt;
+      this.kText[m] = kt;
+    }
+    out.room();
+    const buf = out.buf;
+    let pos = put(out.buf, out.pos, this.prefix);
+    pos = num(buf, pos, r.n, json);
+    pos = put(buf, pos, mt);
+    pos = Number.isFinite(r.lambda) ? this.lambdaText.write(buf, pos, r.lambda) : num(buf, pos, r.lambda, json);
+    if (json) {
+      const sep = this.sep;
+      pos = put(buf, pos, sep[0]);
+      pos = num(buf, pos, r.lambdaStar, true);
+      pos = put(buf, pos, sep[1]);
+      pos = num(buf, pos, r.bias, true);
+      pos = put(buf, pos, sep[2]);
+      pos = num(buf, pos, r.variance, true);
+      pos = put(buf, pos, sep[3]);
+      pos = put(buf, pos, kt);
+      pos = put(buf, pos, sep[4]);
+      pos = num(buf, pos, r.risk, true);
+      pos = put(buf, pos, sep[5]);
+      pos = num(buf, pos, r.excess, true);
+      pos = put(buf, pos, sep[6]);
+      pos = num(buf, pos, r.varianceFactor, true);
+      pos = put(buf, pos, sep[7]);
+      pos = num(buf, pos, r.dof, true);
+      buf[pos++] = 125; // }
+    } else {
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.lambdaStar, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.bias, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.variance, false);
+      buf[pos++] = COMMA;
+      pos = put(buf, pos, kt);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.risk, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.excess, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.varianceFactor, false);
+      buf[pos++] = COMMA;
+      pos = num(buf, pos, r.dof, false);
+    }
+    buf[pos++] = 10; // LF
+    out.pos = pos;
+  }
+}
+
+function put(buf: Uint8Array, pos: number, b: Uint8Array): number {
+  for (let i = 0; i < b.length; i++) buf[pos++] = b[i];
+  return pos;
+}
+
+function num(buf: Uint8Array, pos: number, x: number, json: boolean): number {
+  if (x - x === 0) return writeNumberText(buf, pos, x);
+  if (!json) return pos;
+  buf[pos] = 110; // null
+  buf[pos + 1] = 117;
+  buf[pos + 2] = 108;
+  buf[pos + 3] = 108;
+  return pos + 4;
+}
+
+/** A batch of complete numeric lines for a worker (`_riskGridWorker.ts`). */
+export interface GridBatchRequest {
+  id: number;
+  bytes: Uint8Array;
+  /** Column positions of p,q,r,tau,n,m,lambda. */
+  header: number[];
+  json: boolean;
+  /** An output buffer of an earlier batch, handed back for reuse (empty: none). */
+  spare: ArrayBuffer;
+}
+
+/** A worker's answer: the output of its first `rows` lines; `stop` >= 0: the offset of the first line it did not take. */
+export interface GridBatchResult {
+  id: number;
+  out: Uint8Array<ArrayBuffer>;
+  rows: number;
+  stop: number;
+}
+
+/** An output buffer that grows (by doubling) instead of handing blocks to a stream. */
+export class GrowingSink implements RowSink {
+  buf: Uint8Array<ArrayBuffer>;
+  pos = 0;
+  /** At least `bytes` (plus the reserve), in `spare` when it is large enough. */
+  constructor(bytes: number, spare: ArrayBuffer) {
+    const size = bytes + ByteOutput.ROW_RESERVE;
+    // A fresh buffer gets a quarter more, so that it fits the next batches when handed back.
+    this.buf = spare.byteLength >= size ? new Uint8Array(spare) : new Uint8Array(Math.ceil(size * 1.25));
+  }
+
+  room(): void {
+    if (this.buf.length - this.pos >= ByteOutput.ROW_RESERVE) return;
+    const grown = new Uint8Array(this.buf.length * 2);
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+  }
+}
+
+
+/**
+ * Evaluate and write a batch of complete lines as the serial byte-level path does, stopping at
+ * the first line that path would not take (not plain numbers, or a row the evaluator rejects).
+ */
+export function evaluateBatch(req: GridBatchRequest, ev: RiskGridEvaluator, writer: RiskRowWriter): GridBatchResult {
+  const { bytes, header: h } = req;
+  const n = bytes.length;
+  const values = new Float64Array(h.length);
+  const sink = new GrowingSink(n * (req.json ? 12 : 6), req.spare);
+  let pos = 0;
+  let rows = 0;
+  let stop = -1;
+  while (pos < n) {
+    const next = scanNumericLine(bytes, pos, n, h.length, values);
+    const res = next < 0 ? null : ev.evaluateNumbers(values[h[0]], values[h[1]], values[h[2]], values[h[3]], values[h[4]], values[h[5]], values[h[6]]);
+    if (res === null) {
+      stop = pos;
+      break;
+    }
+    writer.write(sink, ev.params, res);
+    rows++;
+    pos = next;
+  }
+  return { id: req.id, out: sink.buf.subarray(0, sink.pos), rows, stop };
+}
