@@ -10,8 +10,6 @@ import type { RiskGridEvaluator } from '../../theory/riskGrid.js';
  * batch evaluation shared by the main thread and the worker threads (`_riskGridWorker.ts`).
  */
 
-const COMMA = 44;
-
 const bytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
 /** A number in the output contract: shortest round-trip text, `null` (JSON) or empty (CSV) when not finite. */
@@ -72,43 +70,24 @@ export class RiskRowWriter {
     pos = num(buf, pos, r.n, json);
     pos = put(buf, pos, mt);
     pos = Number.isFinite(r.lambda) ? this.lambdaText.write(buf, pos, r.lambda) : num(buf, pos, r.lambda, json);
-    if (json) {
-      const sep = this.sep;
-      pos = put(buf, pos, sep[0]);
-      pos = num(buf, pos, r.lambdaStar, true);
-      pos = put(buf, pos, sep[1]);
-      pos = num(buf, pos, r.bias, true);
-      pos = put(buf, pos, sep[2]);
-      pos = num(buf, pos, r.variance, true);
-      pos = put(buf, pos, sep[3]);
-      pos = put(buf, pos, kt);
-      pos = put(buf, pos, sep[4]);
-      pos = num(buf, pos, r.risk, true);
-      pos = put(buf, pos, sep[5]);
-      pos = num(buf, pos, r.excess, true);
-      pos = put(buf, pos, sep[6]);
-      pos = num(buf, pos, r.varianceFactor, true);
-      pos = put(buf, pos, sep[7]);
-      pos = num(buf, pos, r.dof, true);
-      buf[pos++] = 125; // }
-    } else {
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.lambdaStar, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.bias, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.variance, false);
-      buf[pos++] = COMMA;
-      pos = put(buf, pos, kt);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.risk, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.excess, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.varianceFactor, false);
-      buf[pos++] = COMMA;
-      pos = num(buf, pos, r.dof, false);
-    }
+    const sep = this.sep;
+    pos = put(buf, pos, sep[0]);
+    pos = num(buf, pos, r.lambdaStar, json);
+    pos = put(buf, pos, sep[1]);
+    pos = num(buf, pos, r.bias, json);
+    pos = put(buf, pos, sep[2]);
+    pos = num(buf, pos, r.variance, json);
+    pos = put(buf, pos, sep[3]);
+    pos = put(buf, pos, kt);
+    pos = put(buf, pos, sep[4]);
+    pos = num(buf, pos, r.risk, json);
+    pos = put(buf, pos, sep[5]);
+    pos = num(buf, pos, r.excess, json);
+    pos = put(buf, pos, sep[6]);
+    pos = num(buf, pos, r.varianceFactor, json);
+    pos = put(buf, pos, sep[7]);
+    pos = num(buf, pos, r.dof, json);
+    if (json) buf[pos++] = 125; // }
     buf[pos++] = 10; // LF
     out.pos = pos;
   }
