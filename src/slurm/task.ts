@@ -116,7 +116,8 @@ function requireLaw(runDir: string) {
 /** Planned strategy jobs of a run whose grid is merged: the law fit, then the sweep's strategy planning. */
 export async function planStrategies(runDir: string, rec: SlurmRunRecord, log: Log): Promise<{ jobs: PlannedJob[]; lawFitted: boolean }> {
   const config = parseSweepConfig(rec.config);
-  const law = fitRunLaw(runDir, config, readResults(runDir));
+  const rows = readResults(runDir);
+  const law = fitRunLaw(runDir, config, rows);
   if (!law || !config.strategies) {
     if (config.strategies) log('fit: the grid does not identify the law (need >= 6 lossy grid points with 2 sizes and 2 distances); no strategies');
     return { jobs: [], lawFitted: Boolean(law) };
@@ -128,7 +129,7 @@ export async function planStrategies(runDir: string, rec: SlurmRunRecord, log: L
     // run.json) is written from the grid's law before any strategy task is submitted.
     const run = readRun(runDir);
     if (!run) throw new ResourceError(`${runDir} has no run.json: re-submit the run (lossyscale slurm submit --run ${runDir})`);
-    const registered = await registeredTargets(ctx, runDir, run, config, law, log);
+    const registered = await registeredTargets(ctx, runDir, run, config, law, rows, log);
     return { jobs: await planStrategyJobs(ctx, law, log, registered), lawFitted: true };
   } finally {
     await ctx.close();

@@ -4,7 +4,7 @@ import type { SweepConfig } from './config.js';
 import type { SweepContext } from './context.js';
 import { scalingOptimalTargets } from './plan.js';
 import { configSha256, predictTargets, readVerifiedPrediction, sha256Text, writePrediction, type BudgetPrediction, type Prediction } from './prediction.js';
-import { readResults } from './results.js';
+import type { ResultRow } from './results.js';
 import { writeRun, type RunRecord } from './runDir.js';
 
 type Log = (line: string) => void;
@@ -12,8 +12,9 @@ type Log = (line: string) => void;
 /**
  * The registered storage-test targets of a run (THEORY.md section 6): the run's verified
  * prediction.json, or, when it has none yet, the one written now from the law fitted on the
- * grid, before any strategy model is trained (its sha256 and time go into run.json). The
- * single-machine sweep and the cluster's fit step both plan their strategies from these.
+ * grid (`rows`: the run's results the law was fitted on), before any strategy model is trained
+ * (its sha256 and time go into run.json). The single-machine sweep and the cluster's fit step
+ * both plan their strategies from these.
  */
 export async function registeredTargets(
   ctx: SweepContext,
@@ -21,12 +22,12 @@ export async function registeredTargets(
   rec: RunRecord,
   config: SweepConfig,
   law: LawFit,
+  rows: ResultRow[],
   log: Log,
   time: <T>(f: () => Promise<T>) => Promise<T> = (f) => f(),
 ): Promise<BudgetPrediction[]> {
   const existing = readVerifiedPrediction(runDir, rec);
   if (existing) return existing.budgets;
-  const rows = readResults(runDir);
   const trainedBefore = rows.filter((r) => r.phase === 'strategy').length;
   const obs = lawObservations(rows, config);
   const targets = await time(() => scalingOptimalTargets(ctx, law, log));

@@ -117,7 +117,8 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
   let ctx: SweepContext | undefined;
   const codecBars = new Map<string, { p: Progress; last: number }>();
   const rec: RunRecord = existing ?? newRunRecord(config, 'pending');
-  const code = provenance();
+  // A new run's record was made just now: its provenance is this session's code.
+  const code = existing ? provenance() : rec.provenance;
   const session: RunSession = {
     start: new Date().toISOString(),
     phases,
@@ -222,14 +223,15 @@ async function runSweepLocked(config: SweepConfig, opts: SweepRunOptions): Promi
 
     // 3. Law fit, then the storage strategies that depend on it.
     if (config.strategies) {
-      const law = await timed('fit', async () => fitRunLaw(opts.runDir, config, readResults(opts.runDir)));
+      const rows = readResults(opts.runDir);
+      const law = await timed('fit', async () => fitRunLaw(opts.runDir, config, rows));
       if (!law) {
         log('strategies skipped: the grid does not identify the law (need >= 6 lossy grid points with 2 sizes and 2 distances)');
       } else {
         log(`law: E*=${law.params.Estar.toPrecision(4)} A=${law.params.A.toPrecision(4)} alpha=${law.params.alpha.toPrecision(4)} B=${law.params.B.toPrecision(4)} beta=${law.params.beta.toPrecision(4)} (R^2 ${law.r2.toPrecision(3)})`);
         // Pre-registration: the prediction is fixed (prediction.json, its hash in run.json)
         // before any strategy model is trained; a resumed run reuses it.
-        const registered = await registeredTargets(sweepCtx, opts.runDir, rec, config, law, log, (f) => timed('plan-strategies', f));
+        const registered = await registeredTargets(sweepCtx, opts.runDir, rec, config, law, rows, log, (f) => timed('plan-strategies', f));
         const sJobs = await timed('plan-strategies', () => planStrategyJobs(sweepCtx, law, log, registered));
         await timed('train-strategies', () => runJobs('strategies', sJobs));
       }
