@@ -30,9 +30,9 @@ export function csvTable(header: string[], rows: (string | number | null)[][]): 
 }
 
 /** GitHub Markdown table (tables of THEORY.md section 7). */
-export function mdTable(header: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+export function mdTable(header: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string {
   const sep = header.map((_, j) => ((align?.[j] ?? 'r') === 'l' ? '---' : '---:'));
-  const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  const line = (cells: (string | number)[]): string => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), line(sep), ...rows.map(line)].join('\n') + '\n';
 }
 

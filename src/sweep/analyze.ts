@@ -12,6 +12,7 @@ import { formatCsv } from '../io/csv.js';
 import { readVerifiedPrediction } from './prediction.js';
 import { writeStorageTest, type StorageTestSummary } from './storageReport.js';
 import { formatPValue } from '../fit/goodnessOfFit.js';
+import { mdTable } from '../fit/tables.js';
 
 /**
  * analyzeRun (THEORY.md sections 1, 6, 7; outputs in docs/architecture.md): from a run's results store, the law
@@ -171,11 +172,6 @@ export function summarizeMatrix(rows: ResultRow[]): MatrixCell[] {
     }
   }
   return out.sort((a, b) => a.trainDistance - b.trainDistance || a.testDistance - b.testDistance);
-}
-
-function mdTable(header: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]): string => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [line(header), line(header.map(() => '---:')), ...rows.map(line)].join('\n') + '\n';
 }
 
 const csvTable = formatCsv;

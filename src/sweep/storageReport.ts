@@ -6,6 +6,7 @@ import { storageTestRows, verdictSentence, type StorageTestRow, type StrategyErr
 import { studentTQuantile } from '../stats/distributions.js';
 import { ResourceError } from '../errors.js';
 import { formatCsv } from '../io/csv.js';
+import { mdTable } from '../fit/tables.js';
 
 /**
  * Tables of the paired storage test (THEORY.md section 6): tables/storage-test.csv|md (one
@@ -53,10 +54,6 @@ export function strategyErrors(rows: ResultRow[], budgetFractions: Map<number, n
   return [...groups.values()];
 }
 
-const md = (header: string[], rows: (string | number)[][]): string => {
-  const line = (c: (string | number)[]): string => `| ${c.map((x) => String(x).replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [line(header), line(header.map(() => '---:')), ...rows.map(line)].join('\n') + '\n';
-};
 const p2 = (x: number): string => (100 * x).toFixed(2);
 const pv = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
@@ -101,9 +98,9 @@ export function writeStorageTest(tablesDir: string, rows: ResultRow[], predictio
     `diff = baseline error - scaling-optimal error (percentage points; > 0: scaling-optimal wins), paired by seed (one seed = one subset ordering and one training seed for every strategy). ` +
     `95% Student-t interval and seed-bootstrap percentile interval; two-sided paired t p-value. The best fixed level is the fixed distance with the lowest mean error at that budget, chosen after measuring (a choice that favours the baseline). ` +
     `${preRegistered ? `The prediction (n*, L*, d*, Err*) was pre-registered in prediction.json (sha256 ${predictionSha?.slice(0, 12)}) before any strategy model was trained.` : 'Not pre-registered (see notes).'}\n\n` +
-    md(['budget (B)', 'share of lossless pool', 'baseline', 'seeds', 'mean diff', 'sd diff', '95% t CI', '95% bootstrap CI', 'p'], testRows.map((r) => [Math.round(r.budget).toLocaleString('en-US'), frac(r.budgetFraction), r.baseline, r.seeds, p2(r.meanDiff), p2(r.sdDiff), `[${p2(r.ciLow)}, ${p2(r.ciHigh)}]`, `[${p2(r.bootLow)}, ${p2(r.bootHigh)}]`, pv(r.pValue)])) +
+    mdTable(['budget (B)', 'share of lossless pool', 'baseline', 'seeds', 'mean diff', 'sd diff', '95% t CI', '95% bootstrap CI', 'p'], testRows.map((r) => [Math.round(r.budget).toLocaleString('en-US'), frac(r.budgetFraction), r.baseline, r.seeds, p2(r.meanDiff), p2(r.sdDiff), `[${p2(r.ciLow)}, ${p2(r.ciHigh)}]`, `[${p2(r.bootLow)}, ${p2(r.bootHigh)}]`, pv(r.pValue)])) +
     `\n## Verdicts\n\n${verdicts.map((v) => `- ${v.sentence}`).join('\n')}\n` +
-    (check.length ? `\n## Predicted vs measured Err*(S) (scaling-optimal)\n\n` + md(['budget (B)', 'share', 'predicted Err*', '95% prediction interval', 'measured mean', '95% CI of the mean', 'seeds', 'covered'], check.map((c) => [Math.round(c.budget).toLocaleString('en-US'), frac(c.budgetFraction), `${p2(c.predicted)}%`, c.intervalLow === null || c.intervalHigh === null ? 'none (law not identified)' : `[${p2(c.intervalLow)}, ${p2(c.intervalHigh)}]`, `${p2(c.measuredMean)}%`, `[${p2(c.measuredCiLow)}, ${p2(c.measuredCiHigh)}]`, c.seeds, c.covered === null ? 'n/a' : c.covered ? 'yes' : 'no'])) + `\nCovered: ${check.filter((c) => c.covered === true).length} of ${check.filter((c) => c.covered !== null).length} budgets with an interval.\n` : '') +
+    (check.length ? `\n## Predicted vs measured Err*(S) (scaling-optimal)\n\n` + mdTable(['budget (B)', 'share', 'predicted Err*', '95% prediction interval', 'measured mean', '95% CI of the mean', 'seeds', 'covered'], check.map((c) => [Math.round(c.budget).toLocaleString('en-US'), frac(c.budgetFraction), `${p2(c.predicted)}%`, c.intervalLow === null || c.intervalHigh === null ? 'none (law not identified)' : `[${p2(c.intervalLow)}, ${p2(c.intervalHigh)}]`, `${p2(c.measuredMean)}%`, `[${p2(c.measuredCiLow)}, ${p2(c.measuredCiHigh)}]`, c.seeds, c.covered === null ? 'n/a' : c.covered ? 'yes' : 'no'])) + `\nCovered: ${check.filter((c) => c.covered === true).length} of ${check.filter((c) => c.covered !== null).length} budgets with an interval.\n` : '') +
     (notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '');
   writeFileSync(join(tablesDir, 'storage-test.md'), text);
   if (check.length) {
