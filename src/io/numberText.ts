@@ -104,40 +104,23 @@ function digitCount(v: number): number {
   return v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10;
 }
 
-/** 10^-j, j = 0..8 (the doubles nearest). */
-const INV10 = Array.from({ length: 9 }, (_, j) => Number(`1e-${j}`));
-
 /**
- * Exactly `len` digits (len <= 9) of an integer 0 <= v < 10^len into buf[at..at+len), most
- * significant first, without integer division: f = (v + 1/2) 10^-(len-2) (10^-(len-1) for an
- * odd count, whose first digit goes alone) carries the digits as its integer part and
- * fraction; each step takes two of them (floor) and multiplies the rest by 100. The half keeps every floor at least 1/2 of the last digit's unit from an
- * integer, far above the accumulated rounding error (below 1e-7 of it for 9 digits).
+ * Exactly `len` digits (len <= 10) of an integer 0 <= v < 2^31 into buf[at..at+len), most
+ * significant first: two digits per step from the low end, in int32 arithmetic (a division by
+ * the constant 100 compiles to a multiplication).
  */
 function fixedDigits(buf: Uint8Array, at: number, v: number, len: number): void {
-  if (len === 1) {
-    buf[at] = 48 + v;
-    return;
-  }
-  let f: number;
-  if ((len & 1) === 1) {
-    // An odd count: the first digit alone.
-    f = (v + 0.5) * INV10[len - 1];
-    const d = Math.floor(f);
-    buf[at++] = 48 + d;
-    f = (f - d) * 100;
-    len--;
-  } else f = (v + 0.5) * INV10[len - 2];
-  for (;;) {
-    const d = Math.floor(f);
-    const r = d << 1;
-    buf[at] = PAIRS[r];
-    buf[at + 1] = PAIRS[r + 1];
+  let w = v | 0;
+  let i = at + len;
+  while (len >= 2) {
+    const q = (w / 100) | 0;
+    const r = (w - q * 100) << 1;
+    buf[--i] = PAIRS[r + 1];
+    buf[--i] = PAIRS[r];
+    w = q;
     len -= 2;
-    if (len === 0) return;
-    at += 2;
-    f = (f - d) * 100;
   }
+  if (len === 1) buf[--i] = 48 + w;
 }
 
 /** The digits of a non-negative integer v < 2^53 at buf[pos..]; returns the end. */
@@ -155,34 +138,30 @@ function writeInteger(buf: Uint8Array, pos: number, v: number): number {
 }
 
 /**
- * Write the decimal c 10^(n - kd), c = hi 10^loLen + lo with kd digits (hi < 1e10 without
+ * Write the decimal c 10^(n - kd), c = hi 10^loLen + lo with kd digits (hi < 2^31 without
  * leading zeros, lo < 10^loLen, loLen <= 8), as ECMAScript's Number::toString lays it out
  * (value = 0.d1d2... 10^n): plain digits, a decimal point inside, "0.00ddd", or d.ddde+-x.
  */
 function layout(buf: Uint8Array, pos: number, hi: number, lo: number, loLen: number, n: number): number {
-  let hiLen: number;
-  let top = -1; // a 10th leading digit of hi, written apart (int32 range)
-  if (hi >= 1e9) {
-    top = Math.floor(hi / 1e9);
-    hi -= top * 1e9;
-    hiLen = 9;
-  } else hiLen = digitCount(hi);
-  const kd = hiLen + loLen + (top >= 0 ? 1 : 0);
+  const hiLen = digitCount(hi);
+  const kd = hiLen + loLen;
   if (kd <= n && n <= 21) {
-    const end = digitsAt(buf, pos, top, hi, hiLen, lo, loLen);
+    digitsAt(buf, pos, hi, hiLen, lo, loLen);
     for (let i = kd; i < n; i++) buf[pos + i] = 48;
-    return end + n - kd;
+    return pos + n;
   }
   if (-6 < n && n <= 0) {
     buf[pos++] = 48;
     buf[pos++] = 46;
     for (let i = n; i < 0; i++) buf[pos++] = 48;
-    return digitsAt(buf, pos, top, hi, hiLen, lo, loLen);
+    digitsAt(buf, pos, hi, hiLen, lo, loLen);
+    return pos + kd;
   }
   // Digits one place to the right, then the leading n (or 1) digits move left over a point.
   const lead = 0 < n && n <= 21 ? n : 1;
-  const end = digitsAt(buf, pos + 1, top, hi, hiLen, lo, loLen);
+  digitsAt(buf, pos + 1, hi, hiLen, lo, loLen);
   for (let i = 0; i < lead; i++) buf[pos + i] = buf[pos + i + 1];
+  const end = pos + 1 + kd;
   if (lead === n) {
     buf[pos + n] = 46;
     return end;
@@ -201,12 +180,10 @@ function layout(buf: Uint8Array, pos: number, hi: number, lo: number, loLen: num
   return out + len;
 }
 
-function digitsAt(buf: Uint8Array, pos: number, top: number, hi: number, hiLen: number, lo: number, loLen: number): number {
-  if (top >= 0) buf[pos++] = 48 + top;
+/** The kd = hiLen + loLen digits of hi 10^loLen + lo at buf[pos..]. */
+function digitsAt(buf: Uint8Array, pos: number, hi: number, hiLen: number, lo: number, loLen: number): void {
   fixedDigits(buf, pos, hi, hiLen);
-  pos += hiLen;
-  if (loLen > 0) fixedDigits(buf, pos, lo, loLen);
-  return pos + loLen;
+  if (loLen > 0) fixedDigits(buf, pos + hiLen, lo, loLen);
 }
 
 /** Distance below which a scaled boundary or tie counts as "on an integer" (then String(x) decides). */
@@ -353,8 +330,7 @@ export function writeNumberText(buf: Uint8Array, pos: number, x: number): number
     }
     loLen = 8 - j;
   }
-  const kd = (hi >= 1e9 ? 10 : digitCount(hi)) + loLen;
-  return layout(buf, pos, hi, lo, loLen, kd + j + k - 16);
+  return layout(buf, pos, hi, lo, loLen, digitCount(hi) + loLen + j + k - 16);
 }
 
 /**
