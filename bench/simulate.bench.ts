@@ -448,7 +448,7 @@ if (native && haveBlas) {
     fromProfileSeconds: (reps * repCpu) / 2,
     gramOnlyFloorSeconds: floor,
     target: 'at most 20 s wall',
-    note: 'projected from CPU seconds per repetition on an idle pair of cores (no measured wall: the machine is shared); the floor is the Gram flops of 50 repetitions at the dsyrk rate measured here, before any sampling, factorisation or solve',
+    note: 'projected from CPU seconds per repetition on an idle pair of cores (the measured wall time of whole runs is in sims/results/fig6/timing.json); the floor is the Gram flops of 50 repetitions at the dsyrk rate measured here, before any sampling, factorisation or solve',
   };
   console.log(`full Figure 6 (${reps} repetitions, 2 cores), projected from CPU: ${((reps * repCpu) / 2).toFixed(1)} s; the Gram alone at the measured dsyrk rate needs ${floor.toFixed(1)} s (${(gramFlopsPerRep / 1e9).toFixed(1)} GFLOP per repetition)`);
 }
