@@ -89,4 +89,22 @@ describe('lossyscale simulate', () => {
     for (const f of ['fig6-sim-vs-n', 'fig6-sim-vs-L']) for (const ext of ['vl.json', 'svg', 'png']) expect(existsSync(join(run, 'figures', `${f}.${ext}`))).toBe(true);
     expect(r.stdout).toMatch(/alpha_T = 0\.3389/);
   }, 60_000);
+
+  it('config mode with one repetition (--reps 1) finishes; the goodness-of-fit test is reported as not run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mc-run1-'));
+    const cfgPath = join(dir, 'tiny.json');
+    const cfg = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8'));
+    cfg.levels = [2, 3, 4];
+    cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 400, count: 3, floor: true }, reps: 3, extraLevels: 2, validationSize: 200 };
+    cfg.out = join(dir, 'run');
+    writeFileSync(cfgPath, JSON.stringify(cfg));
+    // Was exit 2 with "invalid rows[0].stdErr: 0": the weighted test was fitted to cells of one repetition.
+    const r = cli(['--config', cfgPath, '--reps', '1', '--workers', '1', '--figures', join(dir, 'figures'), '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const law = JSON.parse(readFileSync(join(dir, 'run', 'law.json'), 'utf8')) as { goodnessOfFit: unknown; goodnessOfFitNote: string; params: { alpha: number } };
+    expect(law.params.alpha).toBeGreaterThan(0);
+    expect(law.goodnessOfFit).toBeNull();
+    expect(law.goodnessOfFitNote).toMatch(/1 repetition; the test needs at least 2/);
+    expect(readFileSync(join(dir, 'run', 'tables', 'law.md'), 'utf8')).toMatch(/Goodness of fit: not tested/);
+  }, 60_000);
 });

@@ -18,8 +18,11 @@ import { formatPValue, largestResidualsLine } from '../fit/goodnessOfFit.js';
 export interface RunAnalysis {
   law: LawFit;
   lawLsq: LawFit;
-  /** Least squares weighted by the cells' Monte Carlo standard errors: the goodness-of-fit test of the law. */
-  lawWeighted: LawFit;
+  /**
+   * Least squares weighted by the cells' Monte Carlo standard errors: the goodness-of-fit test of the law
+   * (null when a cell has no standard error > 0, e.g. a run of one repetition).
+   */
+  lawWeighted: LawFit | null;
   exponents: Exponents;
   /** Simulated vs deterministic fixed-lambda risk over the points with n >= 300 (nulls when there is none). */
   fixedLambdaCheck: { points: number; maxAbsZ: number | null; meanZ: number | null; rmsZ: number | null; maxRelDiff: number | null };
@@ -42,12 +45,15 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
   // The law at the simulation's precision (THEORY.md section 1): least squares weighted by the
   // Monte Carlo standard errors of the cell means minimises chi^2, so if that fit is rejected
   // every parameter value is, whatever the estimator. The verdict goes into law.json.
-  const lawWeighted = fitLaw(summary.cells.map((c) => ({ n: c.n, L: c.L, error: c.score, stdErr: c.scoreStdErr })), { form: 'excess', estimator: 'lsq' });
-  const test = lawWeighted.goodnessOfFit;
+  // A single repetition (or a cell whose repetitions agree exactly) has no standard error: no test.
+  const weighable = summary.cells.every((c) => Number.isFinite(c.scoreStdErr) && c.scoreStdErr > 0);
+  const lawWeighted = weighable ? fitLaw(summary.cells.map((c) => ({ n: c.n, L: c.L, error: c.score, stdErr: c.scoreStdErr })), { form: 'excess', estimator: 'lsq' }) : null;
+  const test = lawWeighted?.goodnessOfFit ?? null;
+  const untestedNote = lawWeighted ? lawWeighted.goodnessOfFitNote : `a cell has no Monte Carlo standard error > 0 (${summary.reps} repetition${summary.reps === 1 ? '' : 's'}; the test needs at least 2)`;
   const lawOut: LawFit = {
     ...law,
     goodnessOfFit: test,
-    goodnessOfFitNote: test ? 'chi^2 of the least-squares fit weighted by the cells\' Monte Carlo standard errors (the minimum chi^2 over all parameter values of this form)' : lawWeighted.goodnessOfFitNote,
+    goodnessOfFitNote: test ? 'chi^2 of the least-squares fit weighted by the cells\' Monte Carlo standard errors (the minimum chi^2 over all parameter values of this form)' : untestedNote,
     warnings: test?.verdict === 'rejected' ? [...law.warnings, `the excess law is rejected at the simulation's precision (chi^2/dof ${fmt(test.chi2PerDof, 3)} on ${test.dof} dof, p ${formatPValue(test.pValue)}): the exponents describe the best-fitting curve under this estimator, and their standard errors are not the precision of a law that holds; ${largestResidualsLine(test)}`] : law.warnings,
   };
   writeFileSync(paths.law, JSON.stringify(lawOut, null, 1) + '\n');
@@ -98,7 +104,7 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
     ? rejected
       ? `**The law is rejected at the simulation's precision**: weighted by the cells' Monte Carlo standard errors, chi^2/dof = ${fmt(test.chi2PerDof, 3)} on ${test.dof} dof (p ${formatPValue(test.pValue)}). The exponents below describe the best-fitting curve of each estimator (they move with the estimator), not parameters of a law that holds, so no +- is shown. ${largestResidualsLine(test)}.`
       : `Goodness of fit: weighted by the cells' Monte Carlo standard errors, chi^2/dof = ${fmt(test.chi2PerDof, 3)} on ${test.dof} dof (p ${formatPValue(test.pValue)}): consistent.`
-    : `Goodness of fit: not tested (${lawWeighted.goodnessOfFitNote}).`;
+    : `Goodness of fit: not tested (${untestedNote}).`;
   const lawMd = [
     `Law a n^-alpha + b L^-beta fitted to the ${rows.length} simulated points (THEORY.md section 5), beside Theorem 1 (section 4).`,
     '',
@@ -108,7 +114,7 @@ export function analyzeRun(runDir: string, opts: { config: StylizedConfig }): Ru
     '|---|---|---|---|---|---|',
     lawRow('huber-log (law.json)', law),
     lawRow('least squares', lawLsq),
-    lawRow('least squares weighted by the Monte Carlo s.e.', lawWeighted),
+    ...(lawWeighted ? [lawRow('least squares weighted by the Monte Carlo s.e.', lawWeighted)] : []),
     `| Theorem 1 | | alpha_T = ${fmt(ex.alphaTheorem)}, alpha_opt = ${fmt(ex.alphaOptimal)} | | ${fmt(ex.beta)} | |`,
     '',
     `Regime: ${ex.regime} (kappa = ${fmt(ex.kappa)}, s = ${fmt(ex.s)}).`,
