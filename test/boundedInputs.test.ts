@@ -9,7 +9,7 @@ import { planFromConfig } from '../src/simulate/plan.js';
 import { parseStylizedConfig } from '../src/config/fig6Config.js';
 
 /**
- * Every count, grid size and memory-scaling input has a documented maximum (docs/limits.md)
+ * Every count, grid size and memory-scaling input has a documented maximum (docs/reliability.md, "Limits and memory")
  * checked before any allocation: sizes that used to crash the process natively or run out of
  * memory now exit 2 with one line naming the parameter and the valid range.
  */

@@ -2,7 +2,7 @@ import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 
 /**
- * Documented maxima of every count, grid size and memory-scaling input (docs/limits.md), checked
+ * Documented maxima of every count, grid size and memory-scaling input (docs/reliability.md, "Limits and memory"), checked
  * before anything is allocated, and the memory guard: jobs whose estimated peak memory exceeds
  * `--max-memory` (default: half of this machine's RAM) are refused with exit 2.
  */

@@ -41,7 +41,7 @@ usage:
                      writes a DIR at a time (DIR/.lock holds its pid and host).
   --max-memory SIZE  refuse (exit 2) a run whose estimated memory is larger (default: half the
                      machine's RAM); large runs print their memory and time estimate first.
-  Limits (docs/limits.md): --reps 1..1e6, simulation.n.count <= 1000, validationSize and testSize <= 1e7.
+  Limits (docs/reliability.md): --reps 1..1e6, simulation.n.count <= 1000, validationSize and testSize <= 1e7.
 `;
 
 const flags = {
