@@ -23,6 +23,9 @@ describe('exit 2 and one line for user-caused failures', () => {
     await expectExit2(['simulate', '--config', 'sims/fig6.json', '--out', aFile], /invalid --out: ".*a-file".*it is a file/);
     await expectExit2(['optimize', '--stylized', '--storage-grid', '1e3,1e6,3', '--out', aFile], /a-file/);
   });
+  it('optimize --stylized with fewer than 3 budgets names the flag (was "invalid storages")', async () => {
+    await expectExit2(['optimize', '--stylized', '--storage', '1e4,1e5'], /^lossyscale: invalid --storage: "1e4,1e5" \(valid: at least 3 budgets with --stylized\)/);
+  });
   it('fit --out is a directory', async () => {
     await expectExit2(['fit', '--in', fitCsv, '--out', tmp], new RegExp(`cannot (open|write --out) ${tmp}`));
   });

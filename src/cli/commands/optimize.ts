@@ -84,6 +84,8 @@ function storageList(values: Record<string, unknown>): number[] {
   if (list !== undefined) {
     const storages = parseNumberList('--storage', list);
     checkLength('--storage', storages.length, LIMITS.storagePoints);
+    // The study measures its storage exponent as a slope over the budgets.
+    if (storages.length < 3) throw new InputError('--storage', list, 'at least 3 budgets with --stylized');
     return storages;
   }
   const parts = parseNumberList('--storage-grid', grid ?? '1e3,1e10,29');
