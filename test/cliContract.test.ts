@@ -151,6 +151,23 @@ describe('every command: --json lines parse', () => {
     expect(bad.stderr).toMatch(/config\.simulation\.rep.*unknown field/);
   });
 
+  it('every --set example in the help of simulate, theory and sweep applies to the shipped config (was trainer.kind, not a field)', async () => {
+    const { parseOverrides, applyOverrides } = await import('../src/config/overrides.js');
+    const { parseStylizedConfig } = await import('../src/config/fig6Config.js');
+    const { parseSweepConfig } = await import('../src/sweep/config.js');
+    const shipped = (f: string): unknown => JSON.parse(readFileSync(join(repoRoot, 'sims', f), 'utf8'));
+    const cases: [string, () => unknown, (j: unknown) => unknown][] = [
+      ['simulate', () => shipped('fig6.json'), parseStylizedConfig],
+      ['theory', () => shipped('fig6.json'), parseStylizedConfig],
+      ['sweep', () => shipped('fashion-mnist-cpu.json'), parseSweepConfig],
+    ];
+    for (const [command, config, parse] of cases) {
+      const examples = [...cli([command, '--help']).stdout.matchAll(/--set ([a-z][\w.]*=\S+)/g)].map((m) => m[1].replace(/[;,]$/, '')).filter((e) => e !== 'key.path=value');
+      expect(examples.length, command).toBeGreaterThan(0);
+      for (const e of examples) expect(() => parse(applyOverrides(config(), parseOverrides([e]))), `${command} --set ${e}`).not.toThrow();
+    }
+  });
+
   it('theory: one line; csv: the curve rows', () => {
     const out = join(tmp, 'theory');
     const [t] = jsonLines(cli(['theory', '--config', 'sims/fig6.json', '--set', 'levels=[2,3]', '--out', out, '--no-figures', '--json']).stdout);

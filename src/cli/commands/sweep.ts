@@ -27,7 +27,7 @@ tables and Figures 1-5 in the run directory.
 
   --config FILE   sweep config (JSON), e.g. sims/fashion-mnist-cpu.json ("-" reads stdin); its
                   JSON Schema is schemas/sweep-config.schema.json
-  --set K=V       override one config field, e.g. --set grid.seeds=2 --set trainer.kind=ridge
+  --set K=V       override one config field, e.g. --set grid.seeds=2 --set trainer=torch
                   (V is parsed as JSON, else taken as a string); repeatable; recorded in run.json
   --run DIR       run directory (default: runs/<config name>/<UTC time>)
   --resume        continue the run in DIR (default: the latest one of this config):
