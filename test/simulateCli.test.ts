@@ -106,5 +106,20 @@ describe('lossyscale simulate', () => {
     expect(law.goodnessOfFit).toBeNull();
     expect(law.goodnessOfFitNote).toMatch(/1 repetition; the test needs at least 2/);
     expect(readFileSync(join(dir, 'run', 'tables', 'law.md'), 'utf8')).toMatch(/Goodness of fit: not tested/);
+    // The standard error of one repetition is undefined (docs/reliability.md): null / empty / n/a, not 0.
+    const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as { cells: { scoreStdErr: unknown; curve: { stdErr: unknown }[] }[] };
+    for (const c of summary.cells) {
+      expect(c.scoreStdErr).toBeNull();
+      expect(c.curve[0].stdErr).toBeNull();
+    }
+    const csv = readFileSync(join(dir, 'run', 'summary.csv'), 'utf8').trim().split('\n');
+    const col = csv[0].split(',').indexOf('scoreStdErr');
+    expect(csv.slice(1).map((l) => l.split(',')[col])).toEqual(csv.slice(1).map(() => ''));
+    expect(readFileSync(join(dir, 'run', 'tables', 'selected.md'), 'utf8')).toMatch(/\| n\/a \|/);
+    const pt = ['--p', '2.01', '--q', '2', '--r', '0.99', '--tau', '1', '--n', '100', '--m', '3', '--lambda', '1', '--reps', '1', '--seed', '1', '--workers', '1'];
+    const one = cli([...pt, '--json']);
+    expect(one.status, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).stdErr).toBeNull();
+    expect(cli(pt).stdout).toMatch(/stdErr n\/a/);
   }, 60_000);
 });

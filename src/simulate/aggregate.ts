@@ -40,6 +40,7 @@ export interface SummaryCell {
   excessGenerated: number;
   /** The configured score (exact or sampled test error, minus tau^2) at the selected lambda, infinite-model convention. */
   score: number;
+  /** NaN (null in summary.json) for a single repetition. */
   scoreStdErr: number;
   /** Mean exact excess at the exact-risk-optimal lambda of the grid (oracle), infinite-model convention. */
   oracleScore: number;
@@ -55,13 +56,16 @@ export interface RunSummary {
   cells: SummaryCell[];
 }
 
-/** Mean and standard error (sample sd / sqrt(count); 0 for a single value). */
+/**
+ * Mean and standard error (sample sd / sqrt(count)). The standard error of a single value is
+ * undefined: NaN, which outputs write as null / an empty cell / n/a (docs/reliability.md).
+ */
 export function meanStdErr(xs: number[]): { mean: number; stdErr: number } {
   const k = xs.length;
   let s = 0;
   for (const x of xs) s += x;
   const mean = s / k;
-  if (k < 2) return { mean, stdErr: 0 };
+  if (k < 2) return { mean, stdErr: NaN };
   let ss = 0;
   for (const x of xs) ss += (x - mean) ** 2;
   return { mean, stdErr: Math.sqrt(ss / (k - 1) / k) };

@@ -77,7 +77,7 @@ export function readMonteCarloRun(runDir: string): MonteCarloRun {
   const p = monteCarloPaths(runDir);
   if (!existsSync(p.summaryJson) || !existsSync(p.run)) throw new ResourceError(`no finished simulation in ${runDir} (run: lossyscale simulate --config sims/fig6.json)`);
   const record = JSON.parse(readFileSync(p.run, 'utf8')) as Provenance & { config: StylizedConfig };
-  const summary = JSON.parse(readFileSync(p.summaryJson, 'utf8')) as RunSummary;
+  const summary = parseSummaryJson(readFileSync(p.summaryJson, 'utf8'));
   const law = existsSync(p.law) ? (JSON.parse(readFileSync(p.law, 'utf8')) as LawFit) : undefined;
   return { record, summary, law, sources: [p.summaryJson, p.run, ...(law ? [p.law] : [])] };
 }
@@ -86,5 +86,10 @@ export function readMonteCarloRun(runDir: string): MonteCarloRun {
 export function readMonteCarloSummary(runDir: string): RunSummary {
   const p = monteCarloPaths(runDir).summaryJson;
   if (!existsSync(p)) throw new ResourceError(`no summary.json in ${runDir} (run: lossyscale simulate --config sims/fig6.json)`);
-  return JSON.parse(readFileSync(p, 'utf8')) as RunSummary;
+  return parseSummaryJson(readFileSync(p, 'utf8'));
+}
+
+/** summary.json back into a RunSummary: an undefined standard error (one repetition) is written null and read as NaN. */
+function parseSummaryJson(text: string): RunSummary {
+  return JSON.parse(text, (key, value: unknown) => (value === null && /^(stdErr|scoreStdErr|oracleStdErr)$/.test(key) ? NaN : value)) as RunSummary;
 }

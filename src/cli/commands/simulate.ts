@@ -152,6 +152,6 @@ async function runPoint(values: Record<string, unknown>, o: { reps?: number; wor
   const { mean, stdErr } = meanStdErr(risks);
   const out = { meanRisk: mean, stdErr, reps: plan.reps, n, m, lambda, seed, levelsGenerated: m + extra, features, tail, scoring: 'exact' };
   if (o.json) writeJsonLine(out);
-  else console.log(`meanRisk ${mean.toPrecision(8)}  stdErr ${stdErr.toPrecision(3)}  reps ${plan.reps}  (n = ${n}, m = ${m}, lambda = ${lambda}, levels generated ${m + extra})`);
+  else console.log(`meanRisk ${mean.toPrecision(8)}  stdErr ${Number.isFinite(stdErr) ? stdErr.toPrecision(3) : 'n/a'}  reps ${plan.reps}  (n = ${n}, m = ${m}, lambda = ${lambda}, levels generated ${m + extra})`);
   return 0;
 }
