@@ -99,8 +99,11 @@ describe('lossyscale simulate', () => {
     cfg.out = join(dir, 'run');
     writeFileSync(cfgPath, JSON.stringify(cfg));
     // Was exit 2 with "invalid rows[0].stdErr: 0": the weighted test was fitted to cells of one repetition.
-    const r = cli(['--config', cfgPath, '--reps', '1', '--workers', '1', '--figures', join(dir, 'figures'), '--quiet']);
+    const r = cli(['--config', cfgPath, '--reps', '1', '--workers', '1', '--figures', join(dir, 'figures')]);
     expect(r.status, r.stderr).toBe(0);
+    // No error bars to draw, and no Vega warning about an empty error-bar layer.
+    expect(r.stderr).not.toMatch(/warning: figure/);
+    expect(readFileSync(join(dir, 'figures', 'fig6-sim-vs-n.vl.json'), 'utf8')).toMatch(/no error bars \(one repetition has no standard error\)/);
     const law = JSON.parse(readFileSync(join(dir, 'run', 'law.json'), 'utf8')) as { goodnessOfFit: unknown; goodnessOfFitNote: string; params: { alpha: number } };
     expect(law.params.alpha).toBeGreaterThan(0);
     expect(law.goodnessOfFit).toBeNull();

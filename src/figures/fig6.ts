@@ -56,6 +56,8 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     lambda0: c.lambda0Selected,
     reps: c.reps,
   }));
+  // Error bars where a standard error exists (none for a single repetition: its stdErr is NaN).
+  const bars = points.filter((pt) => Number.isFinite(pt.stdErr));
   const meta = (caption: string) => ({
     provenance: { ...provenance({ config, seed: config.seed, command: 'npm run figures (src/figures/fig6.ts)' }), simulation: { command: run.runProvenance.command, time: run.runProvenance.time, gitCommit: run.runProvenance.gitCommit } } as Provenance,
     sources: run.sources.map(describeSource),
@@ -64,7 +66,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
   const test = law?.goodnessOfFit ?? null;
   const verdict = test ? (test.verdict === 'rejected' ? ` The law is rejected at the simulation's precision (chi^2/dof = ${test.chi2PerDof.toPrecision(3)} on ${test.dof} dof, weighted by the Monte Carlo standard errors): the line is the best-fitting curve, not a law that holds.` : ` Consistent with the simulation (chi^2/dof = ${test.chi2PerDof.toPrecision(3)} on ${test.dof} dof).`) : '';
   const fitText = law ? `Fitted law a n^-alpha + b L^-beta: alpha = ${law.params.alpha.toFixed(3)}, beta = ${law.params.beta.toFixed(3)}.${verdict}` : '';
-  const common = `Stylized model p = ${config.model.p}, q = ${config.model.q}, r = ${config.model.r}, tau = ${config.model.tau}; ${summary.reps} repetitions, ${scoreName}, ${selName} (grid of ${logCount(config)} values, lambda = lambda0 n^((kappa+1)/(2kappa+1))); error bars +-1 standard error. Lines: deterministic risk (Lemma 1) minimised over the same grid. ${fitText}`;
+  const common = `Stylized model p = ${config.model.p}, q = ${config.model.q}, r = ${config.model.r}, tau = ${config.model.tau}; ${summary.reps} repetitions, ${scoreName}, ${selName} (grid of ${logCount(config)} values, lambda = lambda0 n^((kappa+1)/(2kappa+1))); ${bars.length > 0 ? 'error bars +-1 standard error' : 'no error bars (one repetition has no standard error)'}. Lines: deterministic risk (Lemma 1) minimised over the same grid. ${fitText}`;
 
   // Panel 1: excess vs n, one series per L.
   const theoryN = theory.map((t) => ({ n: t.n, L: t.L, excess: t.excess, curve: 'deterministic risk' }));
@@ -97,7 +99,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     height: 340,
     layer: [
       { data: { values: [...theoryN, ...lawN] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'n', type: 'quantitative', title: 'number of training samples n', scale: { type: 'log' } }, y: yEnc, color: colorL, strokeDash: dashCurve, detail: { field: 'curve' }, tooltip: lineTooltip } },
-      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorL, tooltip } },
+      ...(bars.length > 0 ? [{ data: { values: bars }, mark: { type: 'rule' }, encoding: { x: { field: 'n', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorL, tooltip } } as const] : []),
       { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'n', type: 'quantitative' }, y: yEnc, color: colorL, shape: shapeL, tooltip } },
     ],
     resolve: { scale: { color: 'shared', shape: 'shared' } },
@@ -117,7 +119,7 @@ export async function writeFig6Figures(runDir: string, outDir: string, opts: { c
     height: 340,
     layer: [
       { data: { values: [...theoryL, ...lawL] }, mark: { type: 'line', strokeWidth: 1.4 }, encoding: { x: { field: 'L', type: 'quantitative', title: 'bits per sample L = (q^m - 1)/(q - 1) (kept coordinates)', scale: { type: 'log' } }, y: yEnc, color: colorN, strokeDash: dashCurve, detail: { field: 'curve' }, tooltip: lineTooltip } },
-      { data: { values: points }, mark: { type: 'rule' }, encoding: { x: { field: 'L', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorN, tooltip } },
+      ...(bars.length > 0 ? [{ data: { values: bars }, mark: { type: 'rule' }, encoding: { x: { field: 'L', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' } }, y2: { field: 'hi' }, color: colorN, tooltip } } as const] : []),
       { data: { values: points }, mark: { type: 'point', filled: true, size: 45, opacity: 0.9 }, encoding: { x: { field: 'L', type: 'quantitative' }, y: yEnc, color: colorN, shape: shapeN, tooltip } },
     ],
     resolve: { scale: { color: 'shared', shape: 'shared' } },
