@@ -62,6 +62,22 @@ describe('exit 2 and one line for user-caused failures', () => {
     await expectExit2(['risk', '--bogus', '1'], /invalid option: "--bogus" \(valid: --p, /);
     await expectExit2(['risk', '--json=yes', '--n', '10', '--m', '3', '--lambda', '1'], /invalid --json: missing \(valid: no value/);
   });
+  it('a value flag given twice is refused, not "last one wins" (which hid a bad first value); a repeated switch or a repeatable flag is fine', async () => {
+    await expectExit2(['risk', '--n', '100', '--m', '3', '--lambda', '1', '--n', '200'], /^lossyscale: invalid --n: "100 and 200" \(valid: --n once\); given twice/);
+    await expectExit2(['risk', '--n=100', '--n=100', '--m', '3', '--lambda', '1'], /invalid --n: "100 and 100"/);
+    await expectExit2(['fit', '--in', fitCsv, '--bootstrap', '-1', '--bootstrap', '0'], /invalid --bootstrap: "-1 and 0"/);
+    expect((await runCli(['risk', '--n', '100', '--m', '3', '--lambda', '1', '--quiet', '--quiet', '--json'])).code).toBe(0);
+    const twice = await runCli(['fit', '--in', fitCsv, '--in', fitCsv, '--bootstrap', '0', '--json']);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(textLines(twice.stdout)).toHaveLength(2);
+  });
+  it('an empty flag value is refused (was: --out "" and --figures "" wrote into the current directory, report --run "" read it)', async () => {
+    await expectExit2(['theory', '--config', 'sims/fig6.json', '--out', '', '--no-figures'], /^lossyscale: invalid --out: "" \(valid: a non-empty value\)$/m);
+    await expectExit2(['theory', '--config', 'sims/fig6.json', '--out', join(tmp, 'th'), '--figures', ''], /invalid --figures: ""/);
+    await expectExit2(['report', '--run', '', '--out', join(tmp, 'rep')], /invalid --run: ""/);
+    await expectExit2(['fit', '--in', fitCsv, '--task', ' ', '--bootstrap', '0'], /invalid --task: " "/);
+    await expectExit2(['risk', '--n', '100', '--m', '3', '--lambda='], /invalid --lambda: ""/);
+  });
   it('a read-only output directory (as an unprivileged user, where the machine allows it)', () => {
     const ro = join(tmp, 'ro');
     mkdirSync(ro);

@@ -16,9 +16,11 @@ export interface ParsedFlags {
 export function parseFlags(argv: string[], options: FlagSpec, allowPositionals = false): ParsedFlags {
   const args = joinNegativeValues(argv, options);
   try {
-    const r = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, ...options }, strict: true, allowPositionals });
+    const r = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, ...options }, strict: true, allowPositionals, tokens: true });
+    checkValues(r.tokens, options);
     return { values: r.values as ParsedFlags['values'], positionals: r.positionals };
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     const code = (e as { code?: string }).code;
     const flag = /'(--?[^'\s]+)/.exec(msg)?.[1];
@@ -34,6 +36,27 @@ export function parseFlags(argv: string[], options: FlagSpec, allowPositionals =
       throw new InputError('argument', arg, `options only (${valid})`, 'unexpected argument');
     }
     throw new InputError(flag ?? 'arguments', undefined, `options: ${valid}`, msg.split('\n')[0]);
+  }
+}
+
+type ArgToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * A value flag given twice (`--n 100 --n 200`) is refused rather than the last one silently
+ * winning, unless it is repeatable (`multiple`); a switch given twice is still on. An empty value
+ * (`--out ""`) is refused too: it would otherwise stand for the current directory or nothing.
+ */
+function checkValues(tokens: readonly ArgToken[], options: FlagSpec): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || options[t.name]?.type !== 'string') continue;
+    const value = t.value ?? '';
+    if (value.trim() === '') throw new InputError(`--${t.name}`, value, 'a non-empty value');
+    const before = seen.get(t.name);
+    if (before !== undefined && options[t.name]?.multiple !== true) {
+      throw new InputError(`--${t.name}`, `${before} and ${value}`, `--${t.name} once`, 'given twice');
+    }
+    seen.set(t.name, value);
   }
 }
 
