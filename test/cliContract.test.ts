@@ -118,6 +118,10 @@ describe('every command: --json lines parse', () => {
     expect(opt.status, opt.stderr).toBe(0);
     const budgets = jsonLines(opt.stdout);
     expect(budgets.map((b) => b.storage)).toEqual([1e5, 1e6]);
+    // A law file saved by a Windows editor (UTF-8 BOM, CRLF) reads the same (was: "not JSON").
+    const bom = cli(['optimize', '--law', '-', '--storage', '1e5,1e6', '--original-bytes', '500', '--json'], '\ufeff' + fit.stdout.replace(/\n/g, '\r\n'));
+    expect(bom.status, bom.stderr).toBe(0);
+    expect(jsonLines(bom.stdout).map((b) => b.n)).toEqual(budgets.map((b) => b.n));
     const c = csvOf(cli(['optimize', '--law', '-', '--storage', '1e5', '--original-bytes', '500', '--format', 'csv'], fit.stdout).stdout);
     expect(c.header).toContain('original_format_n');
     const fitCsv = csvOf(cli(['fit', '--in', '-', '--format', 'csv', '--bootstrap', '0'], lawCsv()).stdout);

@@ -53,7 +53,9 @@ examples:
 `;
 
 function readLaws(path: string): { task?: string; law: LawLike }[] {
-  const text = readTextInput(path, '--law');
+  const raw = readTextInput(path, '--law');
+  // A leading UTF-8 BOM (Windows editors) is dropped, as for configs.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let json: unknown;
   try {
     json = JSON.parse(text);
