@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NON_FINITE, runCli } from './cliHarness.js';
+import { expectExit2, NON_FINITE, runCli } from './cliHarness.js';
 
 /**
  * No NaN or Infinity in any written file or printed line: tiny runs of every command, on
@@ -87,6 +87,19 @@ describe('no NaN or Infinity in outputs', () => {
     await scan(['exponents', '--p', '100', '--q', '2', '--r', '0.01'], []);
     await scan(['exponents', '--p', '2.0001', '--q', '2', '--r', '0.9999', '--json'], []);
   }, 300_000);
+
+  it('label noise tau up to 1e100: every risk field finite; above it exit 2 (was: risk null, theory table NaN at tau 1e300)', async () => {
+    for (const lambda of ['0', '1e-300', '1', 'opt']) {
+      const r = await runCli(['risk', '--tau', '1e100', '--n', '8', '--m', '3', '--lambda', lambda, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const row = JSON.parse(r.stdout) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(row)) expect(Number.isFinite(v), `${k} = ${String(v)} at lambda ${lambda}`).toBe(true);
+    }
+    const cfg = stylized('tau-max', {}, { model: { p: 2.01, q: 2, r: 0.99, tau: 1e100 } });
+    await scan(['theory', '--config', cfg, '--out', join(tmp, 'tau-max-theory'), '--no-figures'], [join(tmp, 'tau-max-theory')]);
+    await expectExit2(['risk', '--tau', '1e300', '--n', '100', '--m', '3', '--lambda', '1'], /invalid tau: 1e\+300 \(valid: 0 <= tau <= 1e100/);
+    await expectExit2(['theory', '--config', cfg, '--set', 'model.tau=1e300', '--out', join(tmp, 'tau-big'), '--no-figures'], /invalid config\.model\.tau: 1e\+300/);
+  });
 
   it('sweep, ingest-free report and codec sizes on a folder with an empty class', async () => {
     const root = join(tmp, 'images');

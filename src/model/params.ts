@@ -13,10 +13,18 @@ export interface ModelParams {
   tau: number;
 }
 
-/** Validate model parameters (THEORY.md section 2); throws InputError naming the parameter and range. */
+/**
+ * Largest label-noise standard deviation accepted (THEORY.md section 3): tau^2 (1 + V) must stay a
+ * finite double; the variance factor V = D/(n - D) stays below about 1e16 in double arithmetic
+ * (n - D resolves to about n 2^-52), so tau^2 <= 1e200 leaves room. Larger tau made `risk` print
+ * null and the theory table NaN.
+ */
+export const MAX_TAU = 1e100;
+
 /** The paper's Figure-6 model (THEORY.md section 5; sims/fig6.json): the default of every command that takes a model. */
 export const FIGURE6_MODEL: Readonly<ModelParams> = { p: 2.01, q: 2, r: 0.99, tau: 1 };
 
+/** Validate model parameters (THEORY.md section 2); throws InputError naming the parameter and range. */
 export function validateModel(x: { p: unknown; q: unknown; r: unknown; tau: unknown }): ModelParams {
   const q = finite('q', x.q);
   if (!Number.isInteger(q) || q < 2) throw new InputError('q', x.q, 'an integer q >= 2');
@@ -25,7 +33,7 @@ export function validateModel(x: { p: unknown; q: unknown; r: unknown; tau: unkn
   const r = finite('r', x.r);
   if (!(r > 0 && r < p)) throw new InputError('r', x.r, `0 < r < p = ${p} (finite signal energy)`);
   const tau = finite('tau', x.tau);
-  if (!(tau >= 0)) throw new InputError('tau', x.tau, 'tau >= 0');
+  if (!(tau >= 0 && tau <= MAX_TAU)) throw new InputError('tau', x.tau, "0 <= tau <= 1e100 (tau^2 and the risk's variance term must stay finite)");
   return { p, q, r, tau };
 }
 
