@@ -13,7 +13,7 @@ import { predictRaw, type LawObservation } from '../src/fit/lawForms.js';
 import { repoRoot } from '../src/provenance.js';
 import { createRng } from '../src/util/rng.js';
 import { jsonLines } from './jsonLines.js';
-import { runCli } from './cliHarness.js';
+import { expectExit2, runCli } from './cliHarness.js';
 
 const TRUTH = { Estar: 0.1, A: 5, alpha: 0.5, B: 30, beta: 0.8 };
 
@@ -89,6 +89,20 @@ describe('lossyscale fit', () => {
     expect(lines).toHaveLength(4);
     const csv = await runCli(['fit', '--in', csvPath, '--bootstrap', '0', '--format', 'csv']);
     expect(csv.stdout.split('\n')[0].startsWith('task,form,estimator,Estar,Estar_se,Estar_lo,Estar_hi')).toBe(true);
+  });
+
+  it('stdout carries one output: --out - or --save-csv - replaces the table (was: JSON or CSV lines mixed with the --json or --format csv output)', async () => {
+    const law = await runCli(['fit', '--in', csvPath, '--bootstrap', '0', '--out', '-', '--quiet']);
+    expect(law.code, law.stderr).toBe(0);
+    expect(jsonLines(law.stdout)).toHaveLength(1);
+    const saved = await runCli(['fit', '--in', csvPath, '--bootstrap', '0', '--save-csv', '-', '--quiet']);
+    expect(saved.code, saved.stderr).toBe(0);
+    expect(parseObservationsCsv(saved.stdout)).toHaveLength(150);
+    await expectExit2(['fit', '--in', csvPath, '--bootstrap', '0', '--save-csv', '-', '--json'], /invalid --save-csv: "-" \(valid: a file when --json prints to stdout\)/);
+    await expectExit2(['fit', '--in', csvPath, '--bootstrap', '0', '--out', '-', '--format', 'csv'], /invalid --out: "-" \(valid: a file when --format csv prints to stdout\)/);
+    await expectExit2(['fit', '--in', csvPath, '--bootstrap', '0', '--out', '-', '--save-csv', '-'], /invalid --save-csv: "-"/);
+    // Two --in - would read stdin twice (the second saw an "empty file").
+    await expectExit2(['fit', '--in', '-', '--in', '-', '--bootstrap', '0'], /invalid --in: "-" \(valid: stdin \("-"\) for at most one --in/);
   });
 
   it('bad CSV -> exit 2 with one stderr line naming the line and column', async () => {

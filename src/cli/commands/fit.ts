@@ -14,7 +14,7 @@ import { maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, setQuiet, warn, writeJsonLines } from './_output.js';
-import { writeTextOutput } from '../../io/streams.js';
+import { STDIO, writeTextOutput } from '../../io/streams.js';
 import { formatPValue, largestResidualsLine } from '../../fit/goodnessOfFit.js';
 import { residualFigureSpec } from '../../figures/residuals.js';
 import { describeSource, writeFigure } from '../../figures/render.js';
@@ -40,7 +40,8 @@ Fits the storage scaling law (THEORY.md section 1) to measured errors.
   --task NAME        task name per --in (default: the file name).
   --fig6-run DIR     instead of --in: the per-repetition points of a Figure-6 Monte Carlo run
                      (summary.json + results.jsonl; seed = repetition)
-  --save-csv FILE    also write the observations that were fitted (first task) as CSV ("-": stdout)
+  --save-csv FILE    also write the observations that were fitted (first task) as CSV ("-": stdout,
+                     instead of the table)
   --form             additive: E* + A n^-alpha + B L^-beta (default)
                      excess: A n^-alpha + B L^-beta (no constant; for excess error)
                      multiplicative: E* + A n^-alpha L^-beta (B unused, reported as 0)
@@ -55,7 +56,8 @@ Fits the storage scaling law (THEORY.md section 1) to measured errors.
   --json             JSON lines: one compact object { task, ...fit } per task (what
                      'optimize --law' reads)
   --format           text (default), md or csv: the paper's Table-1 layout; json = --json
-  --out LAW.json     also write the JSON (first task) to a file ("-": one line on stdout)
+  --out LAW.json     also write the JSON (first task) to a file ("-": one line on stdout instead
+                     of the table; stdout carries one output, so not with --json or --format)
   --quiet            no fit warnings on stderr
   --residual-figure DIR  write the standardized residuals vs n and vs L (first task) as
                      DIR/residuals.{vl.json,svg,png} (needs a goodness-of-fit test)
@@ -114,6 +116,13 @@ export async function run(argv: string[]): Promise<number> {
   const holdOut = integerAtLeast('--hold-out', parseNumber('--hold-out', str(values, 'hold-out') ?? '1'), 1);
   const format = outputFormat(values, ['text', 'md', 'csv', 'json']);
   setQuiet(values.quiet === true);
+  if (files.filter((f) => f === STDIO).length > 1) throw new InputError('--in', STDIO, 'stdin ("-") for at most one --in (it can be read once)');
+  // stdout carries one output: "--out -" or "--save-csv -" replaces the table, so the lines still parse.
+  const stdoutFlags = (['out', 'save-csv'] as const).filter((k) => str(values, k) === STDIO);
+  if (stdoutFlags.length > 1) throw new InputError('--save-csv', STDIO, 'a file when --out - writes to stdout');
+  if (stdoutFlags.length === 1 && (values.json === true || values.format !== undefined)) {
+    throw new InputError(`--${stdoutFlags[0]}`, STDIO, `a file when ${values.json === true ? '--json' : `--format ${String(values.format)}`} prints to stdout`);
+  }
 
   const results: TaskResult[] = [];
   for (let i = 0; i < sources.length; i++) {
@@ -148,6 +157,10 @@ export async function run(argv: string[]): Promise<number> {
   const outPath = str(values, 'out');
   if (outPath) writeTextOutput(outPath, outPath === '-' ? JSON.stringify({ task: results[0].task, ...jsonOf(results[0]) }) + '\n' : JSON.stringify(jsonOf(results[0]), null, 2) + '\n', '--out');
 
+  if (stdoutFlags.length === 1) {
+    for (const r of results) for (const w of r.fit.warnings) warn(`${r.task}: ${w}`);
+    return 0;
+  }
   if (format === 'json') {
     // JSON lines: one compact object per task.
     writeJsonLines(results.map((r) => ({ task: r.task, ...jsonOf(r) })));
