@@ -79,6 +79,9 @@ describe('slurm planning', () => {
     expect(shellQuote("it's")).toBe(`'it'"'"'s'`);
     expect(['01:00:00', '2-00:30:00', '90', '1:00:00'].every(isSlurmTime)).toBe(true);
     expect(['1h', '90 minutes', '01:00', ''].some(isSlurmTime)).toBe(false);
+    // Minutes and seconds past 59 (was accepted and handed to sbatch).
+    expect(['99:99:99', '01:60:00', '1-00:00:60'].some(isSlurmTime)).toBe(false);
+    expect(['00:59:59', '1-23:59:59'].every(isSlurmTime)).toBe(true);
   });
 });
 

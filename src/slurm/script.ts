@@ -57,7 +57,7 @@ export function arraySpec(tasks: readonly number[]): string {
   return parts.join(',');
 }
 
-/** Check a time limit in one of Slurm's forms used here: MM, HH:MM:SS or D-HH:MM:SS. */
+/** Check a time limit in one of Slurm's forms used here: MM, HH:MM:SS or D-HH:MM:SS (minutes and seconds 00..59). */
 export function isSlurmTime(t: string): boolean {
-  return /^(\d+-)?\d{1,2}:\d{2}:\d{2}$/.test(t) || /^\d+$/.test(t);
+  return /^(\d+-)?\d{1,2}:[0-5]\d:[0-5]\d$/.test(t) || /^\d+$/.test(t);
 }

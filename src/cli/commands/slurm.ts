@@ -99,7 +99,7 @@ async function submit(argv: string[]): Promise<number> {
   if (!configPath) throw new InputError('--config', undefined, 'a sweep config or a stylized-model config file');
   const shards = intFlag(values, 'shards', 1);
   const time = str(values, 'time');
-  if (time !== undefined && !isSlurmTime(time)) throw new InputError('--time', time, 'HH:MM:SS, D-HH:MM:SS or minutes');
+  if (time !== undefined && !isSlurmTime(time)) throw new InputError('--time', time, 'HH:MM:SS or D-HH:MM:SS (minutes and seconds 00..59), or minutes');
   const gres = str(values, 'gres');
   if (gres !== undefined && !/^[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)*(,[A-Za-z0-9_]+(:[A-Za-z0-9_.-]+)*)*$/.test(gres)) throw new InputError('--gres', gres, 'Slurm generic resources, e.g. gpu:1 or gpu:a100:2');
   const engine = str(values, 'engine');
