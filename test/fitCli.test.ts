@@ -153,6 +153,18 @@ describe('lossyscale optimize', () => {
     expect(r.stderr).toMatch(/params\.alpha/);
   });
 
+  it('a flag of the other mode is refused, not ignored (was: --out with --law wrote nothing, exit 0); --fixed names once, --available whole, at most 10,000 budgets', async () => {
+    const law = join(dir, 'law.json');
+    await expectExit2(['optimize', '--law', law, '--storage', '1e6', '--out', join(dir, 'opt')], /invalid --out: ".*opt" \(valid: only with --stylized\)/);
+    await expectExit2(['optimize', '--law', law, '--storage', '1e6', '--p', '3'], /invalid --p: "3" \(valid: only with --stylized\)/);
+    await expectExit2(['optimize', '--stylized', '--storage-grid', '1e3,1e5,3', '--original-bytes', '500'], /invalid --original-bytes: "500" \(valid: not with --stylized/);
+    await expectExit2(['optimize', '--stylized', '--storage-grid', '1e3,1e5,3', '--law', law], /invalid --law: .*not with --stylized/);
+    await expectExit2(['optimize', '--law', law, '--storage', '1e6', '--fixed', 'd1=2400,d1=310'], /invalid --fixed: "d1=2400,d1=310" \(valid: each NAME once\); d1 is given twice/);
+    await expectExit2(['optimize', '--law', law, '--storage', '1e6', '--available', '1.5'], /invalid --available: 1\.5 \(valid: a whole number of images >= 1\)/);
+    const many = Array.from({ length: 10_001 }, (_, i) => String(1e5 + i)).join(',');
+    await expectExit2(['optimize', '--law', law, '--storage', many], /invalid --storage: "10001 items" \(valid: at most 10000 items\)/);
+  });
+
   it('end to end through bin/lossyscale.js: exit status 2 on a bad CSV', () => {
     const bad = join(dir, 'bad2.csv');
     writeFileSync(bad, 'n,L,err\n1,2,3\n');

@@ -133,13 +133,20 @@ async function runStylized(values: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
+/** Flags of the fitted-law mode and of the --stylized mode (THEORY.md sections 1 and 6 vs 2-4). */
+const LAW_ONLY_FLAGS = ['law', 'original-bytes', 'available', 'min-bytes', 'max-bytes', 'fixed', 'continuous'] as const;
+const STYLIZED_ONLY_FLAGS = ['storage-grid', 'p', 'q', 'r', 'tau', 'out'] as const;
+
 function parseFixed(text: string | undefined): FixedLevel[] {
   if (text === undefined) return [];
+  const seen = new Set<string>();
   return text.split(',').map((part) => {
     const m = /^\s*([^=]+?)\s*=\s*(.+?)\s*$/.exec(part);
     if (!m) throw new InputError('--fixed', part, 'NAME=BYTES entries separated by commas, e.g. d1=2400,d15=310');
     const bytes = parseNumber(`--fixed ${m[1]}`, m[2]);
     if (!(bytes > 0)) throw new InputError(`--fixed ${m[1]}`, bytes, 'bytes > 0');
+    if (seen.has(m[1])) throw new InputError('--fixed', text, 'each NAME once', `${m[1]} is given twice`);
+    seen.add(m[1]);
     return { name: m[1], bytesPerImage: bytes };
   });
 }
@@ -164,10 +171,15 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
   });
   if (maybeHelp(values, usage)) return 0;
-  if (values.stylized === true) return runStylized(values);
+  // Each mode's flags: one given to the other mode is refused rather than silently ignored.
+  const stylized = values.stylized === true;
+  const otherMode = (stylized ? LAW_ONLY_FLAGS : STYLIZED_ONLY_FLAGS).find((k) => values[k] !== undefined);
+  if (otherMode !== undefined) throw new InputError(`--${otherMode}`, values[otherMode], stylized ? 'not with --stylized (it applies to --law)' : 'only with --stylized');
+  if (stylized) return runStylized(values);
   const lawPath = str(values, 'law');
   if (!lawPath) throw new InputError('--law', undefined, "a law JSON file (the output of 'lossyscale fit --json')");
   const storages = parseNumberList('--storage', str(values, 'storage'));
+  checkLength('--storage', storages.length, LIMITS.storagePoints);
   storages.forEach((s) => {
     if (!(s > 0)) throw new InputError('--storage', s, 'budgets in bytes > 0');
   });
@@ -179,7 +191,7 @@ export async function run(argv: string[]): Promise<number> {
     return v;
   };
   const originalBytes = optNum('original-bytes', (v) => v > 0, 'bytes per image > 0');
-  const nAvailable = optNum('available', (v) => v >= 1, 'a number of images >= 1');
+  const nAvailable = optNum('available', (v) => Number.isInteger(v) && v >= 1, 'a whole number of images >= 1');
   const minBytes = optNum('min-bytes', (v) => v >= 0, 'bytes >= 0');
   const maxBytes = optNum('max-bytes', (v) => v > 0 && (minBytes === undefined || v >= minBytes), `bytes > 0 and >= --min-bytes${minBytes !== undefined ? ` (${minBytes})` : ''}`);
   const fixedLevels = parseFixed(str(values, 'fixed'));
