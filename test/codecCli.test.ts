@@ -74,11 +74,16 @@ describe('lossyscale codec / dataset commands', () => {
       ['codec', 'frobnicate'],
       ['dataset', 'info', '--dataset', 'mnist'],
       ['dataset', 'info', '--root', join(tmp, 'absent')],
+      // Flags of codec sizes given to codec quality (were silently ignored).
+      ['codec', 'quality', '--limit', '3'],
+      ['codec', 'quality', '--dataset', 'folder', '--root', root],
+      ['codec', 'quality', '--backend', 'libjxl'],
     ]) {
       const r = await runCli(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^lossyscale: (invalid|Fashion-MNIST not found)/);
+      if (args[1] === 'quality') expect(r.stderr).toMatch(/\(valid: only with codec sizes/);
     }
   });
 });

@@ -105,6 +105,12 @@ describe('lossyscale fit', () => {
     await expectExit2(['fit', '--in', '-', '--in', '-', '--bootstrap', '0'], /invalid --in: "-" \(valid: stdin \("-"\) for at most one --in/);
   });
 
+  it('options of a step that does not run are refused (were silently ignored)', async () => {
+    await expectExit2(['fit', '--in', csvPath, '--bootstrap', '0', '--hold-out', '2'], /invalid --hold-out: "2" \(valid: only with --extrapolate n\|L\)/);
+    await expectExit2(['fit', '--in', csvPath, '--bootstrap', '0', '--huber-delta', '0.01'], /invalid --huber-delta: "0\.01" \(valid: only with --estimator huber-log\)/);
+    expect((await runCli(['fit', '--in', csvPath, '--bootstrap', '0', '--estimator', 'huber-log', '--huber-delta', '0.01', '--extrapolate', 'n', '--hold-out', '2', '--json'])).code).toBe(0);
+  });
+
   it('bad CSV -> exit 2 with one stderr line naming the line and column', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'n,L,error\n100,10,0.5\n200,10,0.4\n300,ten,0.3\n');

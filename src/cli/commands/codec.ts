@@ -60,6 +60,11 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new InputError('arguments', positionals.slice(1).join(' '), 'one subcommand (sizes or quality)');
   const backend = oneOf('--backend', str(values, 'backend') ?? DEFAULT_BACKEND, JXL_BACKENDS);
   const distanceList = parseNumberList('--distances', str(values, 'distances') ?? DEFAULT_DISTANCES);
+  if (sub === 'quality') {
+    // The mapping needs no images or encoder: a flag of `codec sizes` is refused rather than ignored.
+    const extra = Object.keys(values).find((k) => values[k] !== undefined && !['distances', 'json', 'format', 'quiet'].includes(k));
+    if (extra !== undefined) throw new InputError(`--${extra}`, values[extra], 'only with codec sizes (codec quality takes --distances and the output flags)');
+  }
   if (sub === 'quality') return qualityTable(distanceList.map((d) => validateDistance(d, '--distances')), format);
   const distances = distanceList.map((d) => validateDistanceFor(backend, d, '--distances'));
   const codecVersion = codecVersionFor(backend);

@@ -114,6 +114,9 @@ export async function run(argv: string[]): Promise<number> {
   const extrapolateText = str(values, 'extrapolate');
   const axis = extrapolateText === undefined ? undefined : oneOf<'n' | 'L'>('--extrapolate', extrapolateText, ['n', 'L']);
   const holdOut = integerAtLeast('--hold-out', parseNumber('--hold-out', str(values, 'hold-out') ?? '1'), 1);
+  // Options of a step that does not run are refused rather than silently ignored.
+  if (axis === undefined && str(values, 'hold-out') !== undefined) throw new InputError('--hold-out', str(values, 'hold-out'), 'only with --extrapolate n|L');
+  if (huberDelta !== undefined && estimator !== 'huber-log') throw new InputError('--huber-delta', huberDeltaText, 'only with --estimator huber-log');
   const format = outputFormat(values, ['text', 'md', 'csv', 'json']);
   setQuiet(values.quiet === true);
   if (files.filter((f) => f === STDIO).length > 1) throw new InputError('--in', STDIO, 'stdin ("-") for at most one --in (it can be read once)');
