@@ -71,6 +71,9 @@ describe('exit 2 and one line for user-caused failures', () => {
     expect(twice.code, twice.stderr).toBe(0);
     expect(textLines(twice.stdout)).toHaveLength(2);
   });
+  it('sweep --resume with --resume-or-start is refused (was: silently --resume-or-start, which starts where --resume refuses)', async () => {
+    await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--resume', '--resume-or-start'], /invalid --resume-or-start: true \(valid: either --resume/);
+  });
   it('an empty flag value is refused (was: --out "" and --figures "" wrote into the current directory, report --run "" read it)', async () => {
     await expectExit2(['theory', '--config', 'sims/fig6.json', '--out', '', '--no-figures'], /^lossyscale: invalid --out: "" \(valid: a non-empty value\)$/m);
     await expectExit2(['theory', '--config', 'sims/fig6.json', '--out', join(tmp, 'th'), '--figures', ''], /invalid --figures: ""/);
