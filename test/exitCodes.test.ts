@@ -71,6 +71,11 @@ describe('exit 2 and one line for user-caused failures', () => {
     expect(twice.code, twice.stderr).toBe(0);
     expect(textLines(twice.stdout)).toHaveLength(2);
   });
+  it('seeds are exact integers, at most 2^53 - 1 (was: fit --seed 1e20 and dataset --seed 1e20 accepted; above 2^53 two seeds are one double)', async () => {
+    await expectExit2(['fit', '--in', fitCsv, '--bootstrap', '0', '--seed', '1e20'], /invalid --seed: "1e20" \(valid: an integer 0\.\.9007199254740991\)/);
+    await expectExit2(['dataset', 'info', '--seed', '9007199254740993'], /invalid --seed: "9007199254740993" \(valid: an integer 0\.\.9007199254740991\)/);
+    expect((await runCli(['fit', '--in', fitCsv, '--bootstrap', '0', '--seed', '9007199254740991', '--quiet'])).code).toBe(0);
+  });
   it('sweep --resume with --resume-or-start is refused (was: silently --resume-or-start, which starts where --resume refuses)', async () => {
     await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--resume', '--resume-or-start'], /invalid --resume-or-start: true \(valid: either --resume/);
   });

@@ -95,13 +95,13 @@ export function str(values: ParsedFlags['values'], name: string): string | undef
   return typeof v === 'string' ? v : undefined;
 }
 
-/** An optional integer flag in min..max; InputError naming `--name` otherwise. */
+/** An optional integer flag in min..max (max defaults to 2^53 - 1, the largest exact integer); InputError naming `--name` otherwise. */
 export function intFlag(values: Record<string, unknown>, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const text = values[name];
   if (typeof text !== 'string') return undefined;
   const v = parseNumber(`--${name}`, text);
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new InputError(`--${name}`, text, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer ${min}..${max}`);
+    throw new InputError(`--${name}`, text, `an integer ${min}..${max}`);
   }
   return v;
 }

@@ -25,11 +25,12 @@ dataset options:
   --max-per-class N                folder: seeded sample of at most N images per class
   --seed S                         seed of the splits and samples (default 0)`;
 
+/** An integer flag >= min; at most 2^53 - 1, beyond which integers are no longer exact (two seeds would be one). */
 function intOf(values: ParsedFlags['values'], name: string, min: number): number | undefined {
   const text = str(values, name);
   if (text === undefined) return undefined;
   const v = parseNumber(`--${name}`, text);
-  if (!Number.isInteger(v) || v < min) throw new InputError(`--${name}`, text, `an integer >= ${min}`);
+  if (!Number.isSafeInteger(v) || v < min) throw new InputError(`--${name}`, text, `an integer ${min}..${Number.MAX_SAFE_INTEGER}`);
   return v;
 }
 

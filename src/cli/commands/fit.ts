@@ -10,7 +10,7 @@ import { LAW_FORMS, PARAM_NAMES, type LawForm, type ParamName } from '../../fit/
 import { compareForms, type FormComparison } from '../../fit/compareForms.js';
 import { extrapolationCheck, type ExtrapolationCheck } from '../../fit/extrapolation.js';
 import { fitTable, sig } from '../../fit/tables.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, setQuiet, warn, writeJsonLines } from './_output.js';
@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   const form = oneOf<LawForm>('--form', str(values, 'form') ?? 'additive', LAW_FORMS);
   const estimator = oneOf<Estimator>('--estimator', str(values, 'estimator') ?? 'lsq', ESTIMATORS);
   const bootstrap = integerAtLeast('--bootstrap', parseNumber('--bootstrap', str(values, 'bootstrap') ?? '200'), 0);
-  const seed = integerAtLeast('--seed', parseNumber('--seed', str(values, 'seed') ?? '0'), 0);
+  const seed = intFlag(values, 'seed', 0) ?? 0;
   const huberDeltaText = str(values, 'huber-delta');
   const huberDelta = huberDeltaText === undefined ? undefined : parseNumber('--huber-delta', huberDeltaText);
   if (huberDelta !== undefined && !(huberDelta > 0)) throw new InputError('--huber-delta', huberDelta, '> 0');
