@@ -1,8 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { arr, loadConfig, num, obj, oneOf, optional, str } from '../src/config/schema.js';
+import { parseStylizedConfig } from '../src/config/fig6Config.js';
+import { parseSweepConfig } from '../src/sweep/config.js';
 
 const schema = obj({
   name: str({ nonEmpty: true }),
@@ -22,6 +24,13 @@ describe('config schema', () => {
     expect(() => schema.parse({ name: 'x', reps: 1, grid: [2, 1] }, 'config')).toThrow(/config.grid\[1\].*strictly increasing/);
     expect(() => schema.parse({ name: 'x', reps: 1, grid: [1], extra: 1 }, 'config')).toThrow(/config.extra.*unknown field/);
     expect(() => schema.parse({ reps: 1, grid: [1] }, 'config')).toThrow(/config.name: missing/);
+  });
+  it('config seeds are exact integers: above 2^53 - 1 they are refused (was: seed 1e20 accepted, where distinct seeds collapse to one double)', () => {
+    const fig6 = JSON.parse(readFileSync('sims/fig6.json', 'utf8')) as Record<string, unknown>;
+    expect(() => parseStylizedConfig({ ...fig6, seed: 1e20 })).toThrow('invalid config.seed: 100000000000000000000 (valid: an integer >= 0 <= 9007199254740991)');
+    expect(parseStylizedConfig({ ...fig6, seed: Number.MAX_SAFE_INTEGER }).seed).toBe(Number.MAX_SAFE_INTEGER);
+    const sweep = JSON.parse(readFileSync('sims/fashion-mnist-cpu.json', 'utf8')) as Record<string, unknown>;
+    expect(() => parseSweepConfig({ ...sweep, seed: 2 ** 60 })).toThrow(/invalid config\.seed: .*<= 9007199254740991/);
   });
   it('reports malformed and missing files as resource errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));

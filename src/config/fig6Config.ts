@@ -44,7 +44,7 @@ export const stylizedConfigSchema = obj({
     /** Samples per block of the Monte Carlo Gram update (results depend on it only through rounding). */
     blockRows: optional(num({ integer: true, min: 4, max: 4096 }), 128),
   }),
-  seed: num({ integer: true, min: 0 }),
+  seed: num({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
   /** Output directory for results and figures, relative to the repo root. */
   out: str({ nonEmpty: true }),
 });

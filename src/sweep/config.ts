@@ -18,7 +18,7 @@ export const datasetSchema = tagged('kind', {
     /** Directory of the four IDX files (default: Debian's dataset-fashion-mnist). */
     root: optional(str({ nonEmpty: true })),
     validationFraction: optional(num({ min: 0, max: 1, maxOpen: true })),
-    seed: optional(num({ integer: true, min: 0 })),
+    seed: optional(num({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER })),
   }),
   folder: obj({
     kind: oneOf(['folder'] as const),
@@ -26,7 +26,7 @@ export const datasetSchema = tagged('kind', {
     root: str({ nonEmpty: true }),
     testFraction: optional(num({ min: 0, max: 1, minOpen: true, maxOpen: true })),
     validationFraction: optional(num({ min: 0, max: 1, maxOpen: true })),
-    seed: optional(num({ integer: true, min: 0 })),
+    seed: optional(num({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER })),
     maxPerClass: optional(num({ integer: true, min: 1 })),
     /** Resize every image to size x size pixels. */
     size: optional(num({ integer: true, min: 1 })),
@@ -111,7 +111,7 @@ export const sweepConfigSchema = obj({
   trainer: oneOf(['ridge', 'torch'] as const),
   /** Options handed to the trainer (ridge: lambdaGrid relative to trace/d; torch: model, epochs...). */
   trainerOptions: optional(optionsObject, {}),
-  seed: num({ integer: true, min: 0 }),
+  seed: num({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
   split: obj({
     /** Held-out uncompressed images from the training split used to choose lambda / early stopping. */
     validationSize: num({ integer: true, min: 1, max: LIMITS.sweepImages }),
