@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     const threadsText = str(values, 'threads');
     let threads: number | 'auto' = 'auto';
     if (threadsText !== undefined && threadsText.trim() !== 'auto') {
-      threads = parseNumber('--threads', threadsText);
+      threads = /^\s*\d+\s*$/.test(threadsText) ? Number(threadsText) : NaN;
       if (!(Number.isInteger(threads) && threads >= 1 && threads <= 16)) throw new InputError('--threads', threadsText, 'an integer 1..16, or "auto"');
     }
     return streamGrid(grid, format, values['skip-invalid'] === true, values.quiet === true, threads);
