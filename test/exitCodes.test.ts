@@ -79,8 +79,9 @@ describe('exit 2 and one line for user-caused failures', () => {
   it('risk --threads names its whole range for words too (was: "a decimal number" for AUTO or nan)', async () => {
     const grid = join(tmp, 'grid.csv');
     writeFileSync(grid, 'p,q,r,tau,n,m,lambda\n2.01,2,0.99,1,100,3,1\n');
-    for (const v of ['AUTO', 'nan', '1e1', '0', '17']) await expectExit2(['risk', '--grid', grid, '--threads', v], /invalid --threads: ".*" \(valid: an integer 1\.\.16, or "auto"\)$/m);
+    for (const v of ['AUTO', 'nan', '0x2', '0', '17']) await expectExit2(['risk', '--grid', grid, '--threads', v], /invalid --threads: ".*" \(valid: an integer 1\.\.16, or "auto"\)$/m);
     expect((await runCli(['risk', '--grid', grid, '--threads', '2', '--json'])).code).toBe(0);
+    expect((await runCli(['risk', '--grid', grid, '--threads', '1e1', '--json'])).code).toBe(0);
   });
   it('sweep --resume with --resume-or-start is refused (was: silently --resume-or-start, which starts where --resume refuses)', async () => {
     await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--resume', '--resume-or-start'], /invalid --resume-or-start: true \(valid: either --resume/);

@@ -2,7 +2,7 @@ import { InputError } from '../../errors.js';
 import { formatCsv } from '../../io/csv.js';
 import { RISK_FIELDS, streamGrid, type RiskRow } from './_riskGrid.js';
 import { FIGURE6_MODEL, validateModel, type ModelParams } from '../../model/params.js';
-import { parseNumber } from '../../util/validate.js';
+import { DECIMAL_NUMBER, parseNumber } from '../../util/validate.js';
 import { deterministicRisk } from '../../theory/deterministicRisk.js';
 import { validateRiskInput } from '../../theory/fixedPoint.js';
 import { optimalRisk } from '../../theory/optimalLambda.js';
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     const threadsText = str(values, 'threads');
     let threads: number | 'auto' = 'auto';
     if (threadsText !== undefined && threadsText.trim() !== 'auto') {
-      threads = /^\s*\d+\s*$/.test(threadsText) ? Number(threadsText) : NaN;
+      threads = DECIMAL_NUMBER.test(threadsText.trim()) ? Number(threadsText) : NaN;
       if (!(Number.isInteger(threads) && threads >= 1 && threads <= 16)) throw new InputError('--threads', threadsText, 'an integer 1..16, or "auto"');
     }
     return streamGrid(grid, format, values['skip-invalid'] === true, values.quiet === true, threads);
