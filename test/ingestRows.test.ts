@@ -54,6 +54,20 @@ describe('sweep ingest row validation', () => {
     expect(again.stdout).toMatch(/ingested 0 repetitions .*\(4 already there/);
   });
 
+  it('sweep plan and sweep ingest --json print one compact JSON line (were: no --json, exit 2)', async () => {
+    const plan = await runCli(['sweep', 'plan', '--config', cfgPath, '--out', join(tmp, 'json-bundle'), '--reps-per-job', '2', '--quiet', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ bundle: join(tmp, 'json-bundle'), jobs: 2 });
+    const f = resultsFile('json', [row('ridge-mc/rep=0..1', repetitions.slice(0, 2)), row('ridge-mc/rep=2..3', repetitions.slice(2, 4))]);
+    const args = ['sweep', 'ingest', f, '--bundle', mcBundle, '--run', join(tmp, 'run-json'), '--no-figures', '--quiet', '--json'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toEqual({ runDir: join(tmp, 'run-json'), kind: 'ridge-mc', ingested: 4, alreadyPresent: 0, failures: 0, devices: expect.any(Array) });
+    expect(JSON.parse((await runCli(args)).stdout)).toMatchObject({ ingested: 0, alreadyPresent: 4 });
+  });
+
   it('bad cells are exit 2 naming file, line and field (was "r.cells.find is not a function", exit 1)', async () => {
     const bad = { ...repetitions[1], cells: 'none' };
     const f = resultsFile('badcells', [row('ridge-mc/rep=0..1', [repetitions[0], bad])]);

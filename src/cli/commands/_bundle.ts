@@ -8,13 +8,14 @@ import { loadSweepConfig } from '../../sweep/config.js';
 import { ingestBundle, readJson, writeRidgeMcBundle, writeSweepBundle, type IngestFigureWriter, type IngestSummary, type Log } from '../../trainers/torch/sweepBundle.js';
 import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
 import { checkLength, LIMITS } from '../../util/limits.js';
+import { writeJsonLine } from './_output.js';
 
 /**
  * `lossyscale sweep plan|ingest` (THEORY.md sections 5-6): flags and output of the job-bundle
  * commands; the bundles themselves are src/trainers/torch/sweepBundle.ts.
  */
 const planUsage = `
-usage: lossyscale sweep plan --config FILE --out BUNDLE [--run DIR] [--reps-per-job K] [--quiet]
+usage: lossyscale sweep plan --config FILE --out BUNDLE [--run DIR] [--reps-per-job K] [--quiet] [--json]
 
 Writes a self-contained job bundle: BUNDLE/manifest.json (jobs, array descriptors, the plan),
 BUNDLE/arrays/*.u8 (decoded training pools per distance, validation and test sets; raw uint8,
@@ -29,6 +30,7 @@ of the worker package, so the GPU machine needs only Python 3 with torch and num
   --run DIR           sweep: a run directory whose law.json exists plans the strategy phase too
   --reps-per-job K    ridge-mc: repetitions per job (default 5)
   --reps N            ridge-mc: repetitions (default: the config's)
+  --json              print one JSON line {bundle, jobs, bytes, seconds} instead of the next steps
 
 examples:
   lossyscale sweep plan --config sims/gpu/fashion-mnist-cnn.json --out runs/bundles/fmnist-cnn
@@ -36,7 +38,7 @@ examples:
 `;
 
 const ingestUsage = `
-usage: lossyscale sweep ingest BUNDLE_RESULTS... --run DIR [--bundle BUNDLE] [--no-figures] [--quiet]
+usage: lossyscale sweep ingest BUNDLE_RESULTS... --run DIR [--bundle BUNDLE] [--no-figures] [--quiet] [--json]
 
 Feeds a bundle's results (BUNDLE/results.jsonl, or the bundle directory) into a run directory:
 sweep bundles through the sweep's results store (recordResult), then the law fit, strategies,
@@ -46,6 +48,8 @@ skipped, so ingesting a growing results file again is safe.
 
   --run DIR        run directory (created if missing; must hold a run of the same config)
   --bundle BUNDLE  the bundle directory (default: the directory of BUNDLE_RESULTS)
+  --json           print one JSON line {runDir, kind, ingested, alreadyPresent, failures, devices}
+                   (the totals over all BUNDLE_RESULTS)
 
 examples:
   lossyscale sweep ingest runs/bundles/fmnist-cnn/results.jsonl --run results/fashion-mnist-gpu-cnn
@@ -61,7 +65,7 @@ const drawIngestedFigures: IngestFigureWriter = async (run, runDir) => {
 
 /** `lossyscale sweep plan` (bundle layout in docs/architecture.md). */
 export async function runPlan(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { config: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, 'reps-per-job': { type: 'string' }, reps: { type: 'string' }, quiet: { type: 'boolean' } });
+  const { values } = parseFlags(argv, { config: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, 'reps-per-job': { type: 'string' }, reps: { type: 'string' }, quiet: { type: 'boolean' }, json: { type: 'boolean' } });
   if (maybeHelp(values, planUsage)) return 0;
   const configPath = str(values, 'config');
   const out = str(values, 'out');
@@ -79,7 +83,12 @@ export async function runPlan(argv: string[]): Promise<number> {
     if (config.trainer !== 'torch') log(`plan: note: config.trainer is "${config.trainer}"; the bundle is trained by the torch worker with config.trainerOptions as its training options`);
     r = await writeSweepBundle(config, out, { runDir: str(values, 'run'), configPath, log });
   }
-  console.log(`bundle ${out}: ${r.jobs} jobs, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const seconds = (performance.now() - t0) / 1000;
+  if (values.json === true) {
+    writeJsonLine({ bundle: out, jobs: r.jobs, bytes: r.bytes, seconds });
+    return 0;
+  }
+  console.log(`bundle ${out}: ${r.jobs} jobs, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, ${seconds.toFixed(1)} s`);
   console.log(`run it on a machine with Python 3 + torch + numpy:  cd ${out} && python3 -m lossyscale_worker run-bundle . [--group K] [--device cuda]`);
   console.log(`then here:  lossyscale sweep ingest ${join(out, 'results.jsonl')} --run DIR`);
   return 0;
@@ -87,20 +96,29 @@ export async function runPlan(argv: string[]): Promise<number> {
 
 /** `lossyscale sweep ingest` (bundle layout in docs/architecture.md). */
 export async function runIngest(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { run: { type: 'string' }, bundle: { type: 'string' }, 'no-figures': { type: 'boolean' }, quiet: { type: 'boolean' } }, true);
+  const { values, positionals } = parseFlags(argv, { run: { type: 'string' }, bundle: { type: 'string' }, 'no-figures': { type: 'boolean' }, quiet: { type: 'boolean' }, json: { type: 'boolean' } }, true);
   if (maybeHelp(values, ingestUsage)) return 0;
   if (positionals.length < 1) throw new InputError('BUNDLE_RESULTS', undefined, 'a results.jsonl (or bundle directory); several for shards');
   checkLength('BUNDLE_RESULTS', positionals.length, LIMITS.bundleShards);
   const runDir = str(values, 'run');
   if (!runDir) throw new InputError('--run', undefined, 'the run directory to record into');
   const log: Log = values.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`);
+  const json = values.json === true;
   let s: IngestSummary | undefined;
+  let ingested = 0;
+  let alreadyPresent = 0;
   for (const [i, file] of positionals.entries()) {
     // Shards of one bundle: record them all, analyse once at the end.
     s = await ingestBundle(file, runDir, { bundleDir: str(values, 'bundle'), analyze: i === positionals.length - 1, log, drawFigures: values['no-figures'] ? undefined : drawIngestedFigures });
-    if (positionals.length > 1) console.log(`${file}: ${s.ingested} ingested, ${s.alreadyPresent} already there`);
+    ingested += s.ingested;
+    alreadyPresent += s.alreadyPresent;
+    if (positionals.length > 1 && !json) console.log(`${file}: ${s.ingested} ingested, ${s.alreadyPresent} already there`);
   }
   if (!s) return 2;
+  if (json) {
+    writeJsonLine({ runDir: s.runDir, kind: s.kind, ingested, alreadyPresent, failures: s.failures, devices: s.devices });
+    return 0;
+  }
   console.log(`ingested ${s.ingested} ${s.kind === 'sweep' ? 'jobs' : 'repetitions'} into ${s.runDir} (${s.alreadyPresent} already there${s.failures ? `, ${s.failures} failed jobs listed in the bundle's results.failures.jsonl: rerun run-bundle to retry them` : ''}); devices: ${s.devices.join('; ') || 'none'}`);
   return 0;
 }
