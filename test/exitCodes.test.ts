@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,23 @@ describe('exit 2 and one line for user-caused failures', () => {
   });
   it('sweep --resume with --resume-or-start is refused (was: silently --resume-or-start, which starts where --resume refuses)', async () => {
     await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--resume', '--resume-or-start'], /invalid --resume-or-start: true \(valid: either --resume/);
+  });
+  it('"-" for a directory flag is refused (was: a folder named "-" was created, e.g. report --out -, theory --out -)', async () => {
+    const dirHint = /\(valid: a directory \("-" means stdin\/stdout, which cannot hold files\)\)$/m;
+    for (const argv of [
+      ['report', '--out', '-'], ['report', '--run', aFile, '--run', '-'], ['theory', '--config', 'sims/fig6.json', '--out', '-', '--no-figures'],
+      ['theory', '--config', 'sims/fig6.json', '--figures', '-'], ['simulate', '--config', 'sims/fig6.json', '--out', '-'], ['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--run', '-'],
+      ['codec', 'sizes', '--cache', '-'], ['dataset', 'info', '--dataset', 'folder', '--root', '-'], ['optimize', '--stylized', '--out', '-'],
+      ['fit', '--in', fitCsv, '--residual-figure', '-'], ['sweep', 'plan', '--config', 'sims/fig6.json', '--out', '-'], ['sweep', 'ingest', aFile, '--run', '-'],
+      ['plan', '--budget', '1MB', '--out', '-'], ['slurm', 'submit', '--config', 'sims/fig6.json', '--run', '-', '--dry-run'],
+    ]) {
+      const r = await expectExit2(argv, dirHint);
+      expect(r.stderr, argv.join(' ')).toMatch(/invalid --[a-z-]+: "-"/);
+    }
+    expect(existsSync('-')).toBe(false);
+  });
+  it('report --run given twice is refused (was: its figures and tables twice in the report)', async () => {
+    await expectExit2(['report', '--run', tmp, '--run', `${tmp}/`, '--out', join(tmp, 'rep')], /invalid --run: ".*" \(valid: each run directory once\); given twice/);
   });
   it('an empty flag value is refused (was: --out "" and --figures "" wrote into the current directory, report --run "" read it)', async () => {
     await expectExit2(['theory', '--config', 'sims/fig6.json', '--out', '', '--no-figures'], /^lossyscale: invalid --out: "" \(valid: a non-empty value\)$/m);

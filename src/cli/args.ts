@@ -89,6 +89,17 @@ export function maybeHelp(values: ParsedFlags['values'], usage: string): boolean
   return false;
 }
 
+/**
+ * Flags that name a directory: "-" (stdin or stdout wherever a file is named) cannot hold one, so
+ * it is refused instead of creating or reading a folder called "-".
+ */
+export function refuseStdioDirs(values: ParsedFlags['values'], names: readonly string[]): void {
+  for (const name of names) {
+    const v = values[name];
+    if (v === '-' || (Array.isArray(v) && (v as unknown[]).includes('-'))) throw new InputError(`--${name}`, '-', 'a directory ("-" means stdin/stdout, which cannot hold files)');
+  }
+}
+
 /** A string flag's value, or undefined. */
 export function str(values: ParsedFlags['values'], name: string): string | undefined {
   const v = values[name];

@@ -6,7 +6,7 @@ import { writeFig6Figures } from '../../figures/fig6.js';
 import { writeRunFigures } from '../../figures/fashionMnist.js';
 import { loadSweepConfig } from '../../sweep/config.js';
 import { ingestBundle, readJson, writeRidgeMcBundle, writeSweepBundle, type IngestFigureWriter, type IngestSummary, type Log } from '../../trainers/torch/sweepBundle.js';
-import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
+import { intFlag, maybeHelp, parseFlags, refuseStdioDirs, str } from '../args.js';
 import { checkLength, LIMITS } from '../../util/limits.js';
 import { writeJsonLine } from './_output.js';
 
@@ -67,6 +67,7 @@ const drawIngestedFigures: IngestFigureWriter = async (run, runDir) => {
 export async function runPlan(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, { config: { type: 'string' }, out: { type: 'string' }, run: { type: 'string' }, 'reps-per-job': { type: 'string' }, reps: { type: 'string' }, quiet: { type: 'boolean' }, json: { type: 'boolean' } });
   if (maybeHelp(values, planUsage)) return 0;
+  refuseStdioDirs(values, ['out', 'run']);
   const configPath = str(values, 'config');
   const out = str(values, 'out');
   if (!configPath) throw new InputError('--config', undefined, 'a sweep config or a stylized-model config file');
@@ -98,6 +99,7 @@ export async function runPlan(argv: string[]): Promise<number> {
 export async function runIngest(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { run: { type: 'string' }, bundle: { type: 'string' }, 'no-figures': { type: 'boolean' }, quiet: { type: 'boolean' }, json: { type: 'boolean' } }, true);
   if (maybeHelp(values, ingestUsage)) return 0;
+  refuseStdioDirs(values, ['run', 'bundle']);
   if (positionals.length < 1) throw new InputError('BUNDLE_RESULTS', undefined, 'a results.jsonl (or bundle directory); several for shards');
   checkLength('BUNDLE_RESULTS', positionals.length, LIMITS.bundleShards);
   const runDir = str(values, 'run');

@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { DatasetSpec } from '../../data/loadDataset.js';
 import { parseNumber } from '../../util/validate.js';
-import { str, type FlagSpec, type ParsedFlags } from '../args.js';
+import { refuseStdioDirs, str, type FlagSpec, type ParsedFlags } from '../args.js';
 
 /** CLI flags naming a dataset (THEORY.md section 6), shared by `codec` and `dataset`. */
 export const datasetFlags = {
@@ -45,6 +45,7 @@ function fractionOf(values: ParsedFlags['values'], name: string): number | undef
 /** The DatasetSpec the flags describe. */
 export function datasetSpecFromFlags(values: ParsedFlags['values']): DatasetSpec {
   const kind = str(values, 'dataset') ?? 'fashion-mnist';
+  refuseStdioDirs(values, ['root']);
   const root = str(values, 'root');
   const seed = intOf(values, 'seed', 0);
   const validationFraction = fractionOf(values, 'validation-fraction');

@@ -13,7 +13,7 @@ import { provenance } from '../../provenance.js';
 import { progress } from '../../util/progress.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { oneOf, parseNumber, parseNumberList } from '../../util/validate.js';
-import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
+import { maybeHelp, parseFlags, str, intFlag, refuseStdioDirs } from '../args.js';
 import { datasetFlags, datasetSpecFromFlags, datasetUsage } from './_datasetFlags.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
@@ -55,6 +55,7 @@ const DEFAULT_DISTANCES = '0,1,2,4,7,10,15';
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, flags, true);
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['cache']);
   const sub = oneOf('subcommand', positionals[0], ['sizes', 'quality'] as const);
   const format = outputFormat(values, ['text', 'json', 'csv']);
   if (positionals.length > 1) throw new InputError('arguments', positionals.slice(1).join(' '), 'one subcommand (sizes or quality)');

@@ -10,7 +10,7 @@ import { LAW_FORMS, PARAM_NAMES, type LawForm, type ParamName } from '../../fit/
 import { compareForms, type FormComparison } from '../../fit/compareForms.js';
 import { extrapolationCheck, type ExtrapolationCheck } from '../../fit/extrapolation.js';
 import { fitTable, sig } from '../../fit/tables.js';
-import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
+import { intFlag, maybeHelp, parseFlags, str, refuseStdioDirs } from '../args.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, setQuiet, warn, writeJsonLines } from './_output.js';
@@ -97,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
     'residual-figure': { type: 'string' },
   });
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['fig6-run', 'residual-figure']);
   const fig6Run = str(values, 'fig6-run');
   const files = (values.in as string[] | undefined) ?? [];
   if (fig6Run !== undefined && files.length > 0) throw new InputError('--fig6-run', fig6Run, 'either --in or --fig6-run, not both');

@@ -5,7 +5,7 @@ import { toLaw, type LawLike } from '../../fit/lawForms.js';
 import { sig, grouped } from '../../fit/tables.js';
 import { compareAtStorage, type FixedLevel, type StorageComparison } from '../../optimize/compareAtStorage.js';
 import { allocationTable } from '../../optimize/tables.js';
-import { maybeHelp, parseFlags, str, type ParsedFlags } from '../args.js';
+import { maybeHelp, parseFlags, str, type ParsedFlags, refuseStdioDirs } from '../args.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, writeJsonLine, writeJsonLines } from './_output.js';
@@ -171,6 +171,7 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
   });
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['out']);
   // Each mode's flags: one given to the other mode is refused rather than silently ignored.
   const stylized = values.stylized === true;
   const otherMode = (stylized ? LAW_ONLY_FLAGS : STYLIZED_ONLY_FLAGS).find((k) => values[k] !== undefined);

@@ -8,7 +8,7 @@ import { runPlan, type PlanResult } from '../../plan/runPlan.js';
 import { progress } from '../../util/progress.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { parseNumber } from '../../util/validate.js';
-import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
+import { intFlag, maybeHelp, parseFlags, str, refuseStdioDirs } from '../args.js';
 import { datasetFlags, datasetSpecFromFlags, datasetUsage } from './_datasetFlags.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
@@ -69,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: 'boolean' },
   });
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['out', 'cache-dir']);
   const dataset = datasetSpecFromFlags(values);
   const budgetBytes = parseSize('--budget', str(values, 'budget'));
   const out = str(values, 'out');

@@ -1,5 +1,6 @@
+import { InputError } from '../../errors.js';
 import { resolve } from 'node:path';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, refuseStdioDirs } from '../args.js';
 import { buildReport } from '../../report/buildReport.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { writeJsonLine } from './_output.js';
@@ -33,7 +34,10 @@ export async function run(argv: string[]): Promise<number> {
     quiet: { type: 'boolean' },
   });
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['out', 'run']);
   const runs = (values.run as string[] | undefined) ?? [];
+  const twice = runs.find((r, i) => runs.findIndex((o) => resolve(o) === resolve(r)) !== i);
+  if (twice !== undefined) throw new InputError('--run', twice, 'each run directory once', 'given twice (its figures and tables would be in the report twice)');
   // Default under the current directory: an installed copy must not write into node_modules.
   const outDir = str(values, 'out') ?? resolve('runs', 'report');
   const r = buildReport({ runs, outDir, command: ['lossyscale', 'report', ...argv].join(' ') });

@@ -12,7 +12,7 @@ import { oneOf, parseNumber } from '../../util/validate.js';
 import { defaultMaxMemoryBytes, guardMemory, LIMITS, parseByteSize } from '../../util/limits.js';
 import { estimateSimulation } from '../../simulate/estimate.js';
 import { availableParallelism } from 'node:os';
-import { maybeHelp, parseFlags, str, intFlag } from '../args.js';
+import { maybeHelp, parseFlags, str, intFlag, refuseStdioDirs } from '../args.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { writeJsonLine } from './_output.js';
 import { parseOverrides, type ConfigOverride } from '../../config/overrides.js';
@@ -71,6 +71,7 @@ const flags = {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, flags);
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['out', 'figures']);
   const workers = intFlag(values, 'workers', 1, 256);
   const reps = intFlag(values, 'reps', 1, LIMITS.reps);
   // non-null: str(values, 'max-memory') was just tested to be defined.

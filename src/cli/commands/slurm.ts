@@ -14,7 +14,7 @@ import { runStatus } from '../../slurm/status.js';
 import { submitRun } from '../../slurm/submit.js';
 import { runFitStep, runTask } from '../../slurm/task.js';
 import { watchInterrupt } from '../../util/interrupt.js';
-import { intFlag, maybeHelp, parseFlags, str } from '../args.js';
+import { intFlag, maybeHelp, parseFlags, refuseStdioDirs, str } from '../args.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { writeJsonLines } from './_output.js';
 
@@ -95,6 +95,7 @@ async function submit(argv: string[]): Promise<number> {
     'cpus-per-task': { type: 'string' }, engine: { type: 'string' }, 'two-step': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
   });
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['run']);
   const configPath = str(values, 'config');
   if (!configPath) throw new InputError('--config', undefined, 'a sweep config or a stylized-model config file');
   const shards = intFlag(values, 'shards', 1);

@@ -6,7 +6,7 @@ import { defaultMaxMemoryBytes, parseByteSize } from '../../util/limits.js';
 import { loadSweepConfig } from '../../sweep/config.js';
 import { runSweep } from '../../sweep/runSweep.js';
 import { writeRunFigures } from '../../figures/fashionMnist.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, refuseStdioDirs } from '../args.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { writeJsonLine } from './_output.js';
 import { parseOverrides } from '../../config/overrides.js';
@@ -60,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { values } = parseFlags(argv, { config: { type: 'string' }, set: { type: 'string', multiple: true }, run: { type: 'string' }, resume: { type: 'boolean' }, 'resume-or-start': { type: 'boolean' }, adopt: { type: 'boolean' }, 'allow-skipped': { type: 'boolean' }, quiet: { type: 'boolean' }, json: { type: 'boolean' }, 'max-memory': { type: 'string' } });
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['run']);
   if (values.resume === true && values['resume-or-start'] === true) throw new InputError('--resume-or-start', true, 'either --resume (refuses a DIR without a run) or --resume-or-start, not both');
   const configPath = str(values, 'config');
   if (!configPath) throw new InputError('--config', undefined, 'a sweep config file, e.g. sims/fashion-mnist-cpu.json');

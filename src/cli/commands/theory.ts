@@ -4,7 +4,7 @@ import { loadStylizedConfig } from '../../config/fig6Config.js';
 import { writeTheoryRunFigures } from '../../figures/theory.js';
 import { repoRoot } from '../../provenance.js';
 import { writeTheoryRun } from '../../simulate/theoryRunDir.js';
-import { maybeHelp, parseFlags, str } from '../args.js';
+import { maybeHelp, parseFlags, str, refuseStdioDirs } from '../args.js';
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, writeJsonLine } from './_output.js';
@@ -42,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const format = outputFormat(values, ['text', 'json', 'csv']);
   if (maybeHelp(values, usage)) return 0;
+  refuseStdioDirs(values, ['out', 'figures']);
   const configPath = str(values, 'config');
   if (configPath === undefined) throw new InputError('--config', undefined, 'a stylized-model config file such as sims/fig6.json');
   if (values['no-figures'] === true && str(values, 'figures') !== undefined) throw new InputError('--figures', str(values, 'figures'), 'not together with --no-figures');
