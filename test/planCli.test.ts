@@ -184,6 +184,10 @@ describe('lossyscale plan on a folder dataset', () => {
     expect(r.stdout).toMatch(/best fixed level/);
     expect(r.stdout).toMatch(/dry run: nothing written/);
     expect(existsSync(dir)).toBe(false);
+    // --quiet silences the fit warnings too (they were written to stderr past the warning path).
+    expect(r.stderr).toBe('');
+    const loud = await runCli(['plan', ...common().filter((a) => a !== '--quiet'), '--budget', '24KB', '--out', dir, '--dry-run']);
+    expect(loud.stderr).toMatch(/^warning: fit: /m);
   });
 
   it('a budget too small for one image per class: exit 2, one line, nothing written', async () => {

@@ -6,6 +6,7 @@ import { grouped, sig } from '../../fit/tables.js';
 import { parseSize, formatBytes, SIZE_SYNTAX } from '../../plan/size.js';
 import { runPlan, type PlanResult } from '../../plan/runPlan.js';
 import { progress } from '../../util/progress.js';
+import { warn } from '../../util/warnings.js';
 import { watchInterrupt } from '../../util/interrupt.js';
 import { parseNumber } from '../../util/validate.js';
 import { intFlag, maybeHelp, parseFlags, str, refuseStdioDirs } from '../args.js';
@@ -126,7 +127,7 @@ function printPlan(r: PlanResult): void {
   console.log(`size curve (${r.sizeCurve[0]?.count ?? 0} images): ${r.sizeCurve.map((p) => `d=${p.distance} ${p.meanBytes.toFixed(0)} B`).join(', ')}`);
   console.log(`pilot: ${r.pilot.rows.length} runs (${r.pilot.trainer}) on up to ${r.pilot.poolImages} images; ${r.heldOut.note}`);
   console.log(`law: E* = ${sig(f.params.Estar, 4)}, A = ${sig(f.params.A, 4)}, alpha = ${sig(f.params.alpha, 3)}, B = ${sig(f.params.B, 4)}, beta = ${sig(f.params.beta, 3)}; R^2 = ${sig(f.r2, 3)}, RMSE = ${sig(f.rmse, 3)}, converged: ${f.converged ? 'yes' : 'NO'}; ${r.replicates.used} of ${r.replicates.requested} bootstrap refits used`);
-  for (const w of f.warnings) process.stderr.write(`warning: fit: ${w}\n`);
+  for (const w of f.warnings) warn(`fit: ${w}`);
   const band = rec.band ? `[${pct(rec.band[0])}, ${pct(rec.band[1])}]` : 'n/a';
   const pi = rec.predictionInterval ? `[${pct(rec.predictionInterval[0])}, ${pct(rec.predictionInterval[1])}]` : 'n/a';
   console.log(
