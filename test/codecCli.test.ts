@@ -53,6 +53,10 @@ describe('lossyscale codec / dataset commands', () => {
     ]);
     const text = await runCli(args.filter((a) => a !== '--json'));
     expect(text.stdout).toMatch(/distance\s+quality\s+mean B/);
+    // --quiet silences the skipped-file lines too (they bypassed it).
+    const quiet = await runCli([...args, '--quiet']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
   });
 
   it('dataset info lists the split counts per class', async () => {

@@ -79,7 +79,9 @@ export async function run(argv: string[]): Promise<number> {
   const cacheDir = str(values, 'cache') ? resolve(str(values, 'cache')!) : defaultCodecCacheDir();
   const quiet = values.quiet === true || values.json === true;
 
-  const data = await loadDataset(spec, { onSkip: (p, why) => process.stderr.write(`lossyscale: skipped ${p}: ${why}\n`) });
+  // Notes on stderr (skipped files, codec warnings) follow --quiet like every warning.
+  const note = (line: string): void => void (values.quiet === true || process.stderr.write(`lossyscale: ${line}\n`));
+  const data = await loadDataset(spec, { onSkip: (p, why) => note(`skipped ${p}: ${why}`) });
   let images: ImageSet = part === 'all' ? concatSets([data.train, data.validation, data.test]) : data[part];
   if (images.count === 0) throw new InputError('--part', part, 'a part with images (validation is empty unless --validation-fraction > 0)');
   if (limit !== undefined && limit < images.count) images = selectImages(images, Array.from({ length: limit }, (_, i) => i));
@@ -106,8 +108,8 @@ export async function run(argv: string[]): Promise<number> {
       });
       bar.done();
       const seconds = (performance.now() - t0) / 1000;
-      for (const w of c.warnings) process.stderr.write(`lossyscale: ${w}\n`);
-      for (const f of c.failed.slice(0, 5)) process.stderr.write(`lossyscale: image ${images.ids?.[f.index] ?? f.index} not encoded: ${f.reason}\n`);
+      for (const w of c.warnings) note(w);
+      for (const f of c.failed.slice(0, 5)) note(`image ${images.ids?.[f.index] ?? f.index} not encoded: ${f.reason}`);
       const ok = dropFailed(c);
       if (ok.bytesPerImage.length === 0) throw new InputError('images', images.count, 'images the codec can encode', `every image failed at distance ${distance}`);
       const stats = sizeStats(ok.bytesPerImage);
