@@ -97,6 +97,13 @@ for (const [name, argv] of Object.entries(bases)) {
   bad(`${name} stray`, [...argv.slice(0, argv[0] === 'codec' || argv[0] === 'dataset' || argv[1] === 'ingest' ? 2 : 1), 'stray-argument', ...argv.slice(argv[0] === 'codec' || argv[0] === 'dataset' || argv[1] === 'ingest' ? 2 : 1)]);
   bad(`${name} --help=x`, [...argv, '--help=x']);
 }
+bad('risk --n given twice', ['risk', '--n', '100', '--m', '3', '--lambda', '1', '--n', '-5']);
+bad('theory --out empty', ['theory', '--config', stylized(), '--no-figures', '--out', '']);
+bad('report --out -', ['report', '--run', fresh('none'), '--out', '-']);
+bad('risk --tau 1e300', ['risk', '--n', '100', '--m', '3', '--lambda', '1', '--tau', '1e300']);
+bad('optimize --law with --out', ['optimize', '--law', file('law.json', '{"Estar":0.1,"A":1,"alpha":0.5,"B":1,"beta":0.5}'), '--storage', '1e6', '--out', fresh('o')]);
+bad('fit --save-csv - with --json', ['fit', '--in', file('obs.csv', goodCsv), '--bootstrap', '0', '--save-csv', '-', '--json']);
+good('optimize law with a BOM', ['optimize', '--law', file('law.json', '\ufeff{"Estar":0.1,"A":1,"alpha":0.5,"B":1,"beta":0.5}\r\n'), '--storage', '1e6']);
 bad('unknown command', ['frobnicate']);
 bad('no command', []);
 // Configs: bounded counts, bad fields, BOM, malformed JSON.
