@@ -58,6 +58,11 @@ describe('exit 2 and one line for user-caused failures', () => {
     writeFileSync(hexCsv, 'n,L,error\n0x10,10,0.5\n');
     await expectExit2(['fit', '--in', hexCsv], /hex\.csv line 2 column "n": "0x10"/);
   });
+  it('no command: one stderr line naming the commands, nothing on stdout (was: the whole help on stdout, nothing on stderr)', async () => {
+    const r = await expectExit2([], /^lossyscale: invalid command: missing \(valid: one of codec, dataset, .*lossyscale --help for usage\)$/m);
+    expect(r.stdout).toBe('');
+    expect((await runCli(['--help'])).stdout).toMatch(/commands:/);
+  });
   it('unknown options and switches given values are named', async () => {
     await expectExit2(['risk', '--bogus', '1'], /invalid option: "--bogus" \(valid: --p, /);
     await expectExit2(['risk', '--json=yes', '--n', '10', '--m', '3', '--lambda', '1'], /invalid --json: missing \(valid: no value/);

@@ -45,9 +45,14 @@ async function help(): Promise<string> {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // Bad input like any other: one line on stderr, nothing on stdout.
+    process.stderr.write(`lossyscale: invalid command: missing (valid: one of ${commandNames().join(', ')}; lossyscale --help for usage)\n`);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(await help());
-    return name ? 0 : 2;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     const { toolVersion } = await import('../provenance.js');
