@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -103,6 +103,19 @@ describe('lossyscale fit', () => {
     await expectExit2(['fit', '--in', csvPath, '--bootstrap', '0', '--out', '-', '--save-csv', '-'], /invalid --save-csv: "-"/);
     // Two --in - would read stdin twice (the second saw an "empty file").
     await expectExit2(['fit', '--in', '-', '--in', '-', '--bootstrap', '0'], /invalid --in: "-" \(valid: stdin \("-"\) for at most one --in/);
+  });
+
+  it('--fig6-run on a run that is not a Figure-6 run, or a malformed one: exit 2, one line (was: exit 1, "summary.cells is not iterable")', async () => {
+    const notFig6 = join(dir, 'sweep-like');
+    mkdirSync(notFig6, { recursive: true });
+    writeFileSync(join(notFig6, 'summary.json'), JSON.stringify({ jobs: [] }));
+    writeFileSync(join(notFig6, 'results.jsonl'), '');
+    await expectExit2(['fit', '--fig6-run', notFig6], /sweep-like\/summary\.json: expected a Figure-6 summary \{ cells: \[\.\.\.\] \}/);
+    writeFileSync(join(notFig6, 'summary.json'), '{"cells": [');
+    await expectExit2(['fit', '--fig6-run', notFig6], /malformed JSON in .*sweep-like\/summary\.json/);
+    writeFileSync(join(notFig6, 'summary.json'), JSON.stringify({ cells: [{ n: 100, m: 2, L: 3, tailCorrection: 0 }] }));
+    writeFileSync(join(notFig6, 'results.jsonl'), JSON.stringify({ rep: 0, cells: [{ n: 100, m: 2, excess: [0.5], sel: 3 }] }) + '\n');
+    await expectExit2(['fit', '--fig6-run', notFig6], /results\.jsonl line 1: cell n=100, m=2 has no finite excess at its selected lambda \(sel 3\)/);
   });
 
   it('options of a step that does not run are refused (were silently ignored)', async () => {

@@ -17,6 +17,16 @@ interface SummaryCellLite {
   tailCorrection: number;
 }
 
+/** A JSON file of the run (a leading BOM dropped); malformed is a one-line error naming it. */
+function readJson(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    throw new ResourceError(`malformed JSON in ${path}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** Per-repetition (n, L, excess, seed = repetition) rows of a finished Figure-6 run (THEORY.md section 5). */
 export function readFig6Observations(runDir: string): LawObservation[] {
   const summaryPath = join(runDir, 'summary.json');
@@ -25,10 +35,11 @@ export function readFig6Observations(runDir: string): LawObservation[] {
   if (!existsSync(summaryPath) || !existsSync(resultsPath)) {
     throw new ResourceError(`no finished Figure-6 run in ${runDir} (needs summary.json and results.jsonl; run: lossyscale simulate --config sims/fig6.json)`);
   }
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { scoring?: string; cells: SummaryCellLite[] };
-  const tau = existsSync(runPath) ? ((JSON.parse(readFileSync(runPath, 'utf8')) as { config?: { model?: { tau?: number } } }).config?.model?.tau ?? 1) : 1;
+  const summary = readJson(summaryPath) as { scoring?: string; cells?: unknown };
+  if (!summary || !Array.isArray(summary.cells)) throw new ResourceError(`${summaryPath}: expected a Figure-6 summary { cells: [...] } (is ${runDir} a Monte Carlo run of lossyscale simulate?)`);
+  const tau = existsSync(runPath) ? ((readJson(runPath) as { config?: { model?: { tau?: number } } } | null)?.config?.model?.tau ?? 1) : 1;
   const cellInfo = new Map<string, SummaryCellLite>();
-  for (const c of summary.cells) cellInfo.set(`${c.n}|${c.m}`, c);
+  for (const c of summary.cells as SummaryCellLite[]) cellInfo.set(`${c?.n}|${c?.m}`, c);
   const rows: LawObservation[] = [];
   const lines = readFileSync(resultsPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
   lines.forEach((line, i) => {
@@ -40,9 +51,10 @@ export function readFig6Observations(runDir: string): LawObservation[] {
     }
     if (typeof rec.rep !== 'number' || !Array.isArray(rec.cells)) throw new ResourceError(`${resultsPath} line ${i + 1}: expected { rep, cells: [...] }`);
     for (const c of rec.cells) {
-      const info = cellInfo.get(`${c.n}|${c.m}`);
-      if (!info) throw new ResourceError(`${resultsPath} line ${i + 1}: cell n=${c.n}, m=${c.m} is not in summary.json`);
-      const error = summary.scoring === 'sampled' && c.test ? c.test[c.sel] - tau * tau : c.excess[c.sel] + info.tailCorrection;
+      const info = cellInfo.get(`${c?.n}|${c?.m}`);
+      if (!info) throw new ResourceError(`${resultsPath} line ${i + 1}: cell n=${c?.n}, m=${c?.m} is not in summary.json`);
+      const error = summary.scoring === 'sampled' && Array.isArray(c.test) ? c.test[c.sel] - tau * tau : Array.isArray(c.excess) ? c.excess[c.sel] + info.tailCorrection : NaN;
+      if (!Number.isFinite(error) || !Number.isFinite(info.L)) throw new ResourceError(`${resultsPath} line ${i + 1}: cell n=${c.n}, m=${c.m} has no finite excess at its selected lambda (sel ${String(c.sel)})`);
       rows.push({ n: c.n, L: info.L, error, seed: rec.rep });
     }
   });
