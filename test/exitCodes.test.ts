@@ -88,6 +88,18 @@ describe('exit 2 and one line for user-caused failures', () => {
     expect((await runCli(['risk', '--grid', grid, '--threads', '2', '--json'])).code).toBe(0);
     expect((await runCli(['risk', '--grid', grid, '--threads', '1e1', '--json'])).code).toBe(0);
   });
+  it('a slurm.json or bundle manifest.json holding null is exit 2 naming it (was: exit 1, "Cannot read properties of null")', async () => {
+    const run = join(tmp, 'slurm-null');
+    mkdirSync(join(run, 'slurm'), { recursive: true });
+    writeFileSync(join(run, 'slurm', 'slurm.json'), 'null');
+    await expectExit2(['slurm', 'status', run, '--json'], /slurm-null\/slurm\/slurm\.json is not a lossyscale-slurm-run v1 record/);
+    await expectExit2(['slurm', 'collect', run], /slurm\.json is not a lossyscale-slurm-run/);
+    const bundle = join(tmp, 'bundle-null');
+    mkdirSync(bundle);
+    writeFileSync(join(bundle, 'manifest.json'), 'null');
+    writeFileSync(join(bundle, 'results.jsonl'), '{"key":"a","kind":"ridge-mc","result":{}}\n');
+    await expectExit2(['sweep', 'ingest', bundle, '--run', join(tmp, 'ingest-null')], /invalid --bundle: ".*bundle-null" \(valid: a lossyscale-bundle v1 bundle\)/);
+  });
   it('sweep --resume with --resume-or-start is refused (was: silently --resume-or-start, which starts where --resume refuses)', async () => {
     await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--resume', '--resume-or-start'], /invalid --resume-or-start: true \(valid: either --resume/);
   });

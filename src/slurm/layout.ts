@@ -118,7 +118,7 @@ export function readSlurmRun(runDir: string): SlurmRunRecord | undefined {
   const p = slurmPaths(runDir).record;
   if (!existsSync(p)) return undefined;
   const r = readJsonFile<SlurmRunRecord>(p, 'Slurm run record');
-  if (r.format !== SLURM_RUN_FORMAT || r.version !== SLURM_RUN_VERSION) throw new ResourceError(`${p} is not a ${SLURM_RUN_FORMAT} v${SLURM_RUN_VERSION} record`);
+  if (r?.format !== SLURM_RUN_FORMAT || r.version !== SLURM_RUN_VERSION) throw new ResourceError(`${p} is not a ${SLURM_RUN_FORMAT} v${SLURM_RUN_VERSION} record`);
   return r;
 }
 

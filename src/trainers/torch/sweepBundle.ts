@@ -230,7 +230,7 @@ async function ingestLocked(resultsPath: string, runDir: string, opts: { bundleD
   if (!existsSync(results)) throw new InputError('BUNDLE_RESULTS', resultsPath, 'a results.jsonl written by run-bundle, or its bundle directory');
   const bundleDir = opts.bundleDir ?? dirname(results);
   const manifest = readJson(join(bundleDir, 'manifest.json'), 'bundle manifest') as BundleManifest & { plan?: { kind?: string; config?: unknown; codecVersion?: string } };
-  if (manifest.format !== BUNDLE_FORMAT || manifest.version !== BUNDLE_VERSION) throw new InputError('--bundle', bundleDir, `a ${BUNDLE_FORMAT} v${BUNDLE_VERSION} bundle`);
+  if (manifest?.format !== BUNDLE_FORMAT || manifest.version !== BUNDLE_VERSION) throw new InputError('--bundle', bundleDir, `a ${BUNDLE_FORMAT} v${BUNDLE_VERSION} bundle`);
   const rows = readBundleResults(results);
   if (rows.length === 0) throw new InputError('BUNDLE_RESULTS', results, 'a results file with at least one finished job', 'it holds no rows yet (run run-bundle first)');
   const expectedKind = manifest.plan?.kind === 'sweep' ? 'classify' : manifest.plan?.kind === 'ridge-mc' ? 'ridge-mc' : undefined;
