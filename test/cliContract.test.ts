@@ -200,6 +200,16 @@ describe('every command: --json lines parse', () => {
     expect(typeof o.htmlPath).toBe('string');
   });
 
+  it('sweep plan --config - reads stdin (was: "cannot read config -: ENOENT") and --json is one line', () => {
+    const c = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8')) as Record<string, unknown>;
+    const out = join(tmp, 'stdin-bundle');
+    const r = cli(['sweep', 'plan', '--config', '-', '--out', out, '--reps-per-job', '25', '--quiet', '--json'], '\ufeff' + JSON.stringify(c));
+    expect(r.status, r.stderr).toBe(0);
+    const [b] = jsonLines(r.stdout);
+    expect(b).toMatchObject({ bundle: out, jobs: 2 });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
   it('sweep: one line, --set recorded in run.json', () => {
     const config = {
       name: 'contract-tiny',

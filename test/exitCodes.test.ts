@@ -100,6 +100,15 @@ describe('exit 2 and one line for user-caused failures', () => {
     writeFileSync(join(bundle, 'results.jsonl'), '{"key":"a","kind":"ridge-mc","result":{}}\n');
     await expectExit2(['sweep', 'ingest', bundle, '--run', join(tmp, 'ingest-null')], /invalid --bundle: ".*bundle-null" \(valid: a lossyscale-bundle v1 bundle\)/);
   });
+  it('slurm submit --config: "-" is refused by name (was: "ENOENT"); a config with a UTF-8 BOM is read (was: "not JSON")', async () => {
+    await expectExit2(['slurm', 'submit', '--config', '-', '--dry-run'], /invalid --config: "-" \(valid: a config file \(a cluster run records its path; stdin has none\)\)/);
+    const bom = join(tmp, 'slurm-bom.json');
+    const c = JSON.parse(readFileSync('sims/fig6.json', 'utf8')) as Record<string, unknown>;
+    writeFileSync(bom, '\ufeff' + JSON.stringify(c));
+    const r = await runCli(['slurm', 'submit', '--config', bom, '--run', join(tmp, 'slurm-bom'), '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'monte-carlo', dryRun: true });
+  });
   it('sweep --resume with --resume-or-start is refused (was: silently --resume-or-start, which starts where --resume refuses)', async () => {
     await expectExit2(['sweep', '--config', 'sims/fashion-mnist-cpu.json', '--resume', '--resume-or-start'], /invalid --resume-or-start: true \(valid: either --resume/);
   });

@@ -79,6 +79,8 @@ export interface SubmitResult {
 }
 
 function readRawConfig(path: string): Record<string, unknown> {
+  // The record keeps the config's path for re-submits and the tasks' scripts: stdin has none.
+  if (path === '-') throw new InputError('--config', path, 'a config file (a cluster run records its path; stdin has none)');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -86,7 +88,7 @@ function readRawConfig(path: string): Record<string, unknown> {
     throw new InputError('--config', path, 'a readable sweep or stylized-model config (JSON)', (e as NodeJS.ErrnoException).code);
   }
   try {
-    const v = JSON.parse(text) as unknown;
+    const v = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
     return v as Record<string, unknown>;
   } catch (e) {

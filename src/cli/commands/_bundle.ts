@@ -4,8 +4,10 @@ import { parseStylizedConfig } from '../../config/fig6Config.js';
 import { InputError } from '../../errors.js';
 import { writeFig6Figures } from '../../figures/fig6.js';
 import { writeRunFigures } from '../../figures/fashionMnist.js';
-import { loadSweepConfig } from '../../sweep/config.js';
-import { ingestBundle, readJson, writeRidgeMcBundle, writeSweepBundle, type IngestFigureWriter, type IngestSummary, type Log } from '../../trainers/torch/sweepBundle.js';
+import { parseSweepConfig } from '../../sweep/config.js';
+import { loadConfig } from '../../config/schema.js';
+import { STDIO } from '../../io/streams.js';
+import { ingestBundle, writeRidgeMcBundle, writeSweepBundle, type IngestFigureWriter, type IngestSummary, type Log } from '../../trainers/torch/sweepBundle.js';
 import { intFlag, maybeHelp, parseFlags, refuseStdioDirs, str } from '../args.js';
 import { checkLength, LIMITS } from '../../util/limits.js';
 import { writeJsonLine } from './_output.js';
@@ -25,7 +27,7 @@ of the worker package, so the GPU machine needs only Python 3 with torch and num
   cd BUNDLE && python3 -m lossyscale_worker run-bundle . --group 35    # results.jsonl, resumable
 
   --config FILE       a sweep config (classify jobs; "trainerOptions" hold model, epochs, lr...)
-                      or a stylized-model config such as sims/fig6.json (ridge-mc jobs)
+                      or a stylized-model config such as sims/fig6.json (ridge-mc jobs); "-" reads stdin
   --out BUNDLE        bundle directory (created)
   --run DIR           sweep: a run directory whose law.json exists plans the strategy phase too
   --reps-per-job K    ridge-mc: repetitions per job (default 5)
@@ -74,15 +76,17 @@ export async function runPlan(argv: string[]): Promise<number> {
   if (!out) throw new InputError('--out', undefined, 'a directory for the bundle');
   if (existsSync(join(out, 'manifest.json'))) throw new InputError('--out', out, 'a new directory', 'it already holds a bundle (results would no longer match its jobs)');
   const log: Log = values.quiet ? () => undefined : (l) => process.stderr.write(`${l}\n`);
-  const raw = readJson(configPath, 'config') as Record<string, unknown>;
+  // Read once ("-" = stdin, a leading BOM dropped), then validated as the kind it is.
+  const raw = loadConfig(configPath, { describe: 'a config', parse: (v) => v }) as Record<string, unknown>;
+  const recordedPath = configPath === STDIO ? undefined : configPath;
   const t0 = performance.now();
   let r: { jobs: number; bytes: number };
   if (raw && typeof raw === 'object' && 'simulation' in raw) {
-    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job', 1, LIMITS.repsPerJob), reps: intFlag(values, 'reps', 1, LIMITS.reps), configPath });
+    r = writeRidgeMcBundle(parseStylizedConfig(raw), out, { repsPerJob: intFlag(values, 'reps-per-job', 1, LIMITS.repsPerJob), reps: intFlag(values, 'reps', 1, LIMITS.reps), configPath: recordedPath });
   } else {
-    const config = loadSweepConfig(configPath);
+    const config = parseSweepConfig(raw);
     if (config.trainer !== 'torch') log(`plan: note: config.trainer is "${config.trainer}"; the bundle is trained by the torch worker with config.trainerOptions as its training options`);
-    r = await writeSweepBundle(config, out, { runDir: str(values, 'run'), configPath, log });
+    r = await writeSweepBundle(config, out, { runDir: str(values, 'run'), configPath: recordedPath, log });
   }
   const seconds = (performance.now() - t0) / 1000;
   if (values.json === true) {
