@@ -32,6 +32,13 @@ describe('config schema', () => {
     const sweep = JSON.parse(readFileSync('sims/fashion-mnist-cpu.json', 'utf8')) as Record<string, unknown>;
     expect(() => parseSweepConfig({ ...sweep, seed: 2 ** 60 })).toThrow(/invalid config\.seed: .*<= 9007199254740991/);
   });
+  it('a value nested deeper than the stack allows is named by its path (was: exit 1, "Maximum call stack size exceeded")', () => {
+    const deep = JSON.parse('{"name":"x","reps":1,"grid":[1],"extra":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}') as unknown;
+    expect(() => schema.parse(deep, 'config')).toThrow('invalid config.extra: "(a value nested too deeply to show)" (valid: a known field of config');
+    const sweep = JSON.parse(readFileSync('sims/fashion-mnist-cpu.json', 'utf8')) as Record<string, unknown>;
+    const nested = JSON.parse('[' .repeat(100_000) + ']'.repeat(100_000)) as unknown;
+    expect(() => parseSweepConfig({ ...sweep, trainer: 'torch', trainerOptions: nested })).toThrow(/invalid config\.trainerOptions: "\(a value nested too deeply to show\)"/);
+  });
   it('reports malformed and missing files as resource errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     writeFileSync(join(dir, 'bad.json'), '{"name": ');

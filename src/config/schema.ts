@@ -210,8 +210,14 @@ export function tagged<K extends string, M extends Record<string, Schema<object>
 }
 
 /** A short rendering of a bad value for messages (undefined stays undefined: InputError prints `missing`). */
-function summarize(v: unknown): string | undefined {
-  const s = JSON.stringify(v);
+export function summarize(v: unknown): string | undefined {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // Nested deeper than the stack allows (a hostile config): the path still names the field.
+    return '(a value nested too deeply to show)';
+  }
   return s === undefined ? undefined : s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 

@@ -1,4 +1,4 @@
-import { anyOf, arr, bool, configMetaFields, loadConfig, num, obj, oneOf, optional, record, str, tagged, type Infer, type Schema } from '../config/schema.js';
+import { anyOf, arr, bool, configMetaFields, loadConfig, num, obj, oneOf, optional, record, str, summarize, tagged, type Infer, type Schema } from '../config/schema.js';
 import type { ConfigOverride } from '../config/overrides.js';
 import { InputError } from '../errors.js';
 import { isReachableDistance } from '../codec/jxlDistance.js';
@@ -43,7 +43,7 @@ const jsonScalar: Schema<string | number | boolean> = {
   describe: 'a string, number or boolean',
   parse(v, path) {
     if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v;
-    throw new InputError(path, JSON.stringify(v), 'a string, number or boolean');
+    throw new InputError(path, summarize(v), 'a string, number or boolean');
   },
 };
 
@@ -88,7 +88,7 @@ export type TorchOptionsConfig = Infer<typeof torchOptionsSchema>;
 const optionsObject: Schema<object> = {
   describe: 'an object',
   parse(v, path) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, v === undefined ? undefined : JSON.stringify(v), 'an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, summarize(v), 'an object');
     return v;
   },
 };
