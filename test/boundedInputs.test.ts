@@ -7,6 +7,9 @@ import { parseByteSize } from '../src/util/limits.js';
 import { estimateSimulation } from '../src/simulate/estimate.js';
 import { planFromConfig } from '../src/simulate/plan.js';
 import { parseStylizedConfig } from '../src/config/fig6Config.js';
+import { FIGURE6_MODEL } from '../src/model/params.js';
+import { levelTerms } from '../src/theory/fixedPoint.js';
+import { optimalRisk, optimalRiskFromTerms } from '../src/theory/optimalLambda.js';
 
 /**
  * Every count, grid size and memory-scaling input has a documented maximum (docs/reliability.md, "Limits and memory")
@@ -33,6 +36,15 @@ async function refused(argv: string[], param: RegExp): Promise<void> {
 describe('bounded inputs', () => {
   it('theory: n.count 1e9 (was a V8 fatal error, rc 133) is refused', async () => {
     await refused(['theory', '--config', config('ncount', (c) => ((c.theory.n as Record<string, unknown>).count = 1e9))], /config\.theory\.n\.count.*10000/);
+  });
+  it('n above 1e300 (was: risk --lambda opt and optimize --stylized never ended, the lambda scan ran to ln(1e8 n) = Infinity) is refused', async () => {
+    await refused(['risk', '--n', '1e305', '--m', '1', '--lambda', 'opt'], /^lossyscale: invalid n: 1e\+305 \(valid: 1 <= n <= 1e300 \(number of training samples\)\)$/m);
+    const grid = join(tmp, 'big-n.csv');
+    writeFileSync(grid, 'p,q,r,tau,n,m,lambda\n2.01,2,0.99,1,1e305,1,opt\n');
+    await refused(['risk', '--grid', grid, '--json'], /big-n\.csv row 1 \(line 2\) column n: 1e\+305 \(valid: 1 <= n <= 1e300/);
+    await refused(['optimize', '--stylized', '--storage', '1e3,1e4,1e305'], /invalid --storage: 1e\+305 \(valid: budgets up to 1e300 bytes with --stylized\)/);
+    expect(() => optimalRiskFromTerms(levelTerms(FIGURE6_MODEL, 2), 1e305)).toThrow(/invalid n: 1e\+305/);
+    expect(optimalRisk(FIGURE6_MODEL, 1e300, 3).risk).toBeGreaterThan(1);
   });
   it('optimize --stylized --storage-grid 1e3,1e10,1e9 (was out of memory, rc 134) is refused', async () => {
     await refused(['optimize', '--stylized', '--storage-grid', '1e3,1e10,1e9'], /--storage-grid.*3\.\.10000/);

@@ -50,6 +50,12 @@ export interface LevelTerms {
 /** Largest L(m) accepted: q^m stays far from overflow so every level sum is finite. */
 const MAX_BITS = 1e300;
 
+/**
+ * Largest n accepted: the optimal-lambda scan runs ln lambda up to ln(1e8 n), which must stay
+ * finite (n = 1e305 made it an endless loop).
+ */
+export const MAX_SAMPLES = 1e300;
+
 /** Precompute the level terms for (params, m) (THEORY.md section 3). Inputs are assumed valid. */
 export function levelTerms(params: ModelParams, m: number): LevelTerms {
   const { p, q, r, tau } = params;
@@ -85,7 +91,7 @@ export function validateRiskInput(params: ModelParams, n: unknown, m: unknown, l
   const maxM = Math.floor(Math.log(MAX_BITS) / Math.log(model.q));
   if (mm > maxM) throw new InputError('m', m, `1 <= m <= ${maxM} for q = ${model.q} (L(m) = (q^m - 1)/(q - 1) must stay below 1e300)`);
   const nn = finite('n', n);
-  if (!(nn >= 1)) throw new InputError('n', n, 'n >= 1 (number of training samples)');
+  if (!(nn >= 1 && nn <= MAX_SAMPLES)) throw new InputError('n', n, '1 <= n <= 1e300 (number of training samples)');
   const lam = finite('lambda', lambda);
   if (!(lam >= 0)) throw new InputError('lambda', lambda, 'lambda >= 0');
   if (lam === 0 && nn === bitsPerSample(model.q, mm)) {

@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { ModelParams } from '../model/params.js';
 import { finite } from '../util/validate.js';
 import { ConvergenceError } from '../errors.js';
-import { levelTerms, newFixedPointState, requireConverged, solveFixedPoint, validateRiskInput, type FixedPointState, type LevelTerms } from './fixedPoint.js';
+import { levelTerms, MAX_SAMPLES, newFixedPointState, requireConverged, solveFixedPoint, validateRiskInput, type FixedPointState, type LevelTerms } from './fixedPoint.js';
 import { emptyRiskParts, riskFromState, type RiskParts } from './deterministicRisk.js';
 import { exponents, theorem1LambdaExponent } from './exponents.js';
 
@@ -122,6 +122,8 @@ export function brentMinimize(f: (t: number) => number, a: number, b: number, to
  * n != L. Multi-modal risk curves are handled by the scan; the refinement is local.
  */
 export function optimalRiskFromTerms(k: LevelTerms, n: number, st: FixedPointState = newFixedPointState()): RiskParts {
+  // The scan's upper end ln(1e8 n) must be finite, or the scan never ends.
+  if (!(n >= 1 && n <= MAX_SAMPLES)) throw new InputError('n', n, '1 <= n <= 1e300 (number of training samples)');
   const L = k.L;
   // Reference scale of lambda_* at the small-lambda end.
   let lnXRef = -(k.m - 1) * k.lnP;

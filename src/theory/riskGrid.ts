@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import { validateModel, type ModelParams } from '../model/params.js';
 import { parseNumber } from '../util/validate.js';
 import { emptyRiskParts, riskFromState, type RiskParts } from './deterministicRisk.js';
-import { levelTerms, newFixedPointState, solveFixedPoint, validateRiskInput, type LevelTerms } from './fixedPoint.js';
+import { levelTerms, MAX_SAMPLES, newFixedPointState, solveFixedPoint, validateRiskInput, type LevelTerms } from './fixedPoint.js';
 import { optimalRiskFromTerms } from './optimalLambda.js';
 
 /** The columns of a risk grid, in their canonical order. */
@@ -77,7 +77,7 @@ export class RiskGridEvaluator {
     this.lastOpt = opt;
     const lambda = opt ? 1 : parseNumber('lambda', c.lambda);
     const model = this.model as ModelParams;
-    if (!(n >= 1 && Number.isInteger(m) && m >= 1 && m <= this.maxM && lambda >= 0)) {
+    if (!(n >= 1 && n <= MAX_SAMPLES && Number.isInteger(m) && m >= 1 && m <= this.maxM && lambda >= 0)) {
       validateRiskInput(model, n, m, lambda);
       throw new InputError('row', [n, m, lambda].join(','), 'a valid (n, m, lambda)');
     }
@@ -104,7 +104,7 @@ export class RiskGridEvaluator {
     }
     this.modelKey = null;
     this.lastOpt = false;
-    if (!(n >= 1 && Number.isInteger(m) && m >= 1 && m <= this.maxM && lambda >= 0)) return null;
+    if (!(n >= 1 && n <= MAX_SAMPLES && Number.isInteger(m) && m >= 1 && m <= this.maxM && lambda >= 0)) return null;
     const model = this.model as ModelParams;
     const k = this.levelTerms(model, m);
     if (lambda === 0 && n === k.L) return null;

@@ -98,6 +98,9 @@ function storageList(values: Record<string, unknown>): number[] {
   return Array.from({ length: count }, (_, i) => from * (to / from) ** (i / (count - 1)));
 }
 
+/** Largest budget of the stylized study: n = S/L(m) must stay within the risk's n <= 1e300. */
+const MAX_STYLIZED_STORAGE = 1e300;
+
 async function runStylized(values: Record<string, unknown>): Promise<number> {
   const { FIGURE6_MODEL, validateModel } = await import('../../model/params.js');
   const { stylizedStudy } = await import('../../optimize/stylizedOptimum.js');
@@ -106,6 +109,8 @@ async function runStylized(values: Record<string, unknown>): Promise<number> {
   const get = (k: string, d: number): number => (typeof values[k] === 'string' ? parseNumber(`--${k}`, values[k] as string) : d);
   const params = validateModel({ p: get('p', FIGURE6_MODEL.p), q: get('q', FIGURE6_MODEL.q), r: get('r', FIGURE6_MODEL.r), tau: get('tau', FIGURE6_MODEL.tau) });
   const storages = storageList(values);
+  const tooLarge = storages.find((S) => !(S <= MAX_STYLIZED_STORAGE));
+  if (tooLarge !== undefined) throw new InputError(values['storage-grid'] !== undefined ? '--storage-grid' : '--storage', tooLarge, 'budgets up to 1e300 bytes with --stylized');
   const out = typeof values.out === 'string' ? (values.out as string) : undefined;
   const format = outputFormat(values as ParsedFlags['values'], ['text', 'json', 'csv']);
   const study = out ? writeStylizedStudy(params, storages, out, { quiet: format !== 'text' || values.quiet === true }) : stylizedStudy(params, storages);

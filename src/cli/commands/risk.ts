@@ -21,7 +21,7 @@ Deterministic risk of ridge regression in the stylized model (THEORY.md section 
 R_det = tau^2 + K_m + B + (tau^2 + K_m) V, with lambda_* the root of the fixed point.
 
   --p, --q, --r, --tau   model (defaults: the paper's Figure 6, p=2.01 q=2 r=0.99 tau=1)
-  --n                    training samples, n >= 1
+  --n                    training samples, 1 <= n <= 1e300
   --m                    kept levels, integer >= 1 (L = (q^m - 1)/(q - 1))
   --lambda               ridge penalty >= 0 (0 = ridgeless), or "opt" to minimise over lambda
   --grid FILE.csv        evaluate every row of a CSV with header p,q,r,tau,n,m,lambda (any column
