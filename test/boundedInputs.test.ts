@@ -46,6 +46,13 @@ describe('bounded inputs', () => {
     expect(() => optimalRiskFromTerms(levelTerms(FIGURE6_MODEL, 2), 1e305)).toThrow(/invalid n: 1e\+305/);
     expect(optimalRisk(FIGURE6_MODEL, 1e300, 3).risk).toBeGreaterThan(1);
   });
+  it('theory: n.count x lambda0.count x levels above 1e8 solves (was: allowed, about 40 min without a word at 10,000 x 10,000 x 60) is refused', async () => {
+    const big = config('theory-work', (c) => {
+      (c.theory.n as Record<string, unknown>).count = 10_000;
+      ((c.lambda as Record<string, Record<string, unknown>>).lambda0).count = 10_000;
+    });
+    await refused(['theory', '--config', big, '--no-figures', '--out', join(tmp, 'theory-work-out')], /invalid config\.theory\.n\.count: 10000 \(valid: theory\.n\.count x lambda\.lambda0\.count x levels <= 100000000 fixed-point solves\); this config needs 800000000/);
+  });
   it('optimize --stylized --storage-grid 1e3,1e10,1e9 (was out of memory, rc 134) is refused', async () => {
     await refused(['optimize', '--stylized', '--storage-grid', '1e3,1e10,1e9'], /--storage-grid.*3\.\.10000/);
   });

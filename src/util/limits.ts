@@ -9,6 +9,8 @@ import { InputError } from '../errors.js';
 export const LIMITS = {
   /** Points of a log-spaced grid in a config (theory.n.count, lambda.lambda0.count). */
   logGridCount: 10_000,
+  /** Fixed-point solves of `theory` (theory.n.count x lambda.lambda0.count x levels): about 40 s of CPU at the limit. */
+  theoryEvaluations: 100_000_000,
   /** Sample sizes of the Monte Carlo grid (simulation.n.count): each is a stage of every repetition. */
   simulationNCount: 1_000,
   /** Monte Carlo repetitions (simulation.reps, --reps). */

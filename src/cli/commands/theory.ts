@@ -1,3 +1,4 @@
+import { LIMITS } from '../../util/limits.js';
 import { join, relative, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
 import { loadStylizedConfig } from '../../config/fig6Config.js';
@@ -47,6 +48,11 @@ export async function run(argv: string[]): Promise<number> {
   if (configPath === undefined) throw new InputError('--config', undefined, 'a stylized-model config file such as sims/fig6.json');
   if (values['no-figures'] === true && str(values, 'figures') !== undefined) throw new InputError('--figures', str(values, 'figures'), 'not together with --no-figures');
   const config = loadStylizedConfig(configPath, parseOverrides((values.set as string[] | undefined) ?? []));
+  // Each grid is bounded; their product is the work (each count alone allowed hours of solving, silently).
+  const solves = config.theory.n.count * config.lambda.lambda0.count * config.levels.length;
+  if (solves > LIMITS.theoryEvaluations) {
+    throw new InputError('config.theory.n.count', config.theory.n.count, `theory.n.count x lambda.lambda0.count x levels <= ${LIMITS.theoryEvaluations} fixed-point solves`, `this config needs ${solves}`);
+  }
   const out = str(values, 'out');
   const figs = str(values, 'figures');
   const res = writeTheoryRun(config, { outDir: out === undefined ? undefined : resolve(out) });
