@@ -56,7 +56,7 @@ describe('lossyscale risk', () => {
   it.each([
     [['risk', '--p', '2', '--q', '2', '--r', '1', '--n', '10', '--m', '3', '--lambda', '1'], /invalid p: 2 \(valid: p > q = 2/],
     [['risk', '--r', '2.5', '--n', '10', '--m', '3', '--lambda', '1'], /invalid r: 2.5 \(valid: 0 < r < p = 2.01/],
-    [['risk', '--n', '0.5', '--m', '3', '--lambda', '1'], /invalid n: 0.5 \(valid: n >= 1/],
+    [['risk', '--n', '0.5', '--m', '3', '--lambda', '1'], /invalid n: 0.5 \(valid: 1 <= n <= 1e300/],
     [['risk', '--n', '10', '--m', '3', '--lambda=-1'], /invalid --lambda: "-1" \(valid: lambda >= 0/],
     [['risk', '--n', '10', '--m', '3'], /invalid lambda: missing/],
     [['exponents', '--p', '1.5'], /invalid p: 1.5/],
@@ -111,5 +111,18 @@ describe('lossyscale exponents and theory', () => {
     }
     const bad = cli('theory', '--config', join(tmp, 'missing.json'));
     expect(bad.status).toBe(2);
+  });
+
+  it('a config whose out is an absolute path outside the repo: curves in <out>-theory, figures in <out>-theory/figures (were: under the repo, tmp/... and the committed figures/)', () => {
+    const c = JSON.parse(readFileSync(join(root, 'sims', 'fig6.json'), 'utf8')) as Record<string, unknown>;
+    const out = join(tmp, 'abs-out');
+    const cfg = join(tmp, 'abs.json');
+    writeFileSync(cfg, JSON.stringify({ ...c, name: 'abs', levels: [2, 3], theory: { n: { from: 100, to: 1000, count: 3 } }, out }));
+    const r = cli('theory', '--config', cfg, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(out + '-theory', 'theory.csv'))).toBe(true);
+    expect(existsSync(join(out + '-theory', 'figures', 'abs-theory-vs-n.vl.json'))).toBe(true);
+    expect(existsSync(join(root, out.slice(1) + '-theory'))).toBe(false);
+    expect(existsSync(join(root, 'figures', 'abs-theory-vs-n.vl.json'))).toBe(false);
   });
 });

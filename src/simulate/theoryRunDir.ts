@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseStylizedConfig, type StylizedConfig } from '../config/fig6Config.js';
 import { ResourceError } from '../errors.js';
 import { provenance, repoRoot, type Provenance } from '../provenance.js';
@@ -13,9 +13,12 @@ import { formatCsvObjects, parseCsvTable } from '../io/csv.js';
  * the report read it.
  */
 
-/** Default output directory for a config's theory curves: `<config.out>-theory` (sims/results/fig6-theory). */
+/**
+ * Default output directory for a config's theory curves: `<config.out>-theory` (sims/results/fig6-theory),
+ * a relative config.out taken from the repo root, an absolute one as it is (join put it under the repo).
+ */
 export function defaultTheoryDir(config: StylizedConfig): string {
-  return join(repoRoot, `${config.out.replace(/\/+$/, '')}-theory`);
+  return resolve(repoRoot, `${config.out.replace(/\/+$/, '')}-theory`);
 }
 
 export interface TheoryRun {

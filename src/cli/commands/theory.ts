@@ -1,5 +1,5 @@
 import { LIMITS } from '../../util/limits.js';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../../errors.js';
 import { loadStylizedConfig } from '../../config/fig6Config.js';
 import { writeTheoryRunFigures } from '../../figures/theory.js';
@@ -27,7 +27,7 @@ theorem1 schedule), THEORY.md section 5. Writes
   --config FILE    a stylized-model config ("-" reads stdin; schemas/stylized-config.schema.json)
   --set K=V        override one config field, e.g. --set model.p=3 (repeatable; recorded in run.json)
   --out DIR        default: <config.out>-theory (sims/results/fig6-theory for sims/fig6.json)
-  --figures DIR    default: figures/
+  --figures DIR    default: the repo's figures/ when DIR is under sims/results/, else DIR/figures
   --json           print one JSON line {csv, runJson, figures, rows} instead of a table
   --format csv     print the theory.csv rows on stdout instead of a table
 `;
@@ -56,7 +56,10 @@ export async function run(argv: string[]): Promise<number> {
   const out = str(values, 'out');
   const figs = str(values, 'figures');
   const res = writeTheoryRun(config, { outDir: out === undefined ? undefined : resolve(out) });
-  const figures = values['no-figures'] === true ? [] : await writeTheoryRunFigures(res, figs === undefined ? join(repoRoot, 'figures') : resolve(figs));
+  // As for simulate: runs under sims/results/ draw into the repo's figures/, any other run into DIR/figures.
+  const committed = resolve(res.dir).startsWith(join(repoRoot, 'sims', 'results') + sep);
+  const figuresDir = figs !== undefined ? resolve(figs) : committed ? join(repoRoot, 'figures') : join(res.dir, 'figures');
+  const figures = values['no-figures'] === true ? [] : await writeTheoryRunFigures(res, figuresDir);
   const rel = (p: string): string => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p) || '.');
   const figurePaths = figures.flatMap((f) => [f.specPath, f.svgPath, ...(f.pngPath ? [f.pngPath] : [])]).map(rel);
   if (format === 'csv') {
