@@ -73,6 +73,9 @@ describe('lossyscale codec / dataset commands', () => {
   it('bad input exits with status 2 and one line naming the parameter', async () => {
     for (const args of [
       ['codec', 'sizes', '--distances', '6.5'],
+      // A distance given twice (was: two identical rows).
+      ['codec', 'sizes', '--distances', '0,2,2'],
+      ['codec', 'quality', '--distances', '1,1'],
       ['codec', 'sizes', '--dataset', 'folder'],
       ['codec', 'sizes', '--dataset', 'fashion-mnist', '--size', '32'],
       ['codec', 'frobnicate'],
@@ -87,7 +90,8 @@ describe('lossyscale codec / dataset commands', () => {
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^lossyscale: (invalid|Fashion-MNIST not found)/);
-      if (args[1] === 'quality') expect(r.stderr).toMatch(/\(valid: only with codec sizes/);
+      if (args[1] === 'quality' && args[2] !== '--distances') expect(r.stderr).toMatch(/\(valid: only with codec sizes/);
+      if (args[2] === '--distances' && args[3].includes(',')) expect(r.stderr).toMatch(/\(valid: distinct distances/);
     }
   });
 });

@@ -61,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new InputError('arguments', positionals.slice(1).join(' '), 'one subcommand (sizes or quality)');
   const backend = oneOf('--backend', str(values, 'backend') ?? DEFAULT_BACKEND, JXL_BACKENDS);
   const distanceList = parseNumberList('--distances', str(values, 'distances') ?? DEFAULT_DISTANCES);
+  if (new Set(distanceList).size !== distanceList.length) throw new InputError('--distances', str(values, 'distances'), 'distinct distances (each once)');
   if (sub === 'quality') {
     // The mapping needs no images or encoder: a flag of `codec sizes` is refused rather than ignored.
     const extra = Object.keys(values).find((k) => values[k] !== undefined && !['distances', 'json', 'format', 'quiet'].includes(k));
