@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError, ResourceError } from '../errors.js';
 import { applyOverrides, type ConfigOverride } from './overrides.js';
+import { withoutBom } from '../io/streams.js';
 
 /**
  * A small typed schema for JSON configs: one schema per config file, parsed once at the
@@ -234,8 +235,7 @@ export function loadConfig<T>(file: string, schema: Schema<T>, overrides: readon
   }
   let json: unknown;
   try {
-    // A UTF-8 byte-order mark (some Windows editors write one) is not part of the JSON.
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    json = JSON.parse(withoutBom(text));
   } catch (e) {
     throw new ResourceError(`malformed config ${file}: ${(e as Error).message.replace(/\s*[\r\n]+\s*/g, ' ')}`);
   }

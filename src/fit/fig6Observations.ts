@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResourceError } from '../errors.js';
+import { readJsonFile } from '../io/rowSchemas.js';
 import type { LawObservation } from './lawForms.js';
 
 /**
@@ -17,16 +18,6 @@ interface SummaryCellLite {
   tailCorrection: number;
 }
 
-/** A JSON file of the run (a leading BOM dropped); malformed is a one-line error naming it. */
-function readJson(path: string): unknown {
-  const text = readFileSync(path, 'utf8');
-  try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    throw new ResourceError(`malformed JSON in ${path}: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
-
 /** Per-repetition (n, L, excess, seed = repetition) rows of a finished Figure-6 run (THEORY.md section 5). */
 export function readFig6Observations(runDir: string): LawObservation[] {
   const summaryPath = join(runDir, 'summary.json');
@@ -35,9 +26,9 @@ export function readFig6Observations(runDir: string): LawObservation[] {
   if (!existsSync(summaryPath) || !existsSync(resultsPath)) {
     throw new ResourceError(`no finished Figure-6 run in ${runDir} (needs summary.json and results.jsonl; run: lossyscale simulate --config sims/fig6.json)`);
   }
-  const summary = readJson(summaryPath) as { scoring?: string; cells?: unknown };
+  const summary = readJsonFile(summaryPath) as { scoring?: string; cells?: unknown };
   if (!summary || !Array.isArray(summary.cells)) throw new ResourceError(`${summaryPath}: expected a Figure-6 summary { cells: [...] } (is ${runDir} a Monte Carlo run of lossyscale simulate?)`);
-  const tau = existsSync(runPath) ? ((readJson(runPath) as { config?: { model?: { tau?: number } } } | null)?.config?.model?.tau ?? 1) : 1;
+  const tau = existsSync(runPath) ? ((readJsonFile(runPath) as { config?: { model?: { tau?: number } } } | null)?.config?.model?.tau ?? 1) : 1;
   const cellInfo = new Map<string, SummaryCellLite>();
   for (const c of summary.cells as SummaryCellLite[]) cellInfo.set(`${c?.n}|${c?.m}`, c);
   const rows: LawObservation[] = [];

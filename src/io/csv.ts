@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { withoutBom } from './streams.js';
 
 /**
  * The one CSV reader and writer of lossyscale (RFC 4180). Reading: a UTF-8 byte-order mark is
@@ -54,7 +55,7 @@ export class CsvStreamParser {
     let text = this.rest === '' ? chunk : this.rest + chunk;
     if (!this.started && text.length > 0) {
       this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      text = withoutBom(text);
     }
     this.rest = text.slice(this.scan(text, false, onRow));
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError, ResourceError } from '../errors.js';
 import type { SimulationPlan } from '../simulate/plan.js';
+import { withoutBom } from './streams.js';
 
 /**
  * Schemas of the rows read back from disk (results stores, bundle results, run records): every
@@ -32,7 +33,7 @@ export function readJsonFile(path: string, param = 'file'): unknown {
 /** JSON.parse with the file named in a one-line error; a leading BOM is dropped. */
 export function parseJsonText(text: string, path: string): unknown {
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return JSON.parse(withoutBom(text));
   } catch (e) {
     throw new ResourceError(`malformed JSON in ${path}: ${oneLine((e as Error).message)}`);
   }

@@ -16,6 +16,11 @@ export function readTextInput(path: string, param: string): string {
   }
 }
 
+/** The text without a leading UTF-8 byte-order mark (some Windows editors write one; it is not part of JSON or CSV). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Write a whole text output (`-` = stdout). */
 export function writeTextOutput(path: string, text: string, param: string): void {
   if (path === STDIO) {

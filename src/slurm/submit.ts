@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { codecVersionFor, DEFAULT_BACKEND } from '../codec/codecBackend.js';
 import { parseStylizedConfig } from '../config/fig6Config.js';
 import { InputError, ResourceError } from '../errors.js';
+import { withoutBom } from '../io/streams.js';
 import { provenance, repoRoot } from '../provenance.js';
 import { planFromConfig } from '../simulate/plan.js';
 import { parseSweepConfig } from '../sweep/config.js';
@@ -88,7 +89,7 @@ function readRawConfig(path: string): Record<string, unknown> {
     throw new InputError('--config', path, 'a readable sweep or stylized-model config (JSON)', (e as NodeJS.ErrnoException).code);
   }
   try {
-    const v = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+    const v = JSON.parse(withoutBom(text)) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
     return v as Record<string, unknown>;
   } catch (e) {

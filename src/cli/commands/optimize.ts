@@ -9,7 +9,7 @@ import { maybeHelp, parseFlags, str, type ParsedFlags, refuseStdioDirs } from '.
 import { formatTable } from './_table.js';
 import { COMMAND_SUMMARIES } from '../registry.js';
 import { OUTPUT_FLAGS, outputFormat, writeJsonLine, writeJsonLines } from './_output.js';
-import { readTextInput } from '../../io/streams.js';
+import { readTextInput, withoutBom } from '../../io/streams.js';
 
 export const summary = COMMAND_SUMMARIES.optimize;
 
@@ -53,9 +53,8 @@ examples:
 `;
 
 function readLaws(path: string): { task?: string; law: LawLike }[] {
-  const raw = readTextInput(path, '--law');
   // A leading UTF-8 BOM (Windows editors) is dropped, as for configs.
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const text = withoutBom(readTextInput(path, '--law'));
   let json: unknown;
   try {
     json = JSON.parse(text);
