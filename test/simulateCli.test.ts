@@ -11,6 +11,18 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** sims/fig6.json cut to 3 levels x 3 n values x 3 repetitions, written into a new temporary directory (out: DIR/run). */
+function tinyFig6Config(prefix: string): { dir: string; cfgPath: string; cfg: { seed: number } } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const cfgPath = join(dir, 'tiny.json');
+  const cfg = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8'));
+  cfg.levels = [2, 3, 4];
+  cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 400, count: 3, floor: true }, reps: 3, extraLevels: 2, validationSize: 200 };
+  cfg.out = join(dir, 'run');
+  writeFileSync(cfgPath, JSON.stringify(cfg));
+  return { dir, cfgPath, cfg };
+}
+
 describe('lossyscale simulate', () => {
   it('single point prints meanRisk, stdErr, reps as JSON, reproducibly per seed', () => {
     const args = ['--p', '2.01', '--q', '2', '--r', '0.99', '--tau', '1', '--n', '400', '--m', '4', '--lambda', '20', '--reps', '6', '--seed', '1', '--json', '--workers', '1'];
@@ -67,13 +79,7 @@ describe('lossyscale simulate', () => {
   });
 
   it('config mode writes per-repetition rows, the aggregate, the fitted law and both figures', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mc-run-'));
-    const cfgPath = join(dir, 'tiny.json');
-    const cfg = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8'));
-    cfg.levels = [2, 3, 4];
-    cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 400, count: 3, floor: true }, reps: 3, extraLevels: 2, validationSize: 200 };
-    cfg.out = join(dir, 'run');
-    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const { dir, cfgPath, cfg } = tinyFig6Config('mc-run-');
     const r = cli(['--config', cfgPath, '--workers', '2', '--quiet']);
     expect(r.status, r.stderr).toBe(0);
     const run = join(dir, 'run');
@@ -91,13 +97,7 @@ describe('lossyscale simulate', () => {
   }, 60_000);
 
   it('config mode with one repetition (--reps 1) finishes; the goodness-of-fit test is reported as not run', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mc-run1-'));
-    const cfgPath = join(dir, 'tiny.json');
-    const cfg = JSON.parse(readFileSync(join(repoRoot, 'sims', 'fig6.json'), 'utf8'));
-    cfg.levels = [2, 3, 4];
-    cfg.simulation = { ...cfg.simulation, n: { from: 100, to: 400, count: 3, floor: true }, reps: 3, extraLevels: 2, validationSize: 200 };
-    cfg.out = join(dir, 'run');
-    writeFileSync(cfgPath, JSON.stringify(cfg));
+    const { dir, cfgPath } = tinyFig6Config('mc-run1-');
     // Was exit 2 with "invalid rows[0].stdErr: 0": the weighted test was fitted to cells of one repetition.
     const r = cli(['--config', cfgPath, '--reps', '1', '--workers', '1', '--figures', join(dir, 'figures')]);
     expect(r.status, r.stderr).toBe(0);
