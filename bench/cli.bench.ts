@@ -7,6 +7,8 @@ import { parseCsvTable } from '../src/io/csv.js';
 import { writeNumberText } from '../src/io/numberText.js';
 import { NumericCsvReader } from '../src/io/numericCsv.js';
 import { RiskGridEvaluator } from '../src/theory/riskGrid.js';
+import { RiskGridKernel } from '../src/cli/commands/_riskGridWasm.js';
+import { evaluateBatch, RiskRowWriter } from '../src/cli/commands/_riskRowWriter.js';
 import { repoRoot } from '../src/provenance.js';
 import { writeBenchResult } from './benchResult.js';
 
@@ -20,7 +22,8 @@ import { writeBenchResult } from './benchResult.js';
  *     same bytes), GRID_RUNS runs each (default 5, interleaved), medians: rows per
  *     second of wall clock and of CPU time (user + sys of the child, from bash's `times`), the
  *     peak memory, the load average around the runs; then where the time goes: start-up,
- *     read + parse, kernel and number-to-text of the same rows measured one by one;
+ *     the batch loop in this process with the WebAssembly kernel and with the TypeScript path
+ *     alone, and the TypeScript path's stages (read + parse, fixed point, number-to-text) one by one;
  *  3. the same rows through the Python reference (bench/reference/risk_grid_reference.py: csv
  *     module, numpy, scipy brentq; written from THEORY.md because the authors' code is not in
  *     this repository) on the first PY_ROWS rows, rates compared per row in the same run, and
@@ -168,9 +171,35 @@ const v8StringS = cpuOf(() => {
   for (let i = 0; i < ROWS; i++) for (let f = 0; f < 7; f++) n += String(results7[f][i]).length;
   if (n === 0) throw new Error('no text');
 });
+// The batch loop of the CLI on the same rows (256 KiB batches, CSV), with the WebAssembly kernel
+// and with the TypeScript path alone (the kernel's fallback), in this process.
+const body = bytes.subarray(bytes.indexOf(10) + 1);
+const batchS = (kernel: RiskGridKernel | null): number =>
+  cpuOf(() => {
+    const ev = new RiskGridEvaluator();
+    const writer = new RiskRowWriter(false);
+    let spare = new ArrayBuffer(0);
+    let rows = 0;
+    for (let at = 0; at < body.length; ) {
+      let end = Math.min(at + (1 << 18), body.length);
+      while (end < body.length && body[end - 1] !== 10) end++;
+      const r = evaluateBatch({ id: 0, bytes: body.subarray(at, end), header: [0, 1, 2, 3, 4, 5, 6], json: false, spare }, ev, writer, kernel);
+      rows += r.rows;
+      spare = r.out.buffer;
+      at = end;
+    }
+    if (rows !== ROWS) throw new Error(`batch loop wrote ${rows} rows`);
+  });
+const kernel = RiskGridKernel.create();
+if (kernel === null) throw new Error('bench cli: the WebAssembly kernel did not load');
+const batchKernelS = batchS(kernel);
+const batchTypeScriptS = batchS(null);
 const small = timed(`node ${bin} risk --n 100 --m 3 --lambda 1 --format csv > /dev/null`);
 const stages = {
-  note: 'CPU seconds for all 1e6 rows, median of 3, measured in the bench process on the same rows; startup = one whole `risk --n --m --lambda` process',
+  note: 'CPU seconds for all 1e6 rows, median of 3, measured in the bench process on the same rows; startup = one whole `risk --n --m --lambda` process; batch* = the batch loop of the CLI (read, evaluate, write CSV into memory) with the WebAssembly kernel and with the TypeScript path alone; the other stages are the TypeScript path\'s parts',
+  batchKernelS,
+  batchTypeScriptS,
+  batchKernelSpeedup: batchTypeScriptS / batchKernelS,
   startupCpuS: small.cpuS,
   readAndParseS: parseS,
   kernelS,
@@ -247,7 +276,8 @@ for (const k of Object.keys(VARIANTS) as Variant[]) {
   console.log(`risk --grid ${f0(ROWS)} rows, --format ${VARIANTS[k][0]} --threads ${VARIANTS[k][1]} (median of ${GRID_RUNS}): ${f0(through[k].rowsPerCpuS)} rows per CPU s, ${f0(through[k].rowsPerWallS)} rows per wall s (${through[k].cpuS.toFixed(2)} s CPU, ${through[k].wallS.toFixed(2)} s wall)`);
 }
 console.log(`  peak RSS ${maxRssKiB ?? 'n/a'} KiB; load average ${loadBefore[0]} before, ${loadAfter[0]} after; targets 1,000,000 (csv) and 300,000 (json) rows/s`);
-console.log(`  stages (CPU s for 1e6 rows): start-up ${stages.startupCpuS.toFixed(2)}, read+parse ${parseS.toFixed(2)}, kernel ${kernelS.toFixed(2)}, 7 numbers/row as text ${numberTextS.toFixed(2)} (${stages.numberTextPerValueNs.toFixed(0)} ns each; String(x) ${stages.v8StringPerValueNs.toFixed(0)} ns)`);
+console.log(`  batch loop in process (CPU s for 1e6 CSV rows): WebAssembly kernel ${batchKernelS.toFixed(2)}, TypeScript path ${batchTypeScriptS.toFixed(2)} (${stages.batchKernelSpeedup.toFixed(2)}x)`);
+console.log(`  TypeScript path's stages (CPU s for 1e6 rows): start-up ${stages.startupCpuS.toFixed(2)}, read+parse ${parseS.toFixed(2)}, kernel ${kernelS.toFixed(2)}, 7 numbers/row as text ${numberTextS.toFixed(2)} (${stages.numberTextPerValueNs.toFixed(0)} ns each; String(x) ${stages.v8StringPerValueNs.toFixed(0)} ns)`);
 if (havePy) console.log(`Python reference on the first ${f0(PY_ROWS)} rows: ${f0(python.rowsPerCpuS as number)} rows per CPU s; lossyscale ${(python.speedupCsvPerCpuS as number).toFixed(0)}x (csv), ${(python.speedupJsonPerCpuS as number).toFixed(0)}x (json); max relative difference ${(python.maxRelativeDifference as number).toExponential(2)}`);
 else console.log('Python reference skipped: python3 with numpy and scipy not found');
 console.log(`  wrote ${writeBenchResult('cli', results)}`);

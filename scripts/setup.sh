@@ -3,7 +3,8 @@
 # packages the project reads or drives. Idempotent: a second run only checks.
 #   scripts/setup.sh          what the main job needs (Node deps, Fashion-MNIST)
 #   scripts/setup.sh --test   also what the test suite needs (Chromium, PyTorch for the worker,
-#                             Slurm and munge for the single-node cluster of test/slurm.test.ts)
+#                             Slurm and munge for the single-node cluster of test/slurm.test.ts,
+#                             clang and lld to check the committed WebAssembly kernel of risk --grid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,7 @@ npm run --silent build
 
 debs=(dataset-fashion-mnist libjxl0.7 libopenblas0)
 if [ "$want_test" = 1 ]; then
-  debs+=(chromium python3-torch python3-numpy slurmctld slurmd slurm-client munge)
+  debs+=(chromium python3-torch python3-numpy slurmctld slurmd slurm-client munge clang lld)
 fi
 missing=()
 for d in "${debs[@]}"; do

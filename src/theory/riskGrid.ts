@@ -112,6 +112,11 @@ export class RiskGridEvaluator {
     return riskFromState(k, n, lambda, this.st, this.out);
   }
 
+  /** The (cached) level terms of the last row's model for m; m must be valid for it (a row with this m was evaluated). */
+  levelTermsOf(m: number): LevelTerms {
+    return this.levelTerms(this.params, m);
+  }
+
   private levelTerms(model: ModelParams, m: number): LevelTerms {
     let k = this.terms[m];
     if (k === undefined) {

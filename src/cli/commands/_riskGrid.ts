@@ -6,6 +6,7 @@ import type { RiskParts } from '../../theory/deterministicRisk.js';
 import { RiskGridEvaluator, RISK_GRID_COLUMNS, type RiskGridCells } from '../../theory/riskGrid.js';
 import { formatTable } from './_table.js';
 import { evaluateBatch, GrowingSink, RiskRowWriter, type GridBatchRequest, type GridBatchResult } from './_riskRowWriter.js';
+import { RiskGridKernel } from './_riskGridWasm.js';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -22,6 +23,9 @@ interface Batch {
   bytes: Uint8Array;
   result: Promise<GridBatchResult>;
 }
+
+/** Batches a worker may hold before the main thread evaluates the next one itself. */
+const WORKER_QUEUE = 2;
 
 /** Input bytes read before `--threads auto` starts the workers (small grids stay serial). */
 const AUTO_THREADS_BYTES = 4 << 20;
@@ -49,27 +53,41 @@ class GridThreads {
   private queue: Batch[] = [];
   private carry: Uint8Array = new Uint8Array(0);
   private nextId = 0;
-  private turn = 0;
+  /** Batches sent to each worker and not yet answered. */
+  private readonly outstanding: number[] = [];
   /** Output buffers the stream has finished with. */
   private readonly spares: ArrayBuffer[] = [];
   /** Rows written by the workers so far. */
   rows = 0;
   private readonly ev = new RiskGridEvaluator();
   private readonly writer: RiskRowWriter;
+  private readonly kernel = RiskGridKernel.create();
+
+  /** Input bytes seen so far; the workers start once there are `workerAfterBytes`. */
+  private bytesIn = 0;
+  private started = false;
 
   constructor(
-    count: number,
+    private readonly count: number,
     private readonly header: number[],
     private readonly json: boolean,
     private readonly stream: NodeJS.WritableStream,
+    private readonly workerAfterBytes = 0,
   ) {
     this.writer = new RiskRowWriter(json);
+  }
+
+  private startWorkers(): void {
+    this.started = true;
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './_riskGridWorker.ts' : './_riskGridWorker.js', import.meta.url);
-    for (let i = 1; i < count; i++) {
+    for (let i = 1; i < this.count; i++) {
       // From the sources (tsx), the worker registers tsx before it imports the TypeScript module.
       const w = ts ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true }) : new Worker(url);
+      const index = this.workers.length;
+      this.outstanding.push(0);
       w.on('message', (r: GridBatchResult) => {
+        this.outstanding[index]--;
         const wait = this.waiting.get(r.id);
         this.waiting.delete(r.id);
         wait?.resolve(r);
@@ -92,6 +110,8 @@ class GridThreads {
 
   /** Add input; write finished batches in order while too many are in flight. */
   async push(chunk: Uint8Array): Promise<Uint8Array | null> {
+    this.bytesIn += chunk.length;
+    if (!this.started && this.bytesIn >= this.workerAfterBytes) this.startWorkers();
     let lf = chunk.length - 1;
     while (lf >= 0 && chunk[lf] !== 10) lf--;
     if (lf < 0) {
@@ -104,16 +124,19 @@ class GridThreads {
     const id = this.nextId++;
     const spare = this.spares.pop() ?? new ArrayBuffer(0);
     const req: GridBatchRequest = { id, bytes, header: this.header, json: this.json, spare };
+    // The least busy worker takes the batch while it has fewer than WORKER_QUEUE waiting; else
+    // the main thread evaluates it now (it also reads, copies and writes, so it takes less).
+    let w = -1;
+    for (let i = 0; i < this.workers.length; i++) if (this.outstanding[i] < WORKER_QUEUE && (w < 0 || this.outstanding[i] < this.outstanding[w])) w = i;
     let result: Promise<GridBatchResult>;
-    if (this.turn === 0) {
-      // The main thread's own share, evaluated now while the workers run theirs.
-      result = Promise.resolve(evaluateBatch(req, this.ev, this.writer));
+    if (w < 0) {
+      result = Promise.resolve(evaluateBatch(req, this.ev, this.writer, this.kernel));
     } else {
       result = new Promise<GridBatchResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
       result.catch(() => undefined); // awaited below, or dropped after a stop
-      this.workers[this.turn - 1].postMessage(req, [spare]);
+      this.outstanding[w]++;
+      this.workers[w].postMessage(req, [spare]);
     }
-    this.turn = (this.turn + 1) % (this.workers.length + 1);
     this.queue.push({ bytes, result });
     while (this.queue.length > 2 * (this.workers.length + 1)) {
       const rest = await this.writeOldest();
@@ -130,7 +153,10 @@ class GridThreads {
     const done = (): void => {
       if (this.spares.length < 2 * (this.workers.length + 1)) this.spares.push(r.out.buffer);
     };
+    // Wait for the stream (backpressure), or for one turn of the event loop, which runs the
+    // write callbacks that hand the output buffers back for reuse (fresh ones cost page faults).
     if (r.out.length > 0 && !this.stream.write(r.out, done)) await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()));
+    else await new Promise<void>((resolve) => setImmediate(resolve));
     if (r.stop < 0) return null;
     const rest = concatBytes([batch.bytes.subarray(r.stop), ...this.queue.map((b) => b.bytes), this.carry]);
     this.queue = [];
@@ -244,16 +270,15 @@ export async function streamGrid(file: string, format: GridFormat, skipInvalid: 
       emit(res);
     },
   };
-  // auto: a second thread only where a core is free (with every core busy it costs more than it saves).
+  // auto: a second thread only where a core is free (with every core busy it costs more than
+  // it saves), and only after AUTO_THREADS_BYTES of input (small grids stay on one thread).
   const workers = threads === 'auto' ? (availableParallelism() >= 2 && loadavg()[0] <= availableParallelism() - 1 ? 2 : 1) : threads;
-  const threshold = threads === 'auto' ? AUTO_THREADS_BYTES : 0;
-  let par: GridThreads | null = null;
+  const workerAfterBytes = threads === 'auto' ? AUTO_THREADS_BYTES : 0;
+  let par = null as GridThreads | null;
   let parallel = false;
-  let serialBytes = 0;
   /** Read bytes serially (after a parallel run stopped at a line). */
   const serial = async (bytes: Uint8Array): Promise<void> => {
     reader.push(bytes, consumer);
-    serialBytes += bytes.length;
     await out.drain();
   };
   /** Back from the workers: their rows count, the reader goes on at the line they stopped at. */
@@ -264,28 +289,39 @@ export async function streamGrid(file: string, format: GridFormat, skipInvalid: 
     written += rows;
     reader.resume(line + rows);
     parallel = false;
-    serialBytes = 0;
     await serial(rest);
   };
   let parLine = 0;
   try {
-    for await (const chunk of inputByteChunks(file, '--grid')) {
+    /** Plain numeric lines from here on go in batches (the kernel, and the workers). */
+    const toBatches = async (): Promise<void> => {
+      const d = reader.detach();
+      if (!d) return;
+      await out.end(); // the serial rows so far go first
+      par ??= new GridThreads(workers, header, format === 'json', process.stdout, workerAfterBytes);
+      par.begin(d.rest);
+      parLine = d.line;
+      parallel = true;
+    };
+    for await (const input of inputByteChunks(file, '--grid')) {
+      let chunk: Uint8Array = input;
+      if (!haveHeader && format !== 'text') {
+        // The lines up to the header one by one, so that the rows after it go to the batches.
+        let lf = chunk.indexOf(10);
+        while (lf >= 0 && !haveHeader) {
+          await serial(chunk.subarray(0, lf + 1));
+          chunk = chunk.subarray(lf + 1);
+          lf = chunk.indexOf(10);
+        }
+        if (haveHeader) await toBatches();
+      }
       if (parallel) {
         const rest = await (par as GridThreads).push(chunk);
         if (rest) await leave(rest, parLine);
         continue;
       }
       await serial(chunk);
-      if (workers >= 2 && format !== 'text' && haveHeader && serialBytes >= threshold) {
-        const d = reader.detach();
-        if (d) {
-          await out.end(); // the serial rows so far go first
-          par ??= new GridThreads(workers, header, format === 'json', process.stdout);
-          par.begin(d.rest);
-          parLine = d.line;
-          parallel = true;
-        }
-      }
+      if (format !== 'text' && haveHeader) await toBatches();
     }
     if (parallel) await leave(await (par as GridThreads).finish(), parLine);
     reader.end(consumer);

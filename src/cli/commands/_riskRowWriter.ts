@@ -4,6 +4,7 @@ import { ByteOutput } from '../../io/streams.js';
 import type { ModelParams } from '../../model/params.js';
 import type { RiskParts } from '../../theory/deterministicRisk.js';
 import type { RiskGridEvaluator } from '../../theory/riskGrid.js';
+import type { RiskGridKernel } from './_riskGridWasm.js';
 
 /**
  * The byte-level writer of `risk --grid` rows (CSV or JSON lines, THEORY.md section 3) and the
@@ -46,12 +47,28 @@ export class RiskRowWriter {
     this.sep = names.map((f) => bytes(json ? `,"${f}":` : ','));
   }
 
+  /** The separators before lambdaStar, bias, variance, compression, risk, excess, varianceFactor and dof. */
+  get separators(): readonly Uint8Array[] {
+    return this.sep;
+  }
+
+  /** The text of a row that depends only on the model: up to and including the separator before n. */
+  modelPrefix(P: ModelParams): Uint8Array {
+    const [p, q, rr, tau] = [P.p, P.q, P.r, P.tau].map((x) => numberText(x, this.json));
+    return this.json ? bytes(`{"p":${p},"q":${q},"r":${rr},"tau":${tau},"n":`) : bytes(`${p},${q},${rr},${tau},`);
+  }
+
+  /** The texts that depend on (model, m): from the separator before m to the one before lambda, and K_m. */
+  levelText(m: number, L: number, compression: number): [Uint8Array, Uint8Array] {
+    const json = this.json;
+    return [bytes(json ? `,"m":${m},"L":${numberText(L, true)},"lambda":` : `,${m},${numberText(L, false)},`), bytes(numberText(compression, json))];
+  }
+
   write(out: RowSink, P: ModelParams, r: RiskParts): void {
     const json = this.json;
     if (P !== this.model) {
       this.model = P;
-      const [p, q, rr, tau] = [P.p, P.q, P.r, P.tau].map((x) => numberText(x, json));
-      this.prefix = bytes(json ? `{"p":${p},"q":${q},"r":${rr},"tau":${tau},"n":` : `${p},${q},${rr},${tau},`);
+      this.prefix = this.modelPrefix(P);
       this.mText = [];
       this.kText = [];
     }
@@ -59,8 +76,7 @@ export class RiskRowWriter {
     let mt = this.mText[m];
     let kt = this.kText[m];
     if (mt === undefined || kt === undefined) {
-      mt = bytes(json ? `,"m":${m},"L":${numberText(r.L, true)},"lambda":` : `,${m},${numberText(r.L, false)},`);
-      kt = bytes(numberText(r.compression, json));
+      [mt, kt] = this.levelText(m, r.L, r.compression);
       this.mText[m] = mt;
       this.kText[m] = kt;
     }
@@ -138,6 +154,15 @@ export class GrowingSink implements RowSink {
     this.buf = spare.byteLength >= size ? new Uint8Array(spare) : new Uint8Array(Math.ceil(size * 1.25));
   }
 
+  /** Make room for `bytes` more bytes (and the reserve) at `pos`. */
+  reserve(bytes: number): void {
+    const need = this.pos + bytes + ByteOutput.ROW_RESERVE;
+    if (this.buf.length >= need) return;
+    const grown = new Uint8Array(Math.max(need, this.buf.length * 2));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+  }
+
   room(): void {
     if (this.buf.length - this.pos >= ByteOutput.ROW_RESERVE) return;
     const grown = new Uint8Array(this.buf.length * 2);
@@ -150,16 +175,25 @@ export class GrowingSink implements RowSink {
 /**
  * Evaluate and write a batch of complete lines as the serial byte-level path does, stopping at
  * the first line that path would not take (not plain numbers, or a row the evaluator rejects).
+ * With a kernel (the WebAssembly one of _riskGridWasm.ts), runs of lines it takes go through it;
+ * each line it declines is evaluated here, and its model and m are handed to it.
  */
-export function evaluateBatch(req: GridBatchRequest, ev: RiskGridEvaluator, writer: RiskRowWriter): GridBatchResult {
+export function evaluateBatch(req: GridBatchRequest, ev: RiskGridEvaluator, writer: RiskRowWriter, kernel: RiskGridKernel | null = null): GridBatchResult {
   const { bytes, header: h } = req;
   const n = bytes.length;
   const values = new Float64Array(h.length);
   const sink = new GrowingSink(n * (req.json ? 12 : 6), req.spare);
+  kernel?.begin(bytes, h, writer, req.json);
   let pos = 0;
   let rows = 0;
   let stop = -1;
   while (pos < n) {
+    if (kernel) {
+      const [next, done] = kernel.run(pos, sink);
+      rows += done;
+      pos = next;
+      if (pos >= n) break;
+    }
     const next = scanNumericLine(bytes, pos, n, h.length, values);
     const res = next < 0 ? null : ev.evaluateNumbers(values[h[0]], values[h[1]], values[h[2]], values[h[3]], values[h[4]], values[h[5]], values[h[6]]);
     if (res === null) {
@@ -167,6 +201,7 @@ export function evaluateBatch(req: GridBatchRequest, ev: RiskGridEvaluator, writ
       break;
     }
     writer.write(sink, ev.params, res);
+    kernel?.learn(ev, writer, res.m);
     rows++;
     pos = next;
   }
