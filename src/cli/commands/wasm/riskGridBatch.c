@@ -685,15 +685,15 @@ static int writeNumber(u8 *buf, int pos, double x) {
   u64 closer = cmp < 0 || (cmp == 0 && (s & 1) == 0) ? s : t;
   u64 full = uin != win ? (uin ? s : t) : closer;
   u64 d = upin != wpin ? (upin ? sp10 : tp10) : full;
-  /* Drop trailing zeros: d 10^k with d not a multiple of 10 (one is common, more are rare). */
-  u64 dq = mulHigh(d, 0xcccccccccccccccdull) >> 3;
-  int zero = dq * 10 == d;
-  d = zero ? dq : d;
-  k += zero;
-  while (zero) {
-    dq = mulHigh(d, 0xcccccccccccccccdull) >> 3;
-    if (dq * 10 != d) break;
-    d = dq;
+  /*
+   * Drop trailing zeros: d 10^k with d not a multiple of 10 (one is common, more are rare).
+   * d = 10 q exactly when d is even and (d/2) INV5 mod 2^64 = q is at most (2^64 - 1)/5, INV5
+   * being the inverse of 5 modulo 2^64: one multiplication a test.
+   */
+  for (;;) {
+    u64 q10 = (d >> 1) * 0xcccccccccccccccdull;
+    if ((d & 1) != 0 || q10 > 0x3333333333333333ull) break;
+    d = q10;
     k++;
   }
   /* The 17 digits of d (zero-padded) into a scratch word array, then laid out. */
