@@ -58,6 +58,10 @@ interface KernelExports {
 }
 
 const OUT_FULL = 2;
+/** Room for texts in the kernel (riskGridBatch.c: prefix[256], mText[][96], kText[][32], less the 8 bytes its copies may read past the end). */
+const MAX_PREFIX_BYTES = 248;
+const MAX_LEVEL_TEXT_BYTES = 88;
+const MAX_NUMBER_BYTES = 24;
 
 /** Range of e = -k in the kernel's power table (riskGridBatch.c, G_MIN and G_MAX). */
 export const POWER_TABLE_MIN = -292;
@@ -201,6 +205,7 @@ export class RiskGridKernel {
     if (P !== this.model) {
       if (this.model === null || P.p !== this.model.p || P.q !== this.model.q || P.r !== this.model.r || P.tau !== this.model.tau) {
         const prefix = writer.modelPrefix(P);
+        if (prefix.length > MAX_PREFIX_BYTES) return; // (numbers are at most 25 characters: never)
         this.scratch(prefix);
         this.x.setModel(P.p, P.q, P.r, P.tau, prefix.length);
         this.loaded.length = 0;
@@ -214,6 +219,7 @@ export class RiskGridKernel {
     new Float64Array(mem, this.x.termsArrayPtr(m, 1), m).set(k.pPow);
     new Float64Array(mem, this.x.termsArrayPtr(m, 2), m).set(k.rpPow);
     const [mt, kt] = writer.levelText(m, k.L, k.K);
+    if (mt.length > MAX_LEVEL_TEXT_BYTES || kt.length > MAX_NUMBER_BYTES) return;
     this.scratch(mt);
     this.scratch(kt, mt.length);
     this.x.setTerms(m, k.L, k.K, k.lnP, k.P, k.fast ? 1 : 0, mt.length, kt.length);

@@ -422,8 +422,7 @@ static void solve(const struct Terms *k, double n, double lambda) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Writing numbers: numberText.ts (writeNumberText).                                            */
-
+/* Writing numbers: the characters of String(x).                                              */
 
 static u8 PAIRS[200];
 
@@ -602,7 +601,8 @@ static int layoutDigits(u8 *buf, int pos, const u8 *dig, int kd, int n) {
  * The characters of String(x) for a finite x at buf[pos..]; returns the end, or -1 for a
  * subnormal x (left to the caller). Integers below 2^53 are written directly; any other x
  * takes the shortest decimal that reads back to x, the closest to x among those (ECMAScript
- * Number::toString), found by Giulietti's Schubfach method: with x = c 2^q and its rounding
+ * Number::toString), found by R. Giulietti's Schubfach method ("The Schubfach way to render
+ * doubles", 2020): with x = c 2^q and its rounding
  * interval [x - 2^(q-1), x + 2^(q-1)] (closed for even c; a quarter below at powers of two),
  * scale by 10^-k with k = floor(log10 2^q), so the interval holds 16- or 17-digit integers and
  * at most one multiple of 10. The scaled bounds come from one 126-bit table entry and are
@@ -625,7 +625,8 @@ static int writeNumber(u8 *buf, int pos, double x) {
   if (be == 0) return -1;
   u64 c = (bits & 0xfffffffffffffull) | 0x10000000000000ull;
   int q = be - 1075;
-  u64 out = c & 1;
+  /* The rounding interval is closed for even c (a decimal on its end reads back to x), open for odd. */
+  u64 odd = c & 1;
   u64 cb = c << 2;
   u64 cbl;
   int k;
@@ -676,11 +677,11 @@ static int writeNumber(u8 *buf, int pos, double x) {
    */
   u64 sp10 = 10 * (mulHigh(s, 0xcccccccccccccccdull) >> 3);
   u64 tp10 = sp10 + 10;
-  int upin = vbl + out <= sp10 << 2;
-  int wpin = (tp10 << 2) + out <= vbr;
+  int upin = vbl + odd <= sp10 << 2;
+  int wpin = (tp10 << 2) + odd <= vbr;
   u64 t = s + 1;
-  int uin = vbl + out <= s << 2;
-  int win = (t << 2) + out <= vbr;
+  int uin = vbl + odd <= s << 2;
+  int win = (t << 2) + odd <= vbr;
   long long cmp = (long long)(vb - ((s + t) << 1));
   u64 closer = cmp < 0 || (cmp == 0 && (s & 1) == 0) ? s : t;
   u64 full = uin != win ? (uin ? s : t) : closer;
@@ -707,7 +708,7 @@ static int writeNumber(u8 *buf, int pos, double x) {
     r -= 100000000;
   }
   u32 lead = (u32)(top / 100000000u);
-  u8 digits[40];
+  u8 digits[48]; /* 17 digits, and room for the 24-byte copies of layoutDigits */
   digits[0] = (u8)('0' + lead);
   store64(digits + 1, eightDigits((u32)(top - (u64)lead * 100000000u)));
   store64(digits + 9, eightDigits((u32)r));
