@@ -45,7 +45,7 @@ beforeAll(() => {
 
 describe('the npm package, installed from its tarball', () => {
   it('ships dist (JS + declarations + wasm), worker/, LICENSE, docs, schemas and configs, not sources or committed results', () => {
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/simulate/wasm/kernels.wasm', 'dist/model/wasm/sampler.wasm', 'bin/lossyscale.js', 'LICENSE', 'README.md', 'docs/THEORY.md', 'worker/lossyscale_worker/serve.py', 'schemas/sweep-config.schema.json', 'sims/fig6.json']) {
+    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/simulate/wasm/kernels.wasm', 'dist/model/wasm/sampler.wasm', 'dist/cli/commands/wasm/riskGridBatch.wasm', 'bin/lossyscale.js', 'LICENSE', 'README.md', 'docs/THEORY.md', 'worker/lossyscale_worker/serve.py', 'schemas/sweep-config.schema.json', 'sims/fig6.json']) {
       expect(files, f).toContain(f);
     }
     expect(files.some((f) => f.endsWith('.vl.json')), 'figure specs for the report').toBe(true);
@@ -104,9 +104,14 @@ if (new InputError('x', 1, 'y') instanceof Error) console.log(r.risk.toFixed(3),
     const bin = join(proj, 'node_modules', '.bin', 'lossyscale');
     expect(run(bin, ['--help']).stdout).toMatch(/commands:/);
     expect(JSON.parse(run(bin, ['exponents', '--json']).stdout).regime).toBe('bias-limited');
-    const risk = run(bin, ['risk', '--grid', '-', '--format', 'csv'], { input: 'p,q,r,tau,n,m,lambda\n2.01,2,0.99,1,1000,5,2\n' });
+    // Rows of one (model, m) after the first go through the WebAssembly kernel: the same bytes as this checkout's CLI.
+    const grid = 'p,q,r,tau,n,m,lambda\n' + Array.from({ length: 50 }, (_, i) => `2.01,2,0.99,1,${1000 + i},5,${(0.5 + i / 7).toFixed(4)}\n`).join('');
+    const risk = run(bin, ['risk', '--grid', '-', '--format', 'csv'], { input: grid });
     expect(risk.status, risk.stderr).toBe(0);
     expect(risk.stdout.split('\n')[0]).toMatch(/^p,q,r,tau,n,m,L,lambda,/);
+    const here = run(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'risk', '--grid', '-', '--format', 'csv'], { input: grid });
+    expect(risk.stdout === here.stdout && risk.stdout.split('\n').length === 52).toBe(true);
+    expect(risk.stderr).toBe(''); // the kernel loaded (else a warning says so)
     const rep = run(bin, ['report', '--out', join(tmp, 'report'), '--json']);
     expect(rep.status, rep.stderr).toBe(0);
     expect(JSON.parse(rep.stdout).figures.length).toBeGreaterThanOrEqual(5);

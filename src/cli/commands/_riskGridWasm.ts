@@ -100,17 +100,25 @@ export function powerTable(): { hi: BigUint64Array; lo: BigUint64Array } {
 }
 
 let compiled: object | null | undefined;
+let loadError: string | null = null;
 
 /** The compiled module, or null where WebAssembly or the binary is missing (the TypeScript path then runs alone). */
 function kernelModule(): object | null {
   if (compiled === undefined) {
     try {
       compiled = new wasm.Module(readFileSync(new URL('./wasm/riskGridBatch.wasm', import.meta.url)));
-    } catch {
+    } catch (e) {
       compiled = null;
+      loadError = e instanceof Error ? e.message : String(e);
     }
   }
   return compiled;
+}
+
+/** Why the shipped kernel cannot be loaded (a broken install), or null when it loads. */
+export function kernelLoadError(): string | null {
+  kernelModule();
+  return loadError;
 }
 
 export class RiskGridKernel {
