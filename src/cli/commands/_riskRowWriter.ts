@@ -164,10 +164,7 @@ export class GrowingSink implements RowSink {
   }
 
   room(): void {
-    if (this.buf.length - this.pos >= ByteOutput.ROW_RESERVE) return;
-    const grown = new Uint8Array(this.buf.length * 2);
-    grown.set(this.buf.subarray(0, this.pos));
-    this.buf = grown;
+    this.reserve(0);
   }
 }
 
