@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NumberTextCache, writeNumberText } from '../src/io/numberText.js';
+import { neighbour, pseudoRandomDoubles } from './helpers/doubles.js';
 
 /**
  * The byte writer of numbers must give exactly String(x) (the output contract's shortest
@@ -10,25 +11,12 @@ import { NumberTextCache, writeNumberText } from '../src/io/numberText.js';
 const buf = new Uint8Array(64);
 const text = (x: number): string => Buffer.from(buf.subarray(0, writeNumberText(buf, 0, x))).toString('latin1');
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const bits = new DataView(new ArrayBuffer(8));
-/** The double `steps` representable values above (below, for negative steps) x > 0. */
-function neighbour(x: number, steps: number): number {
-  bits.setFloat64(0, x);
-  bits.setBigUint64(0, bits.getBigUint64(0) + BigInt(steps));
-  return bits.getFloat64(0);
-}
 
 describe('writeNumberText', () => {
   it('equals String(x) on 300,000 doubles with uniformly random bits (every exponent)', () => {
     let bad = 0;
     let first = '';
-    for (let i = 0; i < 300_000; i++) {
-      u32[0] = (Math.imul(i, 2654435761) ^ (i << 7)) >>> 0;
-      u32[1] = (Math.imul(i + 977, 40503) ^ Math.imul(i, 0x85ebca6b)) >>> 0;
-      const x = f64[0];
-      if (!Number.isFinite(x)) continue;
+    for (const x of pseudoRandomDoubles(300_000)) {
       if (text(x) !== String(x)) {
         bad++;
         first ||= String(x);

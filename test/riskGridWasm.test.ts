@@ -6,6 +6,7 @@ import { POWER_TABLE_MAX, POWER_TABLE_MIN, powerTable, RiskGridKernel } from '..
 import { evaluateBatch, RiskRowWriter } from '../src/cli/commands/_riskRowWriter.js';
 import { RiskGridEvaluator } from '../src/theory/riskGrid.js';
 import { compileWasmC, haveClang } from '../scripts/compileWasmC.js';
+import { neighbour, pseudoRandomDoubles } from './helpers/doubles.js';
 
 /**
  * The WebAssembly kernel of `risk --grid` (src/cli/commands/wasm/riskGridBatch.c) must write
@@ -20,14 +21,6 @@ import { compileWasmC, haveClang } from '../scripts/compileWasmC.js';
 const kernel = RiskGridKernel.create();
 if (kernel === null) throw new Error('the risk-grid WebAssembly kernel did not load');
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const bits = new DataView(new ArrayBuffer(8));
-function neighbour(x: number, steps: number): number {
-  bits.setFloat64(0, x);
-  bits.setBigUint64(0, bits.getBigUint64(0) + BigInt(steps));
-  return bits.getFloat64(0);
-}
 
 /** Mismatches of the kernel's text with String(x) over xs (the first few, for the message). */
 function mismatches(xs: Iterable<number>): { count: number; checked: number; examples: string[] } {
@@ -47,17 +40,9 @@ function mismatches(xs: Iterable<number>): { count: number; checked: number; exa
   return { count, checked, examples };
 }
 
-function* randomBits(count: number): Generator<number> {
-  for (let i = 0; i < count; i++) {
-    u32[0] = (Math.imul(i, 2654435761) ^ (i << 7)) >>> 0;
-    u32[1] = (Math.imul(i + 977, 40503) ^ Math.imul(i, 0x85ebca6b)) >>> 0;
-    if (Number.isFinite(f64[0])) yield f64[0];
-  }
-}
-
 describe('risk-grid kernel: numbers', () => {
   it('writes String(x) for 1,000,000 doubles with pseudo-random bits (every exponent)', () => {
-    const r = mismatches(randomBits(1_000_000));
+    const r = mismatches(pseudoRandomDoubles(1_000_000));
     expect(r.count, r.examples.join('; ')).toBe(0);
     expect(r.checked).toBeGreaterThan(990_000);
   });
