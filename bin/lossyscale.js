@@ -32,4 +32,9 @@ if (existsSync(compiled)) {
   process.stderr.write('lossyscale: the compiled CLI (dist/cli/main.js) is missing from this installation\n');
   process.exit(1);
 }
-process.exitCode = await main(process.argv.slice(2));
+const status = await main(process.argv.slice(2));
+// After SIGINT or SIGTERM (130, 143), exit here rather than letting the event loop drain: a
+// natural exit closes the signal handles before the process is gone, and a second signal landing
+// in that window would kill it by the default action instead of exiting with its status.
+if (status === 130 || status === 143) process.exit(status);
+process.exitCode = status;

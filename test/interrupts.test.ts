@@ -112,11 +112,9 @@ describe('interrupts', () => {
     const cfg = sweepConfig('int-ridge2');
     const run = join(tmp, 'run-ridge2');
     const o = await interruptCli(['sweep', '--config', cfg, '--run', run, '--quiet'], () => existsSync(join(run, 'sizes.json')), ['SIGINT', 'SIGINT'], 50);
-    // Exit 130, or, when the second signal lands while Node is already tearing the process down
-    // after the first one was handled (seen once in a fresh-clone run), the default SIGINT action,
-    // which also ends it at once: the saved-work line shows the first signal was handled.
-    const endedInTeardown = o.code === null && /interrupted; finished work is saved/.test(o.stderr);
-    expect(o.code === 130 || endedInTeardown, `exit ${o.code}: ${o.stderr}`).toBe(true);
+    // Exit 130 even when the second signal lands while the process is already exiting after the
+    // first (bin/lossyscale.js exits explicitly after a signal, so the handlers stay installed).
+    expect(o.code, o.stderr).toBe(130);
     expect(o.afterSignal).toBeLessThan(SIGNAL_BOUND_S);
   }, 240_000);
 

@@ -50,15 +50,16 @@ export function watchInterrupt(opts: { quiet?: boolean } = {}): InterruptFlag {
       if (received) throw flag.error();
     },
     dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       // Shutting down after a signal: a further one still quits at once with its status
-      // (instead of the default action killing the process mid-cleanup).
+      // (instead of the default action killing the process mid-cleanup). The new listeners go
+      // on before the old ones come off, so the signals are never left without one.
       if (received) {
         const quit = (sig: NodeJS.Signals): never => process.exit(signalExitCode(sig));
         process.once('SIGINT', quit);
         process.once('SIGTERM', quit);
       }
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     },
   };
   return flag;
