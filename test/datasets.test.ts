@@ -181,6 +181,17 @@ describe('folder datasets', () => {
     expect(set.labels[i]).toBe(0);
   });
 
+  it('refuses a split that rounds a part to nothing: no training images, or no test images although a test share was asked for', async () => {
+    // 5 readable images per class: round(0.95 x 5) = 5 go to test, round(0.05 x 5) = 0.
+    await expect(loadDataset({ kind: 'folder', root, testFraction: 0.95, seed: 1 })).rejects.toThrow(/^invalid testFraction: 0\.95 \(valid: a share that leaves training images \(all 15 went to test\)\); the training split would be empty$/);
+    await expect(loadDataset({ kind: 'folder', root, testFraction: 0.5, validationFraction: 0.45, seed: 1 })).rejects.toThrow(/^invalid testFraction \+ validationFraction: 0\.95 .*all 15 went to test and validation/);
+    await expect(loadDataset({ kind: 'folder', root, testFraction: 0.05, seed: 1 })).rejects.toThrow(/^invalid testFraction: 0\.05 \(valid: a larger share: .*15 images in all\)\); the test split would be empty$/);
+    // Just inside: one image per class left for training, one for test; testFraction 0 asks for no test split.
+    expect((await loadDataset({ kind: 'folder', root, testFraction: 0.85, seed: 1 })).train.count).toBe(3);
+    expect((await loadDataset({ kind: 'folder', root, testFraction: 0.15, seed: 1 })).test.count).toBe(3);
+    expect((await loadDataset({ kind: 'folder', root, testFraction: 0, seed: 1 })).test.count).toBe(0);
+  });
+
   it('decodes in worker threads with the same result as in one thread', async () => {
     const one = loadFolderDataset({ root, size: 6 });
     const progress: number[] = [];

@@ -127,6 +127,21 @@ describe('report on damaged inputs', () => {
     expect(out2.status).toBe(2);
     expect(out2.stderr).toMatch(/invalid --out/);
   });
+
+  it('CLI: a --run directory with nothing readable in it (empty, or only a corrupt run.json) is exit 2 with one line saying why', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'r-empty-'));
+    const corrupt = mkdtempSync(join(tmpdir(), 'r-corrupt-'));
+    writeFileSync(join(corrupt, 'run.json'), 'garbage');
+    writeFileSync(join(corrupt, 'notes.txt'), 'hello');
+    for (const [dir, why] of [[empty, /no run\.json/], [corrupt, /run\.json is not valid JSON/]] as const) {
+      const out = spawnSync(process.execPath, [join(repoRoot, 'bin', 'lossyscale.js'), 'report', '--run', dir, '--out', mkdtempSync(join(tmpdir(), 'r-'))], { encoding: 'utf8' });
+      expect(out.status, out.stderr).toBe(2);
+      expect(out.stdout).toBe('');
+      expect(out.stderr.trim().split('\n')).toHaveLength(1);
+      expect(out.stderr).toMatch(/invalid --run: ".*" \(valid: a run directory with a readable run\.json, law\.json, summary\.json, tables\/ or figures\/\); nothing readable in it/);
+      expect(out.stderr).toMatch(why);
+    }
+  });
 });
 
 describe('plotted data export', () => {

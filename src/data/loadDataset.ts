@@ -46,7 +46,15 @@ export async function loadDataset(
   }
   if (spec.kind === 'folder') {
     const folder = await loadFolderDatasetParallel({ root: spec.root, size: spec.size, maxPerClass: spec.maxPerClass, seed, onSkip: hooks.onSkip, onProgress: hooks.onProgress, workers: hooks.decodeWorkers });
-    const split = stratifiedSplit(folder.images.labels, { test: spec.testFraction ?? DEFAULT_TEST_FRACTION, validation: validationFraction }, seed);
+    const testFraction = spec.testFraction ?? DEFAULT_TEST_FRACTION;
+    const split = stratifiedSplit(folder.images.labels, { test: testFraction, validation: validationFraction }, seed);
+    const total = folder.images.count;
+    // Each share is rounded per class, so an extreme fraction can leave a part empty.
+    if (testFraction > 0 && split.test.length === 0) throw new InputError('testFraction', testFraction, `a larger share: each class sends round(testFraction x its size) images to test (${total} images in all)`, 'the test split would be empty');
+    if (split.train.length === 0) {
+      const name = validationFraction > 0 ? 'testFraction + validationFraction' : 'testFraction';
+      throw new InputError(name, testFraction + validationFraction, `a share that leaves training images (all ${total} went to ${validationFraction > 0 ? 'test and validation' : 'test'})`, 'the training split would be empty');
+    }
     return {
       train: selectImages(folder.images, split.train),
       validation: selectImages(folder.images, split.validation),

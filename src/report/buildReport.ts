@@ -123,7 +123,16 @@ export function assembleReport(opts: Omit<BuildReportOptions, 'outDir'>, generat
     if (!existsSync(d)) throw new InputError('--run', d, 'an existing run directory (with run.json, results.jsonl, law.json, tables/, figures/)');
     if (!statSync(d).isDirectory()) throw new InputError('--run', d, 'a directory, not a file');
   }
-  const runs = runDirs.map((d) => readRun(d, problems));
+  const runs = runDirs.map((d) => {
+    const before = problems.length;
+    const r = readRun(d, problems);
+    // A directory named with --run that holds nothing readable is a wrong path, not a run with problems.
+    if (explicitRuns && r.run === null && r.law === null && r.tables.length === 0 && r.figures.length === 0 && r.summary === undefined) {
+      const why = problems.slice(before).join('; ');
+      throw new InputError('--run', r.displayPath, 'a run directory with a readable run.json, law.json, summary.json, tables/ or figures/', `nothing readable in it (${why})`);
+    }
+    return r;
+  });
 
   // Figures: each run's own figures/, plus the repo's figures/ (all of them by default; with
   // --run only those computed from the given runs' files).
