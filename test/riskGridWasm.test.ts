@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { POWER_TABLE_MAX, POWER_TABLE_MIN, powerTable, RiskGridKernel } from '../src/cli/commands/_riskGridWasm.js';
 import { evaluateBatch, RiskRowWriter } from '../src/cli/commands/_riskRowWriter.js';
-import { RiskGridEvaluator } from '../src/theory/riskGrid.js';
+import { MODEL_CACHE, RiskGridEvaluator } from '../src/theory/riskGrid.js';
 import { compileWasmC, haveClang } from '../scripts/compileWasmC.js';
 import { neighbour, pseudoRandomDoubles } from './helpers/doubles.js';
 
@@ -13,7 +13,7 @@ import { neighbour, pseudoRandomDoubles } from './helpers/doubles.js';
  * exactly the bytes of the TypeScript path, which the other risk-grid tests check against
  * deterministicRisk. Checked here: its number writer against V8's String(x), its exact integer
  * formulas and table against BigInt arithmetic, whole batches against evaluateBatch without the
- * kernel (fast-check grids with invalid rows, model changes, m above the kernel's cap and
+ * kernel (fast-check grids with invalid rows, model changes and interleaved models, m above the kernel's cap and
  * numbers for the slow decimal path), that it really takes the rows, and that the committed
  * binary is what the C source compiles to.
  */
@@ -126,7 +126,8 @@ function batch(text: string, header: number[], json: boolean, k: RiskGridKernel 
   return { out: Buffer.from(r.out).toString('latin1'), rows: r.rows, stop: r.stop };
 }
 
-const models = ['2.01,2,0.99,1', '3,2,0.5,0.25', '2.5,2,2.4,0', '1e6,3,999999,7', '2.0000001,2,1e-300,1e-5'];
+// Ten models: more than the kernel holds at once (MODEL_CACHE), so interleaving them also evicts.
+const models = ['2.01,2,0.99,1', '3,2,0.5,0.25', '2.5,2,2.4,0', '1e6,3,999999,7', '2.0000001,2,1e-300,1e-5', '4,3,1,0.5', '5.5,5,0.1,2', '2.2,2,2.1,0.01', '7,4,3,1', '10,2,9,3'];
 
 // Mostly valid rows (an invalid one ends the batch, for both paths alike).
 const rowArb = fc.record({
@@ -140,8 +141,9 @@ const rowArb = fc.record({
   style: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(5) }),
   special: fc.oneof({ weight: 400, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('opt', 'x', 'blank', 'crlf', 'short') }),
 });
-/** Runs of rows under one model (the kernel keeps one model at a time). */
-const gridArb = fc.array(fc.record({ model: fc.nat(models.length - 1), rows: fc.array(rowArb, { minLength: 1, maxLength: 40 }) }), { minLength: 1, maxLength: 4 });
+/** Runs of rows under one model (mostly the first five), and grids whose rows each draw their model. */
+const gridArb = fc.array(fc.record({ model: fc.oneof({ weight: 4, arbitrary: fc.nat(4) }, { weight: 1, arbitrary: fc.nat(models.length - 1) }), rows: fc.array(rowArb, { minLength: 1, maxLength: 40 }) }), { minLength: 1, maxLength: 4 });
+const interleavedArb = fc.array(fc.tuple(fc.nat(models.length - 1), rowArb).map(([model, row]) => ({ model, rows: [row] })), { minLength: 1, maxLength: 120 });
 
 type GridRow = typeof rowArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -191,6 +193,56 @@ describe('risk-grid kernel: batches', () => {
     // The kernel wrote a good share of the rows itself (it declines the first row of each
     // (model, m, format), the long spellings and m > 64, so on these short mixed grids not most).
     expect(rowsWritten - learned()).toBeGreaterThan(0.2 * rowsWritten);
+  });
+
+  it('gives the bytes, row count and stop line of the TypeScript path on grids that interleave ten models row by row', () => {
+    const { k } = countingKernel();
+    fc.assert(
+      fc.property(interleavedArb, fc.boolean(), (runs, json) => {
+        const header = [0, 1, 2, 3, 4, 5, 6];
+        const text = runs.flatMap((run) => run.rows.map((r) => lineOf(run.model, r, header))).join('');
+        const want = batch(text, header, json, null);
+        const got = batch(text, header, json, k);
+        expect(got.stop).toBe(want.stop);
+        expect(got.rows).toBe(want.rows);
+        expect(got.out === want.out, `${text}\n--- kernel:\n${got.out}\n--- typescript:\n${want.out}`).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds as many models as the evaluator caches, and takes a grid that alternates eight of them row by row', () => {
+    const { k, learned } = countingKernel();
+    expect(k.modelSlots).toBe(MODEL_CACHE);
+    const lines: string[] = [];
+    // The eight models written in plain decimals (1e6 and 1e-300 take the slow decimal path, row by row).
+    const plain = models.filter((m) => !m.includes('e'));
+    expect(plain).toHaveLength(MODEL_CACHE);
+    for (let i = 0; i < 40_000; i++) lines.push(`${plain[i % MODEL_CACHE]},${100 + (i % 13)},${1 + (i % 5)},0.0${1 + (i % 7)}\n`);
+    const text = lines.join('');
+    const header = [0, 1, 2, 3, 4, 5, 6];
+    const want = batch(text, header, false, null);
+    const got = batch(text, header, false, k);
+    expect(got.rows).toBe(40_000);
+    expect(got.out === want.out).toBe(true);
+    // Each (model, m) once: 8 x 5. With one model at a time it was every row.
+    expect(learned()).toBe(40);
+  });
+
+  it('keeps most of a grid that cycles through more models than it holds (twelve), instead of replacing one on every row', () => {
+    const { k, learned } = countingKernel();
+    const twelve = Array.from({ length: 12 }, (_, a) => `${(2.05 + 0.07 * a).toFixed(2)},2,${(0.5 + 0.01 * a).toFixed(2)},1`);
+    const lines: string[] = [];
+    for (let i = 0; i < 48_000; i++) lines.push(`${twelve[i % 12]},${100 + (i % 13)},${1 + (i % 5)},0.0${1 + (i % 7)}\n`);
+    const text = lines.join('');
+    const header = [0, 1, 2, 3, 4, 5, 6];
+    const want = batch(text, header, true, null);
+    const got = batch(text, header, true, k);
+    expect(got.rows).toBe(48_000);
+    expect(got.out === want.out).toBe(true);
+    // Eight of every twelve rows are the kernel's (the TypeScript path writes the rest, and hands
+    // over a model at most once per 256 kernel rows); replacing the oldest model on every miss gave it none.
+    expect(learned()).toBeLessThan(0.36 * 48_000);
   });
 
   it('gives the bytes of the TypeScript path on 200,000 rows of the benchmark grid, and takes all but a few of them itself', () => {

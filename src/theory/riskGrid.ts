@@ -5,6 +5,9 @@ import { emptyRiskParts, riskFromState, type RiskParts } from './deterministicRi
 import { levelTerms, MAX_SAMPLES, newFixedPointState, solveFixedPoint, validateRiskInput, type LevelTerms } from './fixedPoint.js';
 import { optimalRiskFromTerms } from './optimalLambda.js';
 
+/** How many distinct models RiskGridEvaluator keeps validated, with their level terms. */
+export const MODEL_CACHE = 8;
+
 /** The columns of a risk grid, in their canonical order. */
 export const RISK_GRID_COLUMNS = ['p', 'q', 'r', 'tau', 'n', 'm', 'lambda'] as const;
 
@@ -19,11 +22,18 @@ export interface RiskGridCells {
   lambda: string;
 }
 
+/** A validated model, its largest level count (q^m stays below 1e300) and its level terms by m. */
+interface ModelEntry {
+  model: ModelParams;
+  maxM: number;
+  terms: (LevelTerms | undefined)[];
+}
+
 /**
  * Evaluates R_det (Lemma 1, THEORY.md section 3) row by row for a stream of rows, with the
  * same validation and the same numbers as `deterministicRisk` / `optimalRisk`, but without
- * per-row allocation: the model is re-validated only when it changes, and the level terms are
- * cached per (model, m). Rows come as text cells (`evaluate`, which throws an InputError naming
+ * per-row allocation: a model is validated once (the last MODEL_CACHE distinct models are kept),
+ * and the level terms are cached per (model, m). Rows come as text cells (`evaluate`, which throws an InputError naming
  * the bad cell) or as parsed numbers (`evaluateNumbers`, which returns null for a row that
  * `evaluate` would reject, so the caller can report it through `evaluate`). The result object
  * is reused by the next call.
@@ -38,6 +48,8 @@ export class RiskGridEvaluator {
   private model: ModelParams | null = null;
   private maxM = 0;
   private terms: (LevelTerms | undefined)[] = [];
+  /** The last MODEL_CACHE distinct models with their level terms, oldest first (the one dropped when a new model comes): a grid may interleave a few models. */
+  private readonly recent: ModelEntry[] = [];
   private readonly st = newFixedPointState();
   private readonly out = emptyRiskParts();
   /** Whether the last row asked for lambda = "opt". */
@@ -49,14 +61,29 @@ export class RiskGridEvaluator {
     return this.model;
   }
 
+  /** Make `model` current, with its cached terms when it is one of the recent models. */
   private setModel(model: ModelParams): void {
-    this.model = model;
-    this.keyP = model.p;
-    this.keyQ = model.q;
-    this.keyR = model.r;
-    this.keyTau = model.tau;
-    this.maxM = Math.floor(Math.log(1e300) / Math.log(model.q));
-    this.terms = [];
+    const e = this.cached(model.p, model.q, model.r, model.tau) ?? this.remember(model);
+    this.model = e.model;
+    this.maxM = e.maxM;
+    this.terms = e.terms;
+    this.keyP = e.model.p;
+    this.keyQ = e.model.q;
+    this.keyR = e.model.r;
+    this.keyTau = e.model.tau;
+  }
+
+  /** The recent entry of a model with these numbers (only validated models are kept). */
+  private cached(p: number, q: number, r: number, tau: number): ModelEntry | undefined {
+    for (const e of this.recent) if (e.model.p === p && e.model.q === q && e.model.r === r && e.model.tau === tau) return e;
+    return undefined;
+  }
+
+  private remember(model: ModelParams): ModelEntry {
+    const e: ModelEntry = { model, maxM: Math.floor(Math.log(1e300) / Math.log(model.q)), terms: [] };
+    if (this.recent.length >= MODEL_CACHE) this.recent.shift();
+    this.recent.push(e);
+    return e;
   }
 
   evaluate(c: RiskGridCells): RiskParts {
@@ -94,11 +121,15 @@ export class RiskGridEvaluator {
    */
   evaluateNumbers(p: number, q: number, r: number, tau: number, n: number, m: number, lambda: number): RiskParts | null {
     if (this.model === null || p !== this.keyP || q !== this.keyQ || r !== this.keyR || tau !== this.keyTau) {
+      const e = this.cached(p, q, r, tau);
       let model: ModelParams;
-      try {
-        model = validateModel({ p, q, r, tau });
-      } catch {
-        return null;
+      if (e !== undefined) model = e.model;
+      else {
+        try {
+          model = validateModel({ p, q, r, tau });
+        } catch {
+          return null;
+        }
       }
       this.setModel(model);
     }

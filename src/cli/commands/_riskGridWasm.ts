@@ -9,7 +9,8 @@ import type { RiskGridEvaluator } from '../../theory/riskGrid.js';
  * It declines every line it cannot take exactly (a model or level count it has not been given,
  * a number for the slow path of decimal conversion, a row that validation would reject); the
  * caller evaluates that line in TypeScript and then `learn`s its model and m, so the kernel
- * takes the next rows of the same (model, m).
+ * takes the next rows of that (model, m). It holds a few models at once (maxModels, the
+ * evaluator's MODEL_CACHE), so a grid that interleaves them stays in the kernel.
  */
 
 /** Where the kernel's rows go (GrowingSink of _riskRowWriter.ts). */
@@ -42,22 +43,26 @@ interface KernelExports {
   scratchPtr(): number;
   outputPtr(): number;
   powerTablePtr(which: number): number;
-  termsArrayPtr(m: number, which: number): number;
+  termsArrayPtr(slot: number, m: number, which: number): number;
   inputPtr(bytes: number): number;
   outputLength(): number;
   nextLine(): number;
   rowsWritten(): number;
   maxLevels(): number;
+  maxModels(): number;
+  clearModels(): void;
   setFormat(json: number, c0: number, c1: number, c2: number, c3: number, c4: number, c5: number, c6: number): void;
   setSeparator(i: number, len: number): void;
-  setModel(p: number, q: number, r: number, tau: number, prefixLen: number): void;
-  setTerms(m: number, L: number, K: number, lnP: number, P: number, fast: number, mLen: number, kLen: number): void;
+  setModel(slot: number, p: number, q: number, r: number, tau: number, prefixLen: number): void;
+  setTerms(slot: number, m: number, L: number, K: number, lnP: number, P: number, fast: number, mLen: number, kLen: number): void;
   run(start: number, end: number): number;
   formatNumber(x: number): number;
   floorLog(which: number, e: number): number;
 }
 
 const OUT_FULL = 2;
+/** Rows the kernel writes between two replacements of a model it holds (see learn). */
+const EVICT_AFTER_ROWS = 256;
 /** Room for texts in the kernel (riskGridBatch.c: prefix[256], mText[][96], kText[][32], less the 8 bytes its copies may read past the end). */
 const MAX_PREFIX_BYTES = 248;
 const MAX_LEVEL_TEXT_BYTES = 88;
@@ -124,9 +129,13 @@ export function kernelLoadError(): string | null {
 export class RiskGridKernel {
   private readonly x: KernelExports;
   private readonly maxM: number;
-  /** The model the kernel holds, and which m it has terms for. */
-  private model: ModelParams | null = null;
-  private readonly loaded: boolean[] = [];
+  private readonly maxModels: number;
+  /** The models the kernel holds, by slot, and which m each has terms for. */
+  private slots: { model: ModelParams; loaded: boolean[] }[] = [];
+  /** The slot a new model takes once every slot is in use (the oldest model goes). */
+  private nextEvicted = 0;
+  /** Rows the kernel wrote since a model last replaced another. */
+  private rowsSinceEviction = 0;
   private formatKey = '';
   private inputBytes: Uint8Array | null = null;
 
@@ -134,6 +143,7 @@ export class RiskGridKernel {
     this.x = instance.exports as KernelExports;
     this.x.init();
     this.maxM = this.x.maxLevels();
+    this.maxModels = this.x.maxModels();
     const g = powerTable();
     new BigUint64Array(this.x.memory.buffer, this.x.powerTablePtr(0), g.hi.length).set(g.hi);
     new BigUint64Array(this.x.memory.buffer, this.x.powerTablePtr(1), g.lo.length).set(g.lo);
@@ -160,7 +170,10 @@ export class RiskGridKernel {
         this.scratch(s);
         this.x.setSeparator(i, s.length);
       });
-      this.model = null;
+      this.x.clearModels();
+      this.slots = [];
+      this.nextEvicted = 0;
+      this.rowsSinceEviction = 0;
     }
     const ptr = this.x.inputPtr(bytes.length);
     if (ptr === 0) {
@@ -177,7 +190,7 @@ export class RiskGridKernel {
    */
   run(start: number, sink: KernelSink): [number, number] {
     const bytes = this.inputBytes;
-    if (bytes === null || this.model === null) return [start, 0];
+    if (bytes === null || this.slots.length === 0) return [start, 0];
     const x = this.x;
     let pos = start;
     let rows = 0;
@@ -190,10 +203,16 @@ export class RiskGridKernel {
         sink.pos += len;
       }
       rows += x.rowsWritten();
+      this.rowsSinceEviction += x.rowsWritten();
       pos = x.nextLine();
       if (status !== OUT_FULL) break;
     }
     return [pos, rows];
+  }
+
+  /** How many models the kernel holds at once. */
+  get modelSlots(): number {
+    return this.maxModels;
   }
 
   /** The kernel's number writer alone: its text of x (String(x) by contract), or null where it declines (subnormals). For tests. */
@@ -210,27 +229,37 @@ export class RiskGridKernel {
   /** After the TypeScript path wrote a row of (model, m): hand the kernel that model and m. */
   learn(ev: RiskGridEvaluator, writer: KernelTexts, m: number): void {
     const P = ev.params;
-    if (P !== this.model) {
-      if (this.model === null || P.p !== this.model.p || P.q !== this.model.q || P.r !== this.model.r || P.tau !== this.model.tau) {
-        const prefix = writer.modelPrefix(P);
-        if (prefix.length > MAX_PREFIX_BYTES) return; // (numbers are at most 25 characters: never)
-        this.scratch(prefix);
-        this.x.setModel(P.p, P.q, P.r, P.tau, prefix.length);
-        this.loaded.length = 0;
+    let slot = this.slots.findIndex((s) => s.model === P || (s.model.p === P.p && s.model.q === P.q && s.model.r === P.r && s.model.tau === P.tau));
+    if (slot < 0) {
+      const prefix = writer.modelPrefix(P);
+      if (prefix.length > MAX_PREFIX_BYTES) return; // (numbers are at most 25 characters: never)
+      if (this.slots.length < this.maxModels) slot = this.slots.length;
+      else {
+        // Every slot in use: replace a model only once the kernel has written EVICT_AFTER_ROWS
+        // rows since the last replacement. A grid that cycles through more models than there are
+        // slots then keeps most of them here, instead of replacing one on every row (each
+        // replacement costs about as much as a row).
+        if (this.rowsSinceEviction < EVICT_AFTER_ROWS) return;
+        this.rowsSinceEviction = 0;
+        slot = this.nextEvicted;
+        this.nextEvicted = (slot + 1) % this.maxModels;
       }
-      this.model = P;
+      this.scratch(prefix);
+      this.x.setModel(slot, P.p, P.q, P.r, P.tau, prefix.length);
+      this.slots[slot] = { model: P, loaded: [] };
     }
-    if (m > this.maxM || this.loaded[m]) return;
+    const held = this.slots[slot];
+    if (m > this.maxM || held.loaded[m]) return;
     const k = ev.levelTermsOf(m);
     const mem = this.x.memory.buffer;
-    new Float64Array(mem, this.x.termsArrayPtr(m, 0), m).set(k.qPow);
-    new Float64Array(mem, this.x.termsArrayPtr(m, 1), m).set(k.pPow);
-    new Float64Array(mem, this.x.termsArrayPtr(m, 2), m).set(k.rpPow);
+    new Float64Array(mem, this.x.termsArrayPtr(slot, m, 0), m).set(k.qPow);
+    new Float64Array(mem, this.x.termsArrayPtr(slot, m, 1), m).set(k.pPow);
+    new Float64Array(mem, this.x.termsArrayPtr(slot, m, 2), m).set(k.rpPow);
     const [mt, kt] = writer.levelText(m, k.L, k.K);
     if (mt.length > MAX_LEVEL_TEXT_BYTES || kt.length > MAX_NUMBER_BYTES) return;
     this.scratch(mt);
     this.scratch(kt, mt.length);
-    this.x.setTerms(m, k.L, k.K, k.lnP, k.P, k.fast ? 1 : 0, mt.length, kt.length);
-    this.loaded[m] = true;
+    this.x.setTerms(slot, m, k.L, k.K, k.lnP, k.P, k.fast ? 1 : 0, mt.length, kt.length);
+    held.loaded[m] = true;
   }
 }

@@ -21,6 +21,7 @@
  * validation would reject, a solve that did not converge, or a subnormal result. It stops
  * before that line, and the caller (src/cli/commands/_riskGridWasm.ts) evaluates it in
  * TypeScript, hands this module the model and m of that row, and calls again from the next.
+ * It holds up to MODEL_CAP models at once, so a grid that interleaves a few stays here.
  */
 
 typedef unsigned char u8;
@@ -60,19 +61,29 @@ struct Terms {
   double qPow[M_CAP], pPow[M_CAP], rpPow[M_CAP];
 };
 
-static struct Terms terms[M_CAP + 1];
-static u8 loaded[M_CAP + 1];
-static u8 mText[M_CAP + 1][96];
-static u8 mLen[M_CAP + 1];
-static u8 kText[M_CAP + 1][32];
-static u8 kLen[M_CAP + 1];
-static u8 prefix[256];
-static int prefixLen;
+/** Models held at once (RiskGridEvaluator's MODEL_CACHE): a grid may interleave a few. */
+#define MODEL_CAP 8
+
+/** A model (p, q, r, tau), its row prefix, and the level terms and texts of each m given. */
+struct Model {
+  double p, q, r, tau, tau2;
+  int prefixLen;
+  u8 prefix[256];
+  u8 loaded[M_CAP + 1];
+  u8 mLen[M_CAP + 1];
+  u8 kLen[M_CAP + 1];
+  u8 mText[M_CAP + 1][96];
+  u8 kText[M_CAP + 1][32];
+  struct Terms terms[M_CAP + 1];
+};
+
+static struct Model models[MODEL_CAP];
+/** Slots in use (0..modelCount-1), and the slot of the last row taken (-1: none). */
+static int modelCount;
+static int lastModel = -1;
 static u8 sepText[8][32];
 static u8 sepLen[8];
 static int json;
-static int haveModel;
-static double modelP, modelQ, modelR, modelTau, tau2;
 /** Position of p, q, r, tau, n, m, lambda among the 7 columns of a line. */
 static int column[7];
 
@@ -85,13 +96,15 @@ extern u8 __heap_base;
 
 EXPORT(scratchPtr) u8 *scratchPtr(void) { return scratch; }
 EXPORT(outputPtr) u8 *outputPtr(void) { return out; }
-EXPORT(termsArrayPtr) double *termsArrayPtr(int m, int which) {
-  return which == 0 ? terms[m].qPow : which == 1 ? terms[m].pPow : terms[m].rpPow;
+EXPORT(termsArrayPtr) double *termsArrayPtr(int slot, int m, int which) {
+  struct Terms *k = &models[slot].terms[m];
+  return which == 0 ? k->qPow : which == 1 ? k->pPow : k->rpPow;
 }
 EXPORT(outputLength) int outputLength(void) { return outLen; }
 EXPORT(nextLine) int nextLine(void) { return nextPos; }
 EXPORT(rowsWritten) int rowsWritten(void) { return rowsDone; }
 EXPORT(maxLevels) int maxLevels(void) { return M_CAP; }
+EXPORT(maxModels) int maxModels(void) { return MODEL_CAP; }
 
 /** The input area (at the heap base), grown to hold `bytes`; 0 when memory cannot grow. */
 EXPORT(inputPtr) u8 *inputPtr(int bytes) {
@@ -118,28 +131,37 @@ EXPORT(setSeparator) void setSeparator(int i, int len) {
   sepLen[i] = (u8)len;
 }
 
-/** A new model (p, q, r, tau) with the row prefix in the scratch area; forgets every m. */
-EXPORT(setModel) void setModel(double p, double q, double r, double tau, int len) {
-  modelP = p; modelQ = q; modelR = r; modelTau = tau;
-  tau2 = tau * tau;
-  copyBytes(prefix, scratch, len);
-  prefixLen = len;
-  for (int m = 0; m <= M_CAP; m++) loaded[m] = 0;
-  haveModel = 1;
+/** Forget every model (the row prefixes depend on the format). */
+EXPORT(clearModels) void clearModels(void) {
+  modelCount = 0;
+  lastModel = -1;
+}
+
+/** Model (p, q, r, tau) into `slot` (at most modelCount), with the row prefix in the scratch area; no m yet. */
+EXPORT(setModel) void setModel(int slot, double p, double q, double r, double tau, int len) {
+  struct Model *md = &models[slot];
+  md->p = p; md->q = q; md->r = r; md->tau = tau;
+  md->tau2 = tau * tau;
+  copyBytes(md->prefix, scratch, len);
+  md->prefixLen = len;
+  for (int m = 0; m <= M_CAP; m++) md->loaded[m] = 0;
+  if (slot == modelCount) modelCount++;
+  lastModel = -1;
 }
 
 /**
  * The level terms of m (arrays already written through termsArrayPtr) and its two texts,
  * ",m,L," (mLenBytes) followed by K_m (kLenBytes) in the scratch area.
  */
-EXPORT(setTerms) void setTerms(int m, double L, double K, double lnP, double P, int fast, int mLenBytes, int kLenBytes) {
-  struct Terms *k = &terms[m];
+EXPORT(setTerms) void setTerms(int slot, int m, double L, double K, double lnP, double P, int fast, int mLenBytes, int kLenBytes) {
+  struct Model *md = &models[slot];
+  struct Terms *k = &md->terms[m];
   k->L = L; k->K = K; k->lnP = lnP; k->P = P; k->fast = fast; k->m = m;
-  copyBytes(mText[m], scratch, mLenBytes);
-  mLen[m] = (u8)mLenBytes;
-  copyBytes(kText[m], scratch + mLenBytes, kLenBytes);
-  kLen[m] = (u8)kLenBytes;
-  loaded[m] = 1;
+  copyBytes(md->mText[m], scratch, mLenBytes);
+  md->mLen[m] = (u8)mLenBytes;
+  copyBytes(md->kText[m], scratch + mLenBytes, kLenBytes);
+  md->kLen[m] = (u8)kLenBytes;
+  md->loaded[m] = 1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -770,16 +792,28 @@ EXPORT(init) void init(void) {
 static int riskRow(int pos, const double *v) {
   double p = v[column[0]], q = v[column[1]], r = v[column[2]], tau = v[column[3]];
   double n = v[column[4]], mv = v[column[5]], lambda = v[column[6]];
-  if (!haveModel || p != modelP || q != modelQ || r != modelR || tau != modelTau) return -1;
+  const struct Model *md = lastModel < 0 ? 0 : &models[lastModel];
+  if (md == 0 || p != md->p || q != md->q || r != md->r || tau != md->tau) {
+    md = 0;
+    for (int s = 0; s < modelCount; s++) {
+      const struct Model *c = &models[s];
+      if (p == c->p && q == c->q && r == c->r && tau == c->tau) {
+        md = c;
+        lastModel = s;
+        break;
+      }
+    }
+    if (md == 0) return -1;
+  }
   if (!(n >= 1 && n <= 1e300 && mv >= 1 && mv <= M_CAP && mv == __builtin_floor(mv) && lambda >= 0)) return -1;
   int m = (int)mv;
-  if (!loaded[m]) return -1;
-  const struct Terms *k = &terms[m];
+  if (!md->loaded[m]) return -1;
+  const struct Terms *k = &md->terms[m];
   if (lambda == 0 && n == k->L) return -1;
   solve(k, n, lambda);
   if (!stConverged) return -1;
   /* riskFromState */
-  double noise = tau2 + k->K;
+  double noise = md->tau2 + k->K;
   double V, B;
   if (stX == 0) {
     V = k->L / (n - k->L);
@@ -794,9 +828,9 @@ static int riskRow(int pos, const double *v) {
   double excess = k->K + B + variance;
   /* RiskRowWriter.write */
   u8 *b = out;
-  int at = put(b, pos, prefix, prefixLen);
+  int at = put(b, pos, md->prefix, md->prefixLen);
   if ((at = writeCell(b, at, n)) < 0) return -1;
-  at = put(b, at, mText[m], mLen[m]);
+  at = put(b, at, md->mText[m], md->mLen[m]);
   if ((at = writeLambda(b, at, lambda)) < 0) return -1;
   at = put(b, at, sepText[0], sepLen[0]);
   if ((at = writeCell(b, at, stX)) < 0) return -1;
@@ -805,7 +839,7 @@ static int riskRow(int pos, const double *v) {
   at = put(b, at, sepText[2], sepLen[2]);
   if ((at = writeCell(b, at, variance)) < 0) return -1;
   at = put(b, at, sepText[3], sepLen[3]);
-  at = put(b, at, kText[m], kLen[m]);
+  at = put(b, at, md->kText[m], md->kLen[m]);
   at = put(b, at, sepText[4], sepLen[4]);
   if ((at = writeCell(b, at, risk)) < 0) return -1;
   at = put(b, at, sepText[5], sepLen[5]);
