@@ -21,7 +21,8 @@ import { writeBenchResult } from './benchResult.js';
  *     CSV and JSON lines, each with `--threads 2` and `--threads 1` (whose outputs must be the
  *     same bytes), GRID_RUNS runs each (default 5, interleaved), medians: rows per
  *     second of wall clock and of CPU time (user + sys of the child, from bash's `times`), the
- *     peak memory, the load average around the runs; then where the time goes: start-up,
+ *     peak memory, the load average around the runs; the same number of rows cycling through
+ *     eight models row by row (CSV, `--threads 2`, 3 runs); then where the time goes: start-up,
  *     the batch loop in this process with the WebAssembly kernel and with the TypeScript path
  *     alone, and the TypeScript path's stages (read + parse, fixed point, number-to-text) one by one;
  *  3. the same rows through the Python reference (bench/reference/risk_grid_reference.py: csv
@@ -127,6 +128,28 @@ for (const format of Object.keys(VARIANTS) as Variant[]) {
 }
 const rss = spawnSync('bash', ['-c', `command -v /usr/bin/time >/dev/null && /usr/bin/time -f %M node ${bin} risk --grid ${grid} --format csv > /dev/null`], { encoding: 'utf8' });
 const maxRssKiB = rss.status === 0 ? Number(rss.stderr.trim().split('\n').pop()) : null;
+
+// 2a. The same rows with the model changing on every row, cycling through eight models (as many
+// as the kernel holds): CSV, two threads, median of 3.
+const interleavedGrid = join(tmp, 'grid-8-models.csv');
+{
+  const ns = [100, 200, 500, 1000, 2000, 5000, 10000];
+  const models = ['2.01,2,0.99,1', '3,2,0.5,0.25', '2.5,2,2.4,0', '4,3,1,0.5', '5.5,5,0.1,2', '2.2,2,2.1,0.01', '7,4,3,1', '10,2,9,3'];
+  const parts: string[] = ['p,q,r,tau,n,m,lambda\n'];
+  for (let i = 0; i < ROWS; i++) parts.push(`${models[i % 8]},${ns[i % 7]},${1 + ((i * 7919) % 9)},${(1e-3 * Math.exp((i % 97) / 8)).toPrecision(6)}\n`);
+  writeFileSync(interleavedGrid, parts.join(''));
+}
+const interleavedRuns = [0, 1, 2].map(() => timed(`node ${bin} risk --grid ${interleavedGrid} --format csv --threads 2 > ${join(outDir, 'out.interleaved')}`));
+if (interleavedRuns.some((r) => r.status !== 0)) throw new Error('risk --grid on the interleaved grid failed');
+const interleaved = {
+  models: 8,
+  threads: 2,
+  runs: 3,
+  wallS: median(interleavedRuns.map((r) => r.wallS)),
+  cpuS: median(interleavedRuns.map((r) => r.cpuS)),
+  rowsPerWallS: ROWS / median(interleavedRuns.map((r) => r.wallS)),
+  rowsPerCpuS: ROWS / median(interleavedRuns.map((r) => r.cpuS)),
+};
 
 // 2b. Where the time goes: the stages of the stream one by one, in this process (CPU time,
 // median of 3), on the same rows.
@@ -267,6 +290,7 @@ const results = {
     json: through.json,
     csvSerial: through.csvSerial,
     jsonSerial: through.jsonSerial,
+    csvEightModelsInterleaved: interleaved,
     maxRssKiB,
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
@@ -287,6 +311,7 @@ console.log(`start-up (median of 5, wall): node -e 0 ${(startup.bareNodeS * 1e3)
 for (const k of Object.keys(VARIANTS) as Variant[]) {
   console.log(`risk --grid ${f0(ROWS)} rows, --format ${VARIANTS[k][0]} --threads ${VARIANTS[k][1]} (median of ${GRID_RUNS}): ${f0(through[k].rowsPerCpuS)} rows per CPU s, ${f0(through[k].rowsPerWallS)} rows per wall s (${through[k].cpuS.toFixed(2)} s CPU, ${through[k].wallS.toFixed(2)} s wall)`);
 }
+console.log(`risk --grid ${f0(ROWS)} rows cycling through 8 models row by row, --format csv --threads 2 (median of 3): ${f0(interleaved.rowsPerCpuS)} rows per CPU s, ${f0(interleaved.rowsPerWallS)} rows per wall s`);
 console.log(`  peak RSS ${maxRssKiB ?? 'n/a'} KiB; load average ${loadBefore[0]} before, ${loadAfter[0]} after; targets 1,000,000 (csv) and 300,000 (json) rows/s`);
 console.log(`  batch loop in process (CPU s for 1e6 CSV rows): WebAssembly kernel ${batchKernelS.toFixed(2)}, TypeScript path ${batchTypeScriptS.toFixed(2)} (${stages.batchKernelSpeedup.toFixed(2)}x)`);
 console.log(`  TypeScript path's stages (CPU s for 1e6 rows): start-up ${stages.startupCpuS.toFixed(2)}, read+parse ${parseS.toFixed(2)}, kernel ${kernelS.toFixed(2)}, 7 numbers/row as text ${numberTextS.toFixed(2)} (${stages.numberTextPerValueNs.toFixed(0)} ns each; String(x) ${stages.v8StringPerValueNs.toFixed(0)} ns)`);
