@@ -63,7 +63,11 @@ export class RiskGridEvaluator {
 
   /** Make `model` current, with its cached terms when it is one of the recent models. */
   private setModel(model: ModelParams): void {
-    const e = this.cached(model.p, model.q, model.r, model.tau) ?? this.remember(model);
+    this.use(this.cached(model.p, model.q, model.r, model.tau) ?? this.remember(model));
+  }
+
+  /** Make a recent model current (its numbers become the keys the next rows are compared with). */
+  private use(e: ModelEntry): void {
     this.model = e.model;
     this.maxM = e.maxM;
     this.terms = e.terms;
@@ -89,13 +93,11 @@ export class RiskGridEvaluator {
   evaluate(c: RiskGridCells): RiskParts {
     const key = this.modelKey;
     if (this.model === null || key === null || c.p !== key[0] || c.q !== key[1] || c.r !== key[2] || c.tau !== key[3]) {
-      const prev = this.model;
       this.model = null;
       this.modelKey = null;
       const model = validateModel({ p: parseNumber('p', c.p), q: parseNumber('q', c.q), r: parseNumber('r', c.r), tau: parseNumber('tau', c.tau) });
-      // Equal numbers written differently ("2.01", "2.010") keep the model and its cached terms.
-      if (prev !== null && model.p === this.keyP && model.q === this.keyQ && model.r === this.keyR && model.tau === this.keyTau) this.model = prev;
-      else this.setModel(model);
+      // Equal numbers written differently ("2.01", "2.010") find the same cached model and terms.
+      this.setModel(model);
       this.modelKey = [c.p, c.q, c.r, c.tau];
     }
     const n = parseNumber('n', c.n);
@@ -122,16 +124,14 @@ export class RiskGridEvaluator {
   evaluateNumbers(p: number, q: number, r: number, tau: number, n: number, m: number, lambda: number): RiskParts | null {
     if (this.model === null || p !== this.keyP || q !== this.keyQ || r !== this.keyR || tau !== this.keyTau) {
       const e = this.cached(p, q, r, tau);
-      let model: ModelParams;
-      if (e !== undefined) model = e.model;
+      if (e !== undefined) this.use(e);
       else {
         try {
-          model = validateModel({ p, q, r, tau });
+          this.use(this.remember(validateModel({ p, q, r, tau })));
         } catch {
           return null;
         }
       }
-      this.setModel(model);
     }
     this.modelKey = null;
     this.lastOpt = false;
