@@ -211,20 +211,25 @@ describe('risk-grid kernel: batches', () => {
     );
   });
 
+  /** `rows` rows whose model changes on every row, cycling through `cycle`, m in 1..5, through the kernel and the TypeScript path alike. */
+  function expectCyclingGridAsTypeScript(cycle: readonly string[], rows: number, json: boolean, k: RiskGridKernel): void {
+    const lines: string[] = [];
+    for (let i = 0; i < rows; i++) lines.push(`${cycle[i % cycle.length]},${100 + (i % 13)},${1 + (i % 5)},0.0${1 + (i % 7)}\n`);
+    const text = lines.join('');
+    const header = [0, 1, 2, 3, 4, 5, 6];
+    const want = batch(text, header, json, null);
+    const got = batch(text, header, json, k);
+    expect(got.rows).toBe(rows);
+    expect(got.out === want.out).toBe(true);
+  }
+
   it('holds as many models as the evaluator caches, and takes a grid that alternates eight of them row by row', () => {
     const { k, learned } = countingKernel();
     expect(k.modelSlots).toBe(MODEL_CACHE);
-    const lines: string[] = [];
     // The eight models written in plain decimals (1e6 and 1e-300 take the slow decimal path, row by row).
     const plain = models.filter((m) => !m.includes('e'));
     expect(plain).toHaveLength(MODEL_CACHE);
-    for (let i = 0; i < 40_000; i++) lines.push(`${plain[i % MODEL_CACHE]},${100 + (i % 13)},${1 + (i % 5)},0.0${1 + (i % 7)}\n`);
-    const text = lines.join('');
-    const header = [0, 1, 2, 3, 4, 5, 6];
-    const want = batch(text, header, false, null);
-    const got = batch(text, header, false, k);
-    expect(got.rows).toBe(40_000);
-    expect(got.out === want.out).toBe(true);
+    expectCyclingGridAsTypeScript(plain, 40_000, false, k);
     // Each (model, m) once: 8 x 5. With one model at a time it was every row.
     expect(learned()).toBe(40);
   });
@@ -232,14 +237,7 @@ describe('risk-grid kernel: batches', () => {
   it('keeps most of a grid that cycles through more models than it holds (twelve), instead of replacing one on every row', () => {
     const { k, learned } = countingKernel();
     const twelve = Array.from({ length: 12 }, (_, a) => `${(2.05 + 0.07 * a).toFixed(2)},2,${(0.5 + 0.01 * a).toFixed(2)},1`);
-    const lines: string[] = [];
-    for (let i = 0; i < 48_000; i++) lines.push(`${twelve[i % 12]},${100 + (i % 13)},${1 + (i % 5)},0.0${1 + (i % 7)}\n`);
-    const text = lines.join('');
-    const header = [0, 1, 2, 3, 4, 5, 6];
-    const want = batch(text, header, true, null);
-    const got = batch(text, header, true, k);
-    expect(got.rows).toBe(48_000);
-    expect(got.out === want.out).toBe(true);
+    expectCyclingGridAsTypeScript(twelve, 48_000, true, k);
     // Eight of every twelve rows are the kernel's (the TypeScript path writes the rest, and hands
     // over a model at most once per 256 kernel rows); replacing the oldest model on every miss gave it none.
     expect(learned()).toBeLessThan(0.36 * 48_000);
