@@ -1,15 +1,16 @@
 // Repeats the double-signal interrupt of test/interrupts.test.ts many times to measure how often
 // the process ends by the signal's default action instead of its exit status (docs/reliability.md,
 // Interrupts). Each run starts `codec sizes` on Fashion-MNIST, sends SIGINT 0.8 s after encoding
-// starts, a second SIGINT 10-130 ms later (seeded), and records how the process ended.
+// starts, a second SIGINT 10-130 ms later (seeded), and records how the process ended; the
+// process is driven by the test's own helper (test/helpers/interruptCli.ts).
 //   npm run build && node --import tsx scripts/stressSignals.ts [--runs N] [--workers 0|1|2] [--seed S]
 // Prints one JSON line: {runs, workers, outcomes: {"130": k, "signal SIGINT": j, ...}}.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng } from '../src/util/rng.js';
+import { encodingFor, interruptCli } from '../test/helpers/interruptCli.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, workers: { type: 'string' }, seed: { type: 'string' } } });
 function intFlag(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -25,28 +26,11 @@ const workers = intFlag('workers', values.workers, 0, 0, 2);
 const rng = createRng(intFlag('seed', values.seed, 0, 0, 2 ** 31), 0x516);
 const cache = mkdtempSync(join(tmpdir(), 'stress-signals-'));
 
-/** One interrupted run: how it ended ("130", or "signal SIGINT" when the default action killed it). */
+/** One interrupted run, timed as the test times it: how it ended ("130", or "signal SIGINT" when the default action killed it). */
 async function once(gapMs: number): Promise<string> {
-  const args = ['bin/lossyscale.js', 'codec', 'sizes', '--distances', '1,2,4', '--limit', '3000', '--effort', '7', '--workers', String(workers), '--cache', cache];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let encodingAt = 0;
-  let sent = false;
-  child.stderr.on('data', (b: Buffer) => {
-    stderr += b.toString();
-    if (!encodingAt && stderr.includes('codec d=1')) encodingAt = Date.now();
-  });
-  // The test's timing: poll every 25 ms, signal once encoding has run for 0.8 s.
-  const poll = setInterval(() => {
-    if (encodingAt && !sent && Date.now() - encodingAt > 800) {
-      sent = true;
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGINT'), gapMs);
-    }
-  }, 25);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('exit', (c, s) => res([c, s])));
-  clearInterval(poll);
-  return code !== null ? String(code) : `signal ${signal}`;
+  const args = ['codec', 'sizes', '--distances', '1,2,4', '--limit', '3000', '--effort', '7', '--workers', String(workers), '--cache', cache];
+  const o = await interruptCli(args, encodingFor(800), ['SIGINT', 'SIGINT'], gapMs);
+  return o.code !== null ? String(o.code) : `signal ${o.signal}`;
 }
 
 const outcomes: Record<string, number> = {};

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createThreadedRidgeTrainer } from '../src/trainers/ridgeThread.js';
 import { InterruptedError } from '../src/errors.js';
 import type { ImageSet } from '../src/data/imageSet.js';
+import { encodingFor, interruptCli } from './helpers/interruptCli.js';
 
 /**
  * The bound on the time from a signal to the exit: 2 s is the contract on an idle machine; the
@@ -28,43 +28,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function lines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
-}
-
-interface Outcome {
-  code: number | null;
-  stderr: string;
-  /** Seconds from the (first) signal to the exit. */
-  afterSignal: number;
-}
-
-/** Start the CLI, send `signals` (spaced by `gapMs`) once `ready()` holds, and time the exit. */
-async function interruptCli(args: string[], ready: (stderr: string) => boolean, signals: NodeJS.Signals[], gapMs = 100, deadlineMs = 90_000): Promise<Outcome> {
-  const child = spawn(process.execPath, ['bin/lossyscale.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  let sentAt = 0;
-  await new Promise<void>((res, rej) => {
-    const t0 = Date.now();
-    const poll = setInterval(() => {
-      if (ready(stderr)) {
-        clearInterval(poll);
-        sentAt = Date.now();
-        signals.forEach((s, i) => setTimeout(() => child.kill(s), i * gapMs));
-        res();
-      } else if (Date.now() - t0 > deadlineMs) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        rej(new Error(`not ready after ${deadlineMs} ms: ${stderr}`));
-      }
-    }, 25);
-    child.on('exit', () => {
-      clearInterval(poll);
-      if (!sentAt) rej(new Error(`exited before the signal: ${stderr}`));
-    });
-  });
-  const code = await exited;
-  return { code, stderr, afterSignal: (Date.now() - sentAt) / 1000 };
 }
 
 function sweepConfig(name: string, extra: Record<string, unknown> = {}): string {
@@ -137,16 +100,10 @@ describe('interrupts', () => {
   for (const workers of [0, 1, 2]) {
     it(`codec sizes --workers ${workers}: SIGTERM during encoding exits 143 within 2 s, a second SIGINT at once`, async () => {
       const args = ['codec', 'sizes', '--distances', '1,2,4', '--limit', '3000', '--effort', '7', '--workers', String(workers), '--cache', join(tmp, `codec-${workers}`)];
-      let seen = 0;
-      const started = (e: string): boolean => {
-        if (!seen && e.includes('codec d=1')) seen = Date.now();
-        return seen > 0 && Date.now() - seen > 800;
-      };
-      const o = await interruptCli(args, started, ['SIGTERM']);
+      const o = await interruptCli(args, encodingFor(800), ['SIGTERM']);
       expect(o.code, o.stderr).toBe(143);
       expect(o.afterSignal).toBeLessThan(SIGNAL_BOUND_S);
-      seen = 0;
-      const o2 = await interruptCli(args, started, ['SIGINT', 'SIGINT'], 50);
+      const o2 = await interruptCli(args, encodingFor(800), ['SIGINT', 'SIGINT'], 50);
       expect(o2.code, o2.stderr).toBe(130);
       expect(o2.afterSignal).toBeLessThan(SIGNAL_BOUND_S);
     }, 120_000);
